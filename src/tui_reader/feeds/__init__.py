@@ -1,0 +1,1 @@
+"""Feed fetching, parsing and refreshing: the network side of the core."""

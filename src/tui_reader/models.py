@@ -1,0 +1,82 @@
+"""Typed records shared by the core and the UI.
+
+Everything here is a frozen dataclass so that it can be handed between threads and
+compared cheaply. Flags (read, starred) are *not* part of `Article`: they change far more
+often than the article itself and live in the store's flag sets (see docs/storage.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+UNCATEGORIZED = "Uncategorized"
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A subscription."""
+
+    id: str
+    url: str
+    title: str
+    category: str = UNCATEGORIZED
+    site_url: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    last_checked: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    failures: int = 0
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.url
+
+    @property
+    def is_broken(self) -> bool:
+        return self.failures > 0 and self.last_error is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article's header: what the list needs. The body is loaded on demand."""
+
+    id: str
+    feed_id: str
+    title: str
+    link: str
+    author: str
+    published: datetime
+    fetched: datetime = EPOCH
+    # Word count of the body, so the reading pane can estimate reading time without the body.
+    words: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article as a parser produced it, before the store gives it an id.
+
+    `key` is the feed-local identity (guid/id, else link, else a hash of title and date).
+    All strings are already sanitised by `text.clean_*`.
+    """
+
+    key: str
+    title: str
+    link: str
+    author: str
+    published: datetime
+    body_html: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed document."""
+
+    title: str
+    site_url: str
+    articles: tuple[NewArticle, ...] = field(default_factory=tuple)
+    # Non-fatal notes for the user (e.g. "invalid UTF-8 replaced", "120 items dropped over cap").
+    warnings: tuple[str, ...] = ()

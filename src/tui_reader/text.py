@@ -1,0 +1,257 @@
+"""The one boundary for untrusted text and URLs.
+
+Every string that came from a feed, an OPML file or an HTTP header passes through
+`clean_line` (one-line fields: titles, authors, names) or `clean_text` (multi-line text:
+bodies) before it is stored, and again before it is shown. The rules, documented for
+users in README ("Untrusted text"):
+
+* C0 control characters (except tab and newline in multi-line text) and DEL are shown as
+  the matching visible Control Picture: ESC becomes ``␛``, BEL ``␇``, NUL ``␀``, DEL ``␡``.
+  A terminal never receives them, and an attack stays visible instead of silently vanishing.
+* C1 controls (U+0080-U+009F) and lone surrogates become U+FFFD ``�``.
+* Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), bidi marks
+  (LRM, RLM, ALM) and invisible zero-width characters other than ZWJ/ZWNJ (ZWSP, WJ,
+  BOM, soft hyphen) are removed, so text always reads in logical order and every cell the
+  layout counts is a cell the terminal draws.
+* Runs of combining marks or variation selectors are capped at `MAX_COMBINING`.
+* In one-line fields every line break or tab becomes a single space.
+
+The URL policy lives here too: `check_url` decides whether a URL may be opened or shown
+as a link, and `normalize_feed_url` whether it may be subscribed to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit, urlunsplit
+
+MAX_COMBINING = 4
+
+# Characters removed outright.
+_REMOVED = (
+    "\u202a\u202b\u202c\u202d\u202e"  # LRE RLE PDF LRO RLO
+    "\u2066\u2067\u2068\u2069"  # LRI RLI FSI PDI
+    "\u200e\u200f\u061c"  # LRM RLM ALM
+    "\u200b\u2060\ufeff\u00ad"  # ZWSP WJ BOM/ZWNBSP soft hyphen
+    "\u180e\u2061\u2062\u2063\u2064"  # Mongolian vowel separator, invisible operators
+)
+
+
+def _build_table(multiline: bool) -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for code in range(0x20):
+        table[code] = chr(0x2400 + code)  # Control Pictures block
+    table[0x7F] = "\u2421"
+    for code in range(0x80, 0xA0):
+        table[code] = "\ufffd"
+    for char in _REMOVED:
+        table[ord(char)] = None
+    if multiline:
+        table[ord("\n")] = "\n"
+        table[ord("\t")] = "\t"
+        table[0x2028] = "\n"
+        table[0x2029] = "\n\n"
+    else:
+        for code in (ord("\n"), ord("\t"), ord("\r"), 0x0B, 0x0C, 0x2028, 0x2029, 0x85):
+            table[code] = " "
+    return table
+
+
+_LINE_TABLE = _build_table(multiline=False)
+_TEXT_TABLE = _build_table(multiline=True)
+
+# Combining marks and variation selectors (the common blocks; enough to stop "zalgo" stacks
+# from growing a row taller or slowing the renderer).
+_COMBINING_CLASS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f\u0e31\u0e34-\u0e3a"
+    "\u0e47-\u0e4e\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f"
+    "\U000e0100-\U000e01ef"
+)
+_COMBINING_RUN = re.compile(f"([{_COMBINING_CLASS}]{{{MAX_COMBINING}}})[{_COMBINING_CLASS}]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SPACES = re.compile(r" {2,}")
+_NEEDS_WORK = re.compile(f"[\x00-\x1f\x7f-\x9f{_REMOVED}\u2028\u2029\ud800-\udfff{_COMBINING_CLASS}]")
+
+
+def _clean(value: str, table: dict[int, str | None]) -> str:
+    if not _NEEDS_WORK.search(value):
+        return value
+    value = _SURROGATE.sub("\ufffd", value)
+    value = value.translate(table)
+    return _COMBINING_RUN.sub(r"\1", value)
+
+
+def clean_line(value: object, max_length: int | None = None) -> str:
+    """Sanitise a one-line field (title, author, name): see the module docstring."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if max_length is not None and len(text) > max_length * 4:
+        text = text[: max_length * 4]  # bound the work before cleaning huge fields
+    text = _clean(text, _LINE_TABLE)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    text = text.strip()
+    if max_length is not None and len(text) > max_length:
+        text = text[: max_length - 1].rstrip() + "…"
+    return text
+
+
+def clean_text(value: object, max_length: int | None = None) -> str:
+    """Sanitise multi-line text (bodies): keeps newlines and tabs, normalises CR/CRLF."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if max_length is not None and len(text) > max_length:
+        text = text[:max_length]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _clean(text, _TEXT_TABLE)
+
+
+# --------------------------------------------------------------------------- URL policy
+
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+MAX_URL_LENGTH = 4096
+# Characters that mean something to a shell, or are not allowed raw in a URL. The browser
+# gets its URL as one argv element and never through a shell; encoding them as well means a
+# badly written $BROWSER wrapper script cannot be tricked either. `&`, `=` and `+` are kept:
+# query strings need them.
+_SAFE_URL_CHARS = "-._~:/?#[]@&=+,%!*"
+
+
+class UrlRejected(ValueError):
+    """A URL that the policy refuses; `str(exc)` is a plain-words reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class UrlCheck:
+    """The policy's verdict on one URL."""
+
+    ok: bool
+    url: str  # the normalised URL when ok, else "" (never open `shown`)
+    shown: str  # the original, sanitised and with any password hidden: safe to display
+    host: str = ""
+    reason: str = ""
+
+
+def _display(raw: str) -> str:
+    shown = clean_line(raw, max_length=300)
+    try:
+        parts = urlsplit(shown)
+        if parts.password:
+            netloc = f"{parts.username}:***@{parts.hostname or ''}"
+            shown = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    except ValueError:
+        pass
+    return shown
+
+
+def check_url(raw: object, base: str | None = None) -> UrlCheck:
+    """Decide whether `raw` may be opened in a browser or shown as a link.
+
+    Only absolute http(s) URLs with a host pass; the result is normalised (scheme and host
+    lower-case, IDN hosts in punycode, unsafe characters percent-encoded). A relative URL is
+    resolved against `base` first when one is given.
+    """
+    text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+    shown = _display(text)
+    try:
+        url = _normalize_http_url(text, base)
+    except UrlRejected as exc:
+        return UrlCheck(ok=False, url="", shown=shown, reason=str(exc))
+    host = urlsplit(url).hostname or ""
+    return UrlCheck(ok=True, url=url, shown=shown, host=host)
+
+
+def safe_link(raw: object, base: str | None = None) -> str:
+    """The normalised URL if the policy allows it, else ""."""
+    return check_url(raw, base).url
+
+
+def _normalize_http_url(raw: str, base: str | None = None) -> str:
+    from urllib.parse import urljoin
+
+    if len(raw) > MAX_URL_LENGTH:
+        raise UrlRejected("the address is too long")
+    # Browsers strip these before parsing; doing the same stops "java\tscript:" tricks.
+    text = re.sub(r"[\t\n\r]", "", raw).strip(" \x00\x0b\x0c")
+    if not text:
+        raise UrlRejected("there is no address")
+    if text.startswith("-"):
+        raise UrlRejected("the address starts with '-', which a program could read as an option")
+    if re.search(r"[\x00-\x1f\x7f-\x9f]", text):
+        raise UrlRejected("the address contains control characters")
+    if base and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text):
+        text = urljoin(base, text)
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises ValueError for an invalid port
+    except ValueError as exc:
+        raise UrlRejected(f"the address is malformed ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ALLOWED_SCHEMES:
+        if not scheme:
+            raise UrlRejected("the address is not absolute (no http:// or https://)")
+        raise UrlRejected(f"only http and https addresses are opened, not '{scheme}:'")
+    hostname = parts.hostname
+    if not hostname:
+        raise UrlRejected("the address has no host")
+    try:
+        host = hostname.encode("idna").decode("ascii") if not hostname.isascii() else hostname
+    except UnicodeError:
+        raise UrlRejected("the host name is not valid") from None
+    if not re.fullmatch(r"[a-z0-9._~\-\[\]:%]+", host.lower()):
+        raise UrlRejected("the host name contains characters a host cannot have")
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # IPv6 literal
+    netloc = host.lower()
+    if parts.username is not None:
+        userinfo = quote(parts.username, safe="")
+        if parts.password is not None:
+            userinfo += ":" + quote(parts.password, safe="")
+        netloc = f"{userinfo}@{netloc}"
+    default_port = 80 if scheme == "http" else 443
+    if port is not None and port != default_port:
+        netloc = f"{netloc}:{port}"
+    path = quote(parts.path or "/", safe=_SAFE_URL_CHARS)
+    query = quote(parts.query, safe=_SAFE_URL_CHARS)
+    fragment = quote(parts.fragment, safe=_SAFE_URL_CHARS)
+    return urlunsplit((scheme, netloc, path, query, fragment))
+
+
+def normalize_feed_url(raw: object) -> str:
+    """The URL to store for a subscription, or `UrlRejected` with the reason.
+
+    `feed://host/x` and `feed:https://host/x` are accepted as the feed-URI forms that
+    browsers and newsboat use, and become `https://host/x` (or the embedded URL).
+    """
+    text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+    text = text.strip()
+    lowered = text.lower()
+    if lowered.startswith("feed:"):
+        rest = text[5:]
+        if rest.lower().startswith(("http://", "https://")):
+            text = rest
+        elif rest.startswith("//"):
+            text = "https:" + rest
+        else:
+            raise UrlRejected("malformed feed: address")
+    url = _normalize_http_url(text)
+    return url.split("#", 1)[0]
+
+
+def feed_url_key(url: str) -> str:
+    """Key under which two subscription URLs count as the same feed.
+
+    Scheme and host case are already normalised by `normalize_feed_url`; this also treats
+    http/https and a trailing slash as the same feed.
+    """
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/") or "/"
+    netloc = parts.netloc.lower()
+    for default in (":80", ":443"):
+        if netloc.endswith(default):
+            netloc = netloc[: -len(default)]
+    return urlunsplit(("", netloc, path, parts.query, ""))

@@ -1,0 +1,1 @@
+"""Widgets: they render state handed to them and post messages; they never touch the store."""
