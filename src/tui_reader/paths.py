@@ -28,7 +28,7 @@ def library_dir(cli_value: str | os.PathLike[str] | None = None) -> Path:
 
 
 def config_file(cli_value: str | os.PathLike[str] | None = None) -> Path:
-    """`--config` wins, then `$TUI_READER_CONFIG`, then `$XDG_CONFIG_HOME/tui-reader/config.toml`."""
+    """`--config`, then `$TUI_READER_CONFIG`, then `$XDG_CONFIG_HOME/tui-reader/config.toml`."""
     if cli_value:
         return Path(cli_value).expanduser()
     env = os.environ.get(CONFIG_ENV)

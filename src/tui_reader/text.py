@@ -71,7 +71,9 @@ _COMBINING_CLASS = (
 _COMBINING_RUN = re.compile(f"([{_COMBINING_CLASS}]{{{MAX_COMBINING}}})[{_COMBINING_CLASS}]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r" {2,}")
-_NEEDS_WORK = re.compile(f"[\x00-\x1f\x7f-\x9f{_REMOVED}\u2028\u2029\ud800-\udfff{_COMBINING_CLASS}]")
+_NEEDS_WORK = re.compile(
+    f"[\x00-\x1f\x7f-\x9f{_REMOVED}\u2028\u2029\ud800-\udfff{_COMBINING_CLASS}]"
+)
 
 
 def _clean(value: str, table: dict[int, str | None]) -> str:

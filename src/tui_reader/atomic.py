@@ -1,0 +1,106 @@
+"""Crash-safe file writes and the single-writer lock for the library directory.
+
+No TinyDB here: `store.py` builds on these. A write goes to a temp file in the same
+directory, is fsynced, renamed over the target and the directory is fsynced, so a crash
+at any moment leaves either the old file or the new one, never half of either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+TEMP_MARK = ".tmp-"
+
+
+class LibraryLocked(RuntimeError):
+    """Another process holds the library's writer lock."""
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in `directory` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically; raises OSError and leaves `path` untouched."""
+    directory = path.parent
+    temp = directory / f"{path.name}{TEMP_MARK}{os.getpid()}"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    fsync_dir(directory)
+
+
+def remove_stale_temp_files(directory: Path) -> int:
+    """Delete temp files a crashed writer left behind; returns how many."""
+    removed = 0
+    if not directory.is_dir():
+        return 0
+    for entry in directory.iterdir():
+        if TEMP_MARK in entry.name and entry.is_file():
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                removed += 1
+    return removed
+
+
+class DirectoryLock:
+    """An exclusive, non-blocking `flock` on `<directory>/library.lock`.
+
+    The kernel drops the lock when the process dies, so a crash never leaves the library
+    locked. The holder's pid is written into the file for the error message.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "library.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            except OSError:
+                holder = ""
+            os.close(fd)
+            who = f" (process {holder})" if holder.isdigit() else ""
+            raise LibraryLocked(
+                f"Another tui-reader{who} is using the library at {self.path.parent}. "
+                "Close it first, or open a different library with --db."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
