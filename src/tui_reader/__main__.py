@@ -1,0 +1,98 @@
+"""Command line: `tui-reader` runs the app; subcommands script the same library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+COMMANDS = ("list", "mark", "feeds", "add", "import", "export", "refresh", "restore-backup")
+
+
+def _library_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # On the top parser the defaults are real; on subparsers SUPPRESS keeps a value given
+    # before the subcommand (`tui-reader --db X list`) from being reset.
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=default,
+        help="library directory (default: $TUI_READER_DB or the user data dir)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config file (default: $TUI_READER_CONFIG or the user config dir)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tui-reader",
+        description="A terminal feed reader. Without a command, opens the reader.",
+    )
+    parser.add_argument("--version", action="version", version=f"tui-reader {__version__}")
+    _library_options(parser, top=True)
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open a scratch copy of the bundled demo library (your library is not touched)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("list", help="print articles (newest first)")
+    _library_options(p)
+    p.add_argument("--unread", action="store_true", help="only unread articles")
+    p.add_argument("--starred", action="store_true", help="only starred articles")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = sub.add_parser("mark", help="change read/starred flags of articles by id")
+    _library_options(p)
+    flag = p.add_mutually_exclusive_group(required=True)
+    for name in ("read", "unread", "star", "unstar"):
+        flag.add_argument(f"--{name}", dest="flag", action="store_const", const=name)
+    p.add_argument("ids", nargs="+", metavar="ID", help="article ids (from `list`)")
+
+    p = sub.add_parser("feeds", help="list subscriptions with counts and status")
+    _library_options(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = sub.add_parser("add", help="subscribe to a feed (or a page that links to one)")
+    _library_options(p)
+    p.add_argument("url")
+    p.add_argument("--category", default="", help="category (folder) for the feed")
+
+    p = sub.add_parser("import", help="import subscriptions from OPML or a newsboat urls file")
+    _library_options(p)
+    p.add_argument("file")
+
+    p = sub.add_parser("export", help="export subscriptions as OPML 2.0")
+    _library_options(p)
+    p.add_argument("file", nargs="?", help="output file (default: standard output)")
+
+    p = sub.add_parser("refresh", help="fetch new articles without opening the reader")
+    _library_options(p)
+    p.add_argument("--category", help="only feeds in this category")
+    p.add_argument("--feed", metavar="URL", help="only this feed")
+
+    p = sub.add_parser("restore-backup", help="go back to the last good copy of the library")
+    _library_options(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from .launch import run_app
+
+        return run_app(args)
+    from . import cli
+
+    return cli.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""Subcommands: the scripting interface (`list`, `mark`) and subscription management.
+
+Output that contains feed text is printed as plain, sanitised text (Rich `Text`, never
+markup). `list --json` and `mark` are a stable interface: see README "Scripting".
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+import orjson
+from rich.console import Console
+from rich.text import Text
+
+from .atomic import LibraryLocked
+from .models import Article, Feed
+from .paths import library_dir
+from .store import LibraryCorrupt, Store, StoreError
+from .text import clean_line
+
+
+class CommandError(Exception):
+    """A command could not run; the message is for the user. Exit status 2."""
+
+
+def _console(file: TextIO | None = None) -> Console:
+    # emoji=False and markup=False: feed text like ":smile:" or "[bold]" prints as written.
+    return Console(file=file or sys.stdout, emoji=False, markup=False, highlight=False)
+
+
+def _err(message: str) -> None:
+    _console(sys.stderr).print(Text(f"tui-reader: {message}"))
+
+
+@contextmanager
+def open_store(args: argparse.Namespace, *, read_only: bool) -> Iterator[Store]:
+    directory = library_dir(getattr(args, "db", None))
+    try:
+        store = Store.open(directory, read_only=read_only)
+    except (LibraryLocked, LibraryCorrupt, StoreError) as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        yield store
+    finally:
+        try:
+            store.close()
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def article_json(store: Store, article: Article) -> dict[str, object]:
+    feed = store.feed(article.feed_id)
+    return {
+        "id": article.id,
+        "feed": feed.display_title if feed else "",
+        "feed_id": article.feed_id,
+        "feed_url": feed.url if feed else "",
+        "category": feed.category if feed else "",
+        "title": article.title,
+        "link": article.link,
+        "author": article.author,
+        "published": iso_utc(article.published),
+        "read": store.is_read(article.id),
+        "starred": store.is_starred(article.id),
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_store(args, read_only=True) as store:
+        articles = store.articles(unread_only=args.unread, starred_only=args.starred)
+        out = sys.stdout
+        if args.json:
+            write = out.buffer.write if hasattr(out, "buffer") else None
+            lines = (
+                orjson.dumps(article_json(store, a), option=orjson.OPT_APPEND_NEWLINE)
+                for a in articles
+            )
+            if write is not None:
+                out.flush()
+                for line in lines:
+                    write(line)
+                out.buffer.flush()
+            else:
+                for line in lines:
+                    out.write(line.decode())
+            return 0
+        feeds = {f.id: f for f in store.feeds()}
+        rows = []
+        for article in articles:
+            feed = feeds.get(article.feed_id)
+            mark = ("*" if store.is_starred(article.id) else " ") + (
+                " " if store.is_read(article.id) else "N"
+            )
+            source = clean_line(feed.display_title if feed else "", 30)
+            rows.append(
+                f"{article.id}  {mark}  {article.published.astimezone().strftime('%Y-%m-%d %H:%M')}"
+                f"  {source:<30}  {clean_line(article.title, 200)}"
+            )
+        if rows:
+            out.write("\n".join(rows) + "\n")
+    return 0
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    with open_store(args, read_only=False) as store:
+        unknown = [i for i in args.ids if store.article(i) is None]
+        ids = [i for i in args.ids if store.article(i) is not None]
+        if args.flag in ("read", "unread"):
+            changed = store.set_read(ids, args.flag == "read")
+        else:
+            changed = store.set_starred(ids, args.flag == "star")
+        store.flush()
+    for aid in unknown:
+        _err(f"no article with id {clean_line(aid, 40)!r}")
+    print(f"{len(changed)} changed, {len(ids) - len(changed)} already {args.flag}")
+    return 1 if unknown else 0
+
+
+def feed_status(feed: Feed) -> str:
+    if feed.last_error:
+        return f"failing ({feed.failures}x): {feed.last_error}"
+    if feed.last_success:
+        return "ok"
+    return "never fetched"
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    with open_store(args, read_only=True) as store:
+        unread = store.unread_counts_by_feed()
+        totals = store.article_counts_by_feed()
+        console = _console()
+        for feed in store.feeds():
+            if args.json:
+                print(
+                    orjson.dumps(
+                        {
+                            "id": feed.id,
+                            "url": feed.url,
+                            "title": feed.display_title,
+                            "category": feed.category,
+                            "articles": totals.get(feed.id, 0),
+                            "unread": unread.get(feed.id, 0),
+                            "last_success": iso_utc(feed.last_success),
+                            "last_error": feed.last_error,
+                            "failures": feed.failures,
+                        }
+                    ).decode()
+                )
+                continue
+            last = (
+                feed.last_success.astimezone().strftime("%Y-%m-%d %H:%M")
+                if feed.last_success
+                else "never"
+            )
+            line = Text(
+                f"{feed.category} / {feed.display_title}  [{totals.get(feed.id, 0)} articles, "
+                f"{unread.get(feed.id, 0)} unread]  last success: {last}  {feed_status(feed)}"
+                f"\n    {feed.url}"
+            )
+            console.print(line, soft_wrap=True)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .opml import export_opml
+
+    with open_store(args, read_only=True) as store:
+        data = export_opml(store.feeds())
+    if args.file:
+        from .atomic import atomic_write
+
+        atomic_write(Path(args.file), data)
+        print(f"Exported {data.count(b'xmlUrl=')} feeds to {args.file}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .opml import ImportFormatError, read_subscriptions
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        plan = read_subscriptions(data, filename=path.name)
+    except ImportFormatError as exc:
+        raise CommandError(f"{path.name}: {exc}") from None
+    added = present = 0
+    with open_store(args, read_only=False) as store:
+        for sub in plan.subscriptions:
+            _, created = store.add_feed(sub.url, sub.title, sub.category)
+            if created:
+                added += 1
+            else:
+                present += 1
+    console = _console()
+    console.print(
+        Text(
+            f"Imported {path.name}: {added} added, {present + plan.duplicates} already present, "
+            f"{len(plan.rejected)} rejected."
+        )
+    )
+    for note in plan.notes:
+        console.print(Text(f"  note: {note}"))
+    for rejected in plan.rejected:
+        console.print(Text(f"  rejected {rejected.where}: {rejected.reason}"))
+    if added:
+        console.print(Text("Run `tui-reader refresh` (or press r in the reader) to fetch them."))
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from .feeds.subscribe import SubscribeError, subscribe
+
+    with open_store(args, read_only=False) as store:
+        try:
+            outcome = subscribe(store, args.url, category=args.category)
+        except SubscribeError as exc:
+            raise CommandError(str(exc)) from None
+    console = _console()
+    for line in outcome.messages:
+        console.print(Text(line))
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from .feeds.refresh_cli import run_refresh
+
+    with open_store(args, read_only=False) as store:
+        feeds = store.feeds()
+        if args.category:
+            feeds = [f for f in feeds if f.category == args.category]
+        if args.feed:
+            feed = store.find_feed_by_url(args.feed)
+            feeds = [feed] if feed else []
+        if not feeds:
+            raise CommandError("no feeds match; see `tui-reader feeds`")
+        run_refresh(store, feeds)
+    return 0
+
+
+def cmd_restore_backup(args: argparse.Namespace) -> int:
+    directory = library_dir(getattr(args, "db", None))
+    backup = directory / "library.json.bak"
+    if not backup.exists():
+        raise CommandError(f"there is no backup in {directory}")
+    from .atomic import atomic_write
+
+    current = directory / "library.json"
+    if current.exists():
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        current.rename(directory / f"library.json.before-restore-{stamp}")
+    atomic_write(current, backup.read_bytes())
+    print(f"Restored {current} from {backup.name}.")
+    return 0
+
+
+HANDLERS = {
+    "list": cmd_list,
+    "mark": cmd_mark,
+    "feeds": cmd_feeds,
+    "export": cmd_export,
+    "import": cmd_import,
+    "add": cmd_add,
+    "refresh": cmd_refresh,
+    "restore-backup": cmd_restore_backup,
+}
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return HANDLERS[args.command](args)
+    except CommandError as exc:
+        _err(str(exc))
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130

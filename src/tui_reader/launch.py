@@ -1,0 +1,36 @@
+"""Starting the reader: pick the library, open it with plain-words errors, run the app."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .atomic import LibraryLocked
+from .paths import library_dir
+from .store import LibraryCorrupt, Store, StoreError
+
+
+def run_app(args: argparse.Namespace) -> int:
+    if args.demo:
+        from .demo_library import make_demo_library
+
+        directory = make_demo_library()
+    else:
+        directory = library_dir(args.db)
+    try:
+        store = Store.open(directory)
+    except (LibraryLocked, LibraryCorrupt, StoreError) as exc:
+        print(f"tui-reader: {exc}", file=sys.stderr)
+        return 2
+    from .app import TuiReader
+
+    app = TuiReader(store)
+    try:
+        app.run()
+    finally:
+        try:
+            store.close()
+        except StoreError as exc:
+            print(f"tui-reader: {exc}", file=sys.stderr)
+            return 1
+    return app.return_code or 0
