@@ -1,0 +1,106 @@
+"""Opening a URL in the user's browser: argv only, never a shell.
+
+`$BROWSER` is honoured the way Python's `webbrowser` reads it (a `os.pathsep`-separated
+list of commands; `%s` marks where the URL goes, else it is appended), but resolved here
+on every call so that changing `$BROWSER` takes effect at once. Without `$BROWSER` the
+`webbrowser` module chooses. Console browsers (w3m, lynx, ...) need the terminal, so the
+caller suspends the app while they run: `BrowserLaunch.console` says so.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+
+from .text import check_url
+
+CONSOLE_BROWSERS = frozenset(
+    {"w3m", "lynx", "links", "links2", "elinks", "browsh", "carbonyl", "www-browser", "edbrowse"}
+)
+
+
+class BrowserError(RuntimeError):
+    """The URL was refused or no browser could be started; the message is for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserLaunch:
+    """How to open one URL: an argv, or (argv empty) the webbrowser module's choice."""
+
+    url: str
+    argv: tuple[str, ...]
+    console: bool
+
+
+def _commands_from_env(value: str) -> list[list[str]]:
+    commands: list[list[str]] = []
+    for entry in value.split(os.pathsep):
+        entry = entry.strip()
+        if not entry:
+            continue
+        try:
+            words = shlex.split(entry) if "%s" in entry else [entry]
+        except ValueError:
+            continue
+        if words:
+            commands.append(words)
+    return commands
+
+
+def plan_launch(raw_url: str, browser: str | None = None) -> BrowserLaunch:
+    """Check `raw_url` against the URL policy and decide how to open it.
+
+    `browser` is the configured command (config file); `$BROWSER` is used when it is None.
+    """
+    verdict = check_url(raw_url)
+    if not verdict.ok:
+        raise BrowserError(f"Not opened: {verdict.reason}. The address was: {verdict.shown}")
+    url = verdict.url
+    spec = browser if browser is not None else os.environ.get("BROWSER", "")
+    for words in _commands_from_env(spec):
+        program = shutil.which(words[0])
+        if program is None:
+            continue
+        if any("%s" in w for w in words[1:]):
+            argv = [program] + [w.replace("%s", url) for w in words[1:]]
+        else:
+            argv = [program, *words[1:], url]
+        console = Path(program).name in CONSOLE_BROWSERS
+        return BrowserLaunch(url=url, argv=tuple(argv), console=console)
+    # No usable $BROWSER: let webbrowser choose; on a machine without a display it picks a
+    # console browser, which needs the terminal too.
+    try:
+        controller = webbrowser.get()
+        name = getattr(controller, "name", "") or ""
+    except webbrowser.Error:
+        raise BrowserError(
+            f"No web browser was found. Set $BROWSER, or open this address yourself: {url}"
+        ) from None
+    return BrowserLaunch(url=url, argv=(), console=Path(name).name in CONSOLE_BROWSERS)
+
+
+def launch(plan: BrowserLaunch) -> None:
+    """Start the browser. Console browsers run in the foreground (the caller suspended the
+    app); graphical ones are started detached so the reader keeps going."""
+    if not plan.argv:
+        if not webbrowser.open(plan.url):
+            raise BrowserError(f"The browser could not be started. The address: {plan.url}")
+        return
+    try:
+        if plan.console:
+            subprocess.run(list(plan.argv), check=False)
+        else:
+            subprocess.Popen(
+                list(plan.argv),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+    except OSError as exc:
+        raise BrowserError(f"Could not start {plan.argv[0]}: {exc.strerror}") from None

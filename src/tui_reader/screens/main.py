@@ -1,0 +1,322 @@
+"""MainScreen: owns the reader's state and coordinates the three panes.
+
+Widgets render and post messages; this screen handles them, talks to the store and
+pushes the results back into the widgets. Every flag change goes to the store at once
+(memory) and the store's writer puts it on disk off the UI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from ..browser import BrowserError, launch, plan_launch
+from ..models import Article
+from ..store import Store, StoreError
+from ..views import ALL, SMART_VIEWS, View, articles_for, unread_in
+from ..widgets.article_list import ArticleList
+from ..widgets.category_sidebar import CategorySidebar
+from ..widgets.reading_pane import ArticleView, ReadingPane
+from .help import HelpScreen
+
+
+class MainScreen(Screen[None]):
+    """Sidebar | article list | reading pane."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    BINDINGS = [
+        Binding("m", "toggle_read", "Read/unread", id="article.toggle_read"),
+        Binding("s", "toggle_star", "Star", id="article.toggle_star"),
+        Binding("o", "open_in_browser", "Continue reading", id="article.open_in_browser"),
+        Binding("u", "toggle_unread_only", "Unread only", id="view.toggle_unread_only"),
+        Binding("n", "next_unread", "Next unread", id="article.next_unread"),
+        Binding("p", "previous_unread", "Prev unread", show=False, id="article.previous_unread"),
+        Binding("space,pagedown", "page_reader_down", "Page", show=False, id="reader.page_down"),
+        Binding("pageup", "page_reader_up", "Page up", show=False, id="reader.page_up"),
+        Binding("question_mark", "show_help", "Keys", id="app.help"),
+    ]
+
+    view: var[View] = var(ALL, init=False)
+    unread_only: var[bool] = var(False, init=False)
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self._unread_by_feed: dict[str, int] = {}
+        self._sources: dict[str, str] = {}
+        self._categories: dict[str, str] = {}
+
+    # ---------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="≡")
+        with Horizontal(id="panes"):
+            yield CategorySidebar(id="sidebar")
+            with Horizontal(id="content"):
+                yield ArticleList(self.store.is_read, self.store.is_starred, id="articles")
+                yield ReadingPane(id="reader")
+        yield Footer()
+
+    @property
+    def sidebar(self) -> CategorySidebar:
+        return self.query_one(CategorySidebar)
+
+    @property
+    def article_list(self) -> ArticleList:
+        return self.query_one(ArticleList)
+
+    @property
+    def reader(self) -> ReadingPane:
+        return self.query_one(ReadingPane)
+
+    def on_mount(self) -> None:
+        self.unread_only = bool(self.store.setting("unread_only", False))
+        self.reload_feeds()
+        self._load_view(select_id=None)
+        self.sidebar.focus()
+        self.sidebar.move_to(ALL)
+        for warning in self.store.warnings:
+            self.notify(warning, title="Library", severity="warning", timeout=15, markup=False)
+
+    # ---------------------------------------------------------------- state -> widgets
+
+    def reload_feeds(self) -> None:
+        """Re-read feeds and counts from the store and rebuild the sidebar."""
+        feeds = self.store.feeds()
+        self._sources = {f.id: f.display_title for f in feeds}
+        self._categories = {f.id: f.category for f in feeds}
+        self._unread_by_feed = self.store.unread_counts_by_feed()
+        self.sidebar.rebuild(feeds, self._all_counts())
+        self._update_title()
+
+    def _all_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for kind, label in SMART_VIEWS:
+            view = View(kind, label=label)
+            counts[view.node_id] = unread_in(self.store, view, self._unread_by_feed)
+        by_category: dict[str, int] = {}
+        for feed_id, category in self._categories.items():
+            unread = self._unread_by_feed.get(feed_id, 0)
+            by_category[category] = by_category.get(category, 0) + unread
+            counts[f"feed:{feed_id}"] = unread
+        for category, unread in by_category.items():
+            counts[f"category:{category}"] = unread
+        return counts
+
+    def _update_title(self) -> None:
+        total = sum(self._unread_by_feed.values())
+        self.title = "tui-reader"
+        self.sub_title = f"{self.view.label or 'All'} · {total} unread" + (
+            " · unread only" if self.unread_only else ""
+        )
+
+    def _load_view(self, select_id: str | None, keep: str | None = None) -> None:
+        articles = articles_for(self.store, self.view, unread_only=self.unread_only, keep=keep)
+        article_list = self.article_list
+        if not self.store.feeds():
+            article_list.empty_message = "No feeds yet: press a to add one."
+        elif self.unread_only or self.view.kind == "unread":
+            article_list.empty_message = "No unread articles here. Press u to show all."
+        else:
+            article_list.empty_message = "No articles here."
+        article_list.set_articles(tuple(articles), self._sources, select_id=select_id)
+        if not self.store.feeds():
+            self.reader.show_welcome()
+        elif self.reader.current is None:
+            self.reader.show_nothing()
+        self._update_title()
+
+    def watch_view(self) -> None:
+        self._load_view(select_id=None)
+
+    def watch_unread_only(self) -> None:
+        current = self.reader.current.article_id if self.reader.current else None
+        self._load_view(select_id=None, keep=current)
+        if self.store.setting("unread_only", False) != self.unread_only:
+            self._save_setting("unread_only", self.unread_only)
+        self.refresh_bindings()
+
+    def _save_setting(self, name: str, value: object) -> None:
+        try:
+            self.store.set_setting(name, value)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+
+    def flags_changed(self, articles: Iterable[Article], *, read_delta: int = 0) -> None:
+        """Update counts and rows after flags of `articles` changed by the user."""
+        if read_delta:
+            for article in articles:
+                self._unread_by_feed[article.feed_id] = (
+                    self._unread_by_feed.get(article.feed_id, 0) - read_delta
+                )
+        self.sidebar.update_counts(self._all_counts())
+        self.article_list.refresh_flags()
+        self._update_title()
+        self.refresh_bindings()
+
+    # ---------------------------------------------------------------- messages
+
+    @on(CategorySidebar.ViewChosen)
+    def _view_chosen(self, event: CategorySidebar.ViewChosen) -> None:
+        if event.view != self.view:
+            self.view = event.view
+        if self.article_list.articles:
+            self.article_list.focus()
+
+    @on(ArticleList.Opened)
+    def _article_opened(self, event: ArticleList.Opened) -> None:
+        self.show_article(event.article)
+
+    @on(ArticleList.Highlighted)
+    def _article_highlighted(self, event: ArticleList.Highlighted) -> None:
+        self.refresh_bindings()
+
+    @on(ReadingPane.ContinueReading)
+    def _continue_reading(self) -> None:
+        self.action_open_in_browser()
+
+    @on(ReadingPane.LinkChosen)
+    def _link_chosen(self, event: ReadingPane.LinkChosen) -> None:
+        self.open_url(event.href)
+
+    def show_article(self, article: Article) -> None:
+        """Show `article` in the reading pane and mark it read."""
+        feed = self.store.feed(article.feed_id)
+        self.reader.show(
+            ArticleView(
+                article_id=article.id,
+                title=article.title,
+                category=feed.category if feed else "",
+                source=feed.display_title if feed else "",
+                author=article.author,
+                published=article.published,
+                link=article.link,
+                body_html=self.store.body(article.id),
+                words=article.words,
+            )
+        )
+        self._set_read([article], True)
+
+    def _set_read(self, articles: list[Article], read: bool) -> None:
+        try:
+            changed = set(self.store.set_read([a.id for a in articles], read))
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if changed:
+            self.flags_changed(
+                [a for a in articles if a.id in changed], read_delta=1 if read else -1
+            )
+
+    # ---------------------------------------------------------------- actions
+
+    def target_article(self) -> Article | None:
+        """What m / s / o act on: the list's row when the list has focus, else the article
+        in the reading pane, else the list's row."""
+        if self.focused is self.article_list or self.reader.current is None:
+            return self.article_list.highlighted
+        return self.store.article(self.reader.current.article_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("toggle_read", "toggle_star", "open_in_browser"):
+            return True if self.target_article() is not None else None
+        if action in ("next_unread", "previous_unread"):
+            return True if self.store.unread_count() else None
+        return True
+
+    def action_toggle_read(self) -> None:
+        article = self.target_article()
+        if article is not None:
+            self._set_read([article], not self.store.is_read(article.id))
+
+    def action_toggle_star(self) -> None:
+        article = self.target_article()
+        if article is None:
+            return
+        try:
+            self.store.set_starred([article.id], not self.store.is_starred(article.id))
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.flags_changed([article])
+
+    def action_toggle_unread_only(self) -> None:
+        self.unread_only = not self.unread_only
+
+    def action_open_in_browser(self) -> None:
+        article = self.target_article()
+        if article is not None:
+            self.open_url(article.link)
+
+    def open_url(self, raw_url: str) -> None:
+        """Open `raw_url` through the URL policy; refused URLs are shown as plain text."""
+        try:
+            plan = plan_launch(raw_url, getattr(self.app, "browser_command", None))
+        except BrowserError as exc:
+            self.notify(str(exc), title="Not opened", severity="warning", markup=False)
+            return
+        if plan.console:
+            with self.app.suspend():
+                self._launch(plan)
+        else:
+            self._launch_in_background(plan)
+
+    def _launch(self, plan: object) -> None:
+        try:
+            launch(plan)  # type: ignore[arg-type]
+        except BrowserError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+
+    @work(thread=True, exit_on_error=False, group="browser")
+    def _launch_in_background(self, plan: object) -> None:
+        try:
+            launch(plan)  # type: ignore[arg-type]
+        except BrowserError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+
+    def _walk_unread(self, step: int) -> None:
+        current = self.article_list.highlighted
+        in_view = list(self.article_list.articles)
+        start = in_view.index(current) if current in in_view else -1
+        indices = range(start + 1, len(in_view)) if step > 0 else range(start - 1, -1, -1)
+        for index in indices:
+            if not self.store.is_read(in_view[index].id):
+                self.article_list.cursor = index
+                self.show_article(in_view[index])
+                return
+        # Not in this view: look through the whole library, newest first.
+        everything = self.store.articles()
+        position = everything.index(current) if current in everything else -1
+        indices = range(position + 1, len(everything)) if step > 0 else range(position - 1, -1, -1)
+        for index in indices:
+            candidate = everything[index]
+            if not self.store.is_read(candidate.id):
+                self.view = ALL
+                self.sidebar.move_to(ALL)
+                self.article_list.select_article(candidate.id)
+                self.show_article(candidate)
+                return
+        self.notify("No more unread articles that way.", timeout=3)
+
+    def action_next_unread(self) -> None:
+        self._walk_unread(1)
+
+    def action_previous_unread(self) -> None:
+        self._walk_unread(-1)
+
+    def action_page_reader_down(self) -> None:
+        self.reader.scroll_page_down(animate=False)
+
+    def action_page_reader_up(self) -> None:
+        self.reader.scroll_page_up(animate=False)
+
+    def action_show_help(self) -> None:
+        self.app.push_screen(HelpScreen())

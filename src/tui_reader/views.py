@@ -1,0 +1,82 @@
+"""What the sidebar can select: smart views, categories and feeds (no Textual here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Literal
+
+from .models import Article
+from .store import Store
+
+ViewKind = Literal["all", "unread", "starred", "today", "category", "feed"]
+
+SMART_VIEWS: tuple[tuple[ViewKind, str], ...] = (
+    ("all", "All"),
+    ("unread", "Unread"),
+    ("starred", "Starred"),
+    ("today", "Today"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A selection in the sidebar. `key` is the category name or feed id."""
+
+    kind: ViewKind
+    key: str = ""
+    label: str = ""
+
+    @property
+    def node_id(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+ALL = View("all", label="All")
+
+
+def start_of_today(now: datetime | None = None) -> datetime:
+    """Local midnight, as an aware datetime (what "Today" means to the user)."""
+    local_now = (now or datetime.now()).astimezone()
+    return datetime.combine(local_now.date(), time(0), tzinfo=local_now.tzinfo)
+
+
+def feed_ids_for(store: Store, view: View) -> list[str] | None:
+    """The feeds a view covers (None = every feed)."""
+    if view.kind == "category":
+        return [f.id for f in store.feeds_in(view.key)]
+    if view.kind == "feed":
+        return [view.key]
+    return None
+
+
+def articles_for(
+    store: Store, view: View, *, unread_only: bool = False, keep: str | None = None
+) -> list[Article]:
+    """The articles a view shows, newest first.
+
+    `keep` is an article id that stays in an unread-only list after it was read, so the
+    row the user is on does not vanish under the cursor.
+    """
+    want_unread = unread_only or view.kind == "unread"
+    articles = store.articles(
+        feed_ids_for(store, view),
+        unread_only=want_unread and keep is None,
+        starred_only=view.kind == "starred",
+        since=start_of_today() if view.kind == "today" else None,
+    )
+    if want_unread and keep is not None:
+        articles = [a for a in articles if a.id == keep or not store.is_read(a.id)]
+    return articles
+
+
+def unread_in(store: Store, view: View, unread_by_feed: dict[str, int]) -> int:
+    """The count shown beside a sidebar row (Starred shows its starred count)."""
+    if view.kind in ("all", "unread"):
+        return sum(unread_by_feed.values())
+    if view.kind == "starred":
+        return store.starred_count()
+    if view.kind == "today":
+        return len(store.articles(unread_only=True, since=start_of_today()))
+    ids = feed_ids_for(store, view) or []
+    return sum(unread_by_feed.get(i, 0) for i in ids)

@@ -1,0 +1,155 @@
+"""The sidebar: smart views, then categories that open to their feeds, each with a count.
+
+Labels are built as `rich.text.Text` objects from sanitised strings, never from markup
+strings (`Tree` parses a `str` label as markup, so `process_label` refuses to).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from ..models import Feed
+from ..text import clean_line
+from ..views import SMART_VIEWS, View
+
+BROKEN_MARK = "⚠ "
+
+
+class CategorySidebar(Tree[View]):
+    """Smart views, categories and feeds. Enter (or a click) posts `ViewChosen`."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="sidebar.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="sidebar.up"),
+        Binding("l,right", "expand", "Open folder", show=False, id="sidebar.expand"),
+        Binding("h,left", "collapse", "Close folder", show=False, id="sidebar.collapse"),
+        Binding("enter", "select_cursor", "Show", id="sidebar.show"),
+    ]
+
+    DEFAULT_CSS = """
+    CategorySidebar { background: $surface; }
+    """
+
+    class ViewChosen(Message):
+        def __init__(self, view: View) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("Library", id=id, classes=classes)
+        self.show_root = False
+        self.auto_expand = False
+        self.guide_depth = 2
+        self._view_nodes: dict[str, TreeNode[View]] = {}
+        self._counts: dict[str, int] = {}
+        self._broken: dict[str, bool] = {}  # node id -> the feed's last fetch failed
+
+    def process_label(self, label: str | Text) -> Text:  # type: ignore[override]
+        # Never parse markup: a str label is shown literally.
+        if isinstance(label, str):
+            return Text(clean_line(label), no_wrap=True, overflow="ellipsis")
+        label.no_wrap = True
+        label.overflow = "ellipsis"
+        return label
+
+    # ---------------------------------------------------------------- building
+
+    def rebuild(self, feeds: Iterable[Feed], counts: Mapping[str, int]) -> None:
+        """Rebuild rows for `feeds`, keeping the cursor and open folders where they were."""
+        cursor_view = self.cursor_node.data if self.cursor_node is not None else None
+        expanded = {
+            key for key, node in self._view_nodes.items() if node.is_expanded and node.children
+        }
+        self.clear()
+        self._view_nodes = {}
+        self._broken = {}
+        self._counts = dict(counts)
+        for kind, label in SMART_VIEWS:
+            view = View(kind, label=label)
+            self._add(self.root, view, allow_expand=False)
+        by_category: dict[str, list[Feed]] = {}
+        for feed in feeds:
+            by_category.setdefault(feed.category, []).append(feed)
+        for category in sorted(by_category, key=str.lower):
+            view = View("category", category, label=category)
+            node = self._add(self.root, view, allow_expand=True)
+            for feed in sorted(by_category[category], key=lambda f: f.display_title.lower()):
+                feed_view = View("feed", feed.id, label=feed.display_title)
+                self._add(node, feed_view, allow_expand=False, broken=feed.is_broken)
+            if view.node_id in expanded:
+                node.expand()
+        self.move_to(cursor_view)
+
+    def _add(
+        self, parent: TreeNode[View], view: View, *, allow_expand: bool, broken: bool = False
+    ) -> TreeNode[View]:
+        label = self._label(view, broken)
+        if allow_expand:
+            node = parent.add(label, data=view, allow_expand=True)
+        else:
+            node = parent.add_leaf(label, data=view)
+        self._view_nodes[view.node_id] = node
+        self._broken[view.node_id] = broken
+        return node
+
+    def _label(self, view: View, broken: bool = False) -> Text:
+        count = self._counts.get(view.node_id, 0)
+        name = clean_line(view.label, 200) or "(untitled)"
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if broken:
+            text.append(BROKEN_MARK, style="bold red")
+        text.append(name, style="bold" if count and view.kind != "starred" else "")
+        if count:
+            text.append(f" {count}", style="dim")
+        return text
+
+    def update_counts(self, counts: Mapping[str, int]) -> None:
+        """Change the counts shown (keyed by `View.node_id`), relabelling only what changed."""
+        for key, count in counts.items():
+            if self._counts.get(key) == count:
+                continue
+            self._counts[key] = count
+            node = self._view_nodes.get(key)
+            if node is not None and node.data is not None:
+                node.set_label(self._label(node.data, self._broken.get(key, False)))
+
+    def move_to(self, view: View | None) -> None:
+        """Put the cursor on the row of `view` (All when it is gone)."""
+        key = view.node_id if view is not None else "all:"
+        node = self._view_nodes.get(key) or self._view_nodes.get("all:")
+        if node is None:
+            return
+        if node.parent is not None and node.parent is not self.root:
+            node.parent.expand()
+        self.call_after_refresh(self._move_cursor_to, node)
+
+    def _move_cursor_to(self, node: TreeNode[View]) -> None:
+        self.move_cursor(node, animate=False)
+
+    # ---------------------------------------------------------------- actions
+
+    def action_expand(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand:
+            node.expand()
+
+    def action_collapse(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent, animate=False)
+            node.parent.collapse()
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[View]) -> None:
+        event.stop()
+        if event.node.data is not None:
+            self.post_message(self.ViewChosen(event.node.data))
