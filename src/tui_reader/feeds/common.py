@@ -1,0 +1,218 @@
+"""What every feed format shares: the error type, limits, and item -> `NewArticle`.
+
+The format readers (`parse` for RSS/Atom, `jsonfeed` for JSON Feed) only pull raw
+strings out of the document into `RawItem`s. Everything that decides what the rest of
+the app sees happens here, once, for all formats: sanitising (`text.clean_*`), the URL
+policy (`text.safe_link`), dates (`dates.parse_date`), identity keys, de-duplication and
+the item cap. See `tui_reader.feeds.parse` for the rules in user terms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tui_reader.models import NewArticle, ParsedFeed
+from tui_reader.text import (
+    _COMBINING_CLASS,
+    _REMOVED,
+    _normalize_http_url,
+    clean_line,
+    clean_text,
+)
+
+from .dates import parse_date
+
+MAX_TITLE = 1000
+MAX_AUTHOR = 300
+MAX_BODY = 200_000
+# Keys longer than this are replaced by their hash, so a 20,000-character guid cannot
+# bloat the store or its indexes.
+MAX_KEY = 512
+UNTITLED = "(untitled)"
+# How much of the body the placeholder title and the derived identity look at.
+_SNIPPET_SOURCE = 4000
+_KEY_BODY_PREFIX = 1000
+
+_TAG = re.compile(r"<[^>]*>?")
+_WHITESPACE = re.compile(r"\s+")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+# Everything `text.clean_text` changes in a string, except the tab and newline it keeps
+# (and the "\r" it rewrites). text.py decides "needs work" with a pattern that includes
+# "\n", so nearly every body took its slow `str.translate` path (16 MB/s for the whole
+# parser); strings without any of these come out of clean_text unchanged, so they can
+# skip it. tests/test_parse.py checks the two agree. Better fixed in text.py itself.
+_BODY_NEEDS_WORK = re.compile(
+    f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_REMOVED}\u2028\u2029\ud800-\udfff{_COMBINING_CLASS}]"
+)
+
+
+def clean_body(value: str, max_length: int = MAX_BODY) -> str:
+    """Exactly `text.clean_text(value, max_length)`, faster for the common case."""
+    value = value[:max_length]
+    if _BODY_NEEDS_WORK.search(value) is None:
+        return value
+    return clean_text(value, max_length)
+
+
+class FeedParseError(Exception):
+    """The document cannot be used as a feed; `str(exc)` is a plain-words reason."""
+
+
+@dataclass(slots=True)
+class RawItem:
+    """One item's fields as found in the document: unsanitised, unresolved, maybe empty."""
+
+    guid: str = ""
+    title: str = ""
+    title_is_html: bool = False
+    link: str = ""
+    # Used as the link when `link` is missing or refused, and only if it is an absolute
+    # URL: an RSS guid with isPermaLink="true" (the default), a JSON Feed external_url.
+    permalink: str = ""
+    author: str = ""
+    date: str = ""
+    body_html: str = ""
+    base: str | None = None
+
+
+def link_or_empty(raw: object, base: str | None = None) -> str:
+    """`text.safe_link(raw, base)`, but "" where that raises (it does, with ValueError, for
+    a protocol-relative URL with a malformed IPv6 host such as "//[::1").
+
+    Calls the policy function behind `safe_link` directly: `safe_link` goes through
+    `check_url`, which also builds a display form of every URL that we would throw away,
+    and that was a third of the parse time. tests/test_parse.py checks both agree.
+    """
+    if not isinstance(raw, str) or not raw:
+        return ""
+    try:
+        return _normalize_http_url(raw, base)
+    except ValueError:  # UrlRejected is one
+        return ""
+
+
+def html_to_line(value: str) -> str:
+    """Plain text of an HTML fragment, for titles that are declared as HTML."""
+    value = value[: MAX_TITLE * 4]
+    if "<" in value:
+        value = _TAG.sub("", value)
+    if "&" in value:
+        value = html.unescape(value)
+    return value
+
+
+def text_to_html(value: str) -> str:
+    """Plain text as HTML: escaped, blank lines start a new paragraph."""
+    value = value[:MAX_BODY]
+    paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(value.replace("\r\n", "\n"))]
+    return "\n".join(
+        "<p>" + html.escape(p, quote=False).replace("\n", "<br>\n") + "</p>"
+        for p in paragraphs
+        if p
+    )
+
+
+def _snippet(body_html: str) -> str:
+    """The first words of a body, as a stand-in title."""
+    text = html.unescape(_TAG.sub(" ", body_html[:_SNIPPET_SOURCE]))
+    return clean_line(_WHITESPACE.sub(" ", text), max_length=80)
+
+
+def _hash_key(*parts: str) -> str:
+    digest = hashlib.sha1("\x00".join(parts).encode("utf-8", "replace"), usedforsecurity=False)
+    return "sha1:" + digest.hexdigest()
+
+
+def make_article(raw: RawItem, fetched_at: datetime) -> NewArticle | None:
+    """The sanitised article for `raw`, or None if it has nothing at all to show."""
+    guid = raw.guid.strip()
+    raw_link = raw.link.strip()
+    raw_title = raw.title.strip()
+    raw_body = raw.body_html
+    if not (guid or raw_link or raw_title or raw_body.strip() or raw.permalink.strip()):
+        return None
+    link = link_or_empty(raw_link, raw.base) or link_or_empty(raw.permalink.strip())
+    body = clean_body(raw_body)
+    title = clean_line(html_to_line(raw_title) if raw.title_is_html else raw_title, MAX_TITLE)
+    if not title:
+        title = _snippet(body) or UNTITLED
+    if guid:
+        key = clean_line(guid)
+    elif link:
+        key = link
+    else:
+        # Everything that goes in comes from the document as written, so refetching the
+        # same document gives the same key.
+        key = _hash_key(raw_title, raw.date.strip(), raw_body[:_KEY_BODY_PREFIX], raw_link)
+    if len(key) > MAX_KEY or not key:
+        key = _hash_key(key)
+    return NewArticle(
+        key=key,
+        title=title,
+        link=link,
+        author=clean_line(raw.author, MAX_AUTHOR),
+        published=parse_date(raw.date, fetched_at),
+        body_html=body,
+    )
+
+
+def build_feed(
+    *,
+    title: str,
+    site_url: str,
+    items: Iterable[RawItem],
+    total: int,
+    fetched_at: datetime,
+    max_items: int,
+    warnings: list[str],
+) -> ParsedFeed:
+    """Sanitise, de-duplicate and cap `items` (in document order) into a `ParsedFeed`.
+
+    `total` is how many items the document holds; items after the cap are never looked
+    at, so this is what the "not read" warning counts.
+    """
+    articles: list[NewArticle] = []
+    seen: set[str] = set()
+    consumed = empty = duplicates = 0
+    limit = max(0, max_items)
+    for raw in items:
+        if len(articles) >= limit:
+            break
+        consumed += 1
+        article = make_article(raw, fetched_at)
+        if article is None:
+            empty += 1
+        elif article.key in seen:
+            duplicates += 1  # keep the first occurrence: document order is deterministic
+        else:
+            seen.add(article.key)
+            articles.append(article)
+    if empty:
+        warnings.append(_count(empty, "empty item") + " (no title, link, text or id) skipped")
+    if duplicates:
+        warnings.append(
+            _count(duplicates, "duplicate item") + " (same id as an earlier one) skipped"
+        )
+    over = total - consumed
+    if over > 0:
+        warnings.append(
+            f"the feed has {total} items; only the first {limit} were read"
+            f" ({_count(over, 'item')} over the limit skipped)"
+        )
+    return ParsedFeed(
+        title=clean_line(title, MAX_TITLE),
+        site_url=site_url,
+        articles=tuple(articles),
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
