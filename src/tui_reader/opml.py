@@ -55,14 +55,21 @@ import xml.sax.handler
 import xml.sax.xmlreader
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml
 import defusedxml.sax
 
 from . import models
-from .text import UrlRejected, check_url, clean_line, feed_url_key, normalize_feed_url
+from .text import (
+    UrlRejected,
+    check_url,
+    clean_line,
+    feed_url_key,
+    hide_userinfo,
+    normalize_feed_url,
+)
 
 __all__ = [
     "MAX_ENTRIES",
@@ -92,16 +99,6 @@ _WHERE_LABEL_LENGTH = 80
 _SHOWN_URL_LENGTH = 160
 
 FOLDER_SLASH = "\u2215"  # DIVISION SLASH: looks like "/", but does not split the path
-
-# Ports the Fetch standard blocks because other protocols listen there. An HTTP request to
-# them is at best useless and at worst a cross-protocol attack on a local service.
-BAD_PORTS = frozenset(
-    {1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95}
-    | {101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143}
-    | {161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554}
-    | {556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045}
-    | {4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6697, 10080}
-)
 
 
 # --------------------------------------------------------------------------- public types
@@ -147,8 +144,6 @@ class ImportFormatError(Exception):
 # --------------------------------------------------------------------------- helpers
 
 # Any "//userinfo@" (greedy up to the last "@" of the authority, like urlsplit) is hidden.
-_USERINFO = re.compile(r"//[^/?#\s]*@")
-_URL_BLANKS = re.compile(r"\s")
 # A newsboat line "looks like" an entry when it starts with an address-like word, so that
 # a JSON or text file is refused as a whole instead of producing a refusal per line.
 _ENTRY_LIKE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|(?:feed|query|exec|filter):)", re.I)
@@ -158,9 +153,7 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 def _scrub(value: str) -> str:
     """Hide credentials in a string that will be shown (titles, reasons, notes)."""
-    if "@" not in value:
-        return value
-    return _USERINFO.sub("//***@", value)
+    return hide_userinfo(value)
 
 
 def _shown_url(raw: str) -> str:
@@ -171,17 +164,7 @@ def _shown_url(raw: str) -> str:
 
 def _check_import_url(raw: str) -> str:
     """The URL to subscribe to, or `UrlRejected` with a plain-words reason."""
-    text = raw.strip()
-    url = normalize_feed_url(text)
-    # normalize_feed_url deletes tabs and line breaks the way browsers do and encodes
-    # spaces; in a subscription list they mean the value is broken, so refuse it rather
-    # than subscribe to a guess.
-    if _URL_BLANKS.search(text):
-        raise UrlRejected("the address contains spaces or line breaks")
-    port = urlsplit(url).port
-    if port is not None and port in BAD_PORTS:
-        raise UrlRejected(f"port {port} belongs to another kind of service, not to web feeds")
-    return url
+    return normalize_feed_url(raw.strip())
 
 
 def _site_url(raw: str) -> str:
@@ -190,7 +173,10 @@ def _site_url(raw: str) -> str:
         return ""
     url = check_url(raw).url
     # A home page link never needs a password, and it ends up on screen and in the browser.
-    return _USERINFO.sub("//", url, count=1) if "@" in url else url
+    if "@" not in url:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def _clean_name(value: object) -> str:

@@ -123,6 +123,23 @@ MAX_URL_LENGTH = 4096
 _SAFE_URL_CHARS = "-._~:/?#[]@&=+,%!*"
 
 
+# Ports the Fetch standard blocks because other protocols listen there. An HTTP request to
+# them is at best useless and at worst a cross-protocol attack on a local service.
+BAD_PORTS = frozenset(
+    {1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95}
+    | {101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143}
+    | {161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554}
+    | {556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045}
+    | {4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6697, 10080}
+)
+_USERINFO = re.compile(r"//[^/?#\s]*@")
+
+
+def hide_userinfo(value: str) -> str:
+    """Replace any `//user:password@` in a string that will be shown with `//***@`."""
+    return _USERINFO.sub("//***@", value) if "@" in value else value
+
+
 class UrlRejected(ValueError):
     """A URL that the policy refuses; `str(exc)` is a plain-words reason."""
 
@@ -139,15 +156,8 @@ class UrlCheck:
 
 
 def _display(raw: str) -> str:
-    shown = clean_line(raw, max_length=300)
-    try:
-        parts = urlsplit(shown)
-        if parts.password:
-            netloc = f"{parts.username}:***@{parts.hostname or ''}"
-            shown = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    except ValueError:
-        pass
-    return shown
+    # Userinfo is hidden whole: a token-only `https://TOKEN@host/` is as secret as a password.
+    return hide_userinfo(clean_line(raw, max_length=300))
 
 
 def check_url(raw: object, base: str | None = None) -> UrlCheck:
@@ -231,6 +241,10 @@ def normalize_feed_url(raw: object) -> str:
     """
     text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
     text = text.strip()
+    # Browsers silently drop tabs and line breaks inside a URL; in a subscription they mean
+    # the value is broken, so refuse it rather than subscribe to a guess.
+    if re.search(r"\s", text):
+        raise UrlRejected("the address contains spaces or line breaks")
     lowered = text.lower()
     if lowered.startswith("feed:"):
         rest = text[5:]
@@ -241,6 +255,9 @@ def normalize_feed_url(raw: object) -> str:
         else:
             raise UrlRejected("malformed feed: address")
     url = _normalize_http_url(text)
+    port = urlsplit(url).port
+    if port is not None and port in BAD_PORTS:
+        raise UrlRejected(f"port {port} belongs to another kind of service, not to web feeds")
     return url.split("#", 1)[0]
 
 
