@@ -1,0 +1,141 @@
+"""Refresh many feeds: fetch (async, bounded) -> parse (thread) -> store (one batch a feed).
+
+Every feed is its own task; the `Fetcher`'s global and per-host limits decide how many
+run at once, so a slow feed holds one slot, never a static share of the work. Parsing
+and saving happen in worker threads behind a small semaphore, so memory holds only the
+bodies of the few feeds in that stage, not of every feed fetched. One feed's failure is
+recorded on that feed and never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from ..models import Feed
+from ..store import Store, StoreError
+from .fetch import Fetcher, FetchLimits, FetchResult
+from .parse import FeedParseError, parse_feed
+
+Status = Literal["updated", "unchanged", "failed"]
+
+# Parsing is CPU-bound and saving is disk-bound: a few at a time keeps both busy on a
+# 2-core machine without holding every fetched body in memory.
+PARSE_SLOTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    feed_id: str
+    title: str
+    status: Status
+    new: int = 0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class RefreshSummary:
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+
+    @property
+    def updated(self) -> int:
+        return sum(1 for o in self.outcomes if o.status == "updated")
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for o in self.outcomes if o.status == "unchanged")
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def new_articles(self) -> int:
+        return sum(o.new for o in self.outcomes)
+
+    def describe(self) -> str:
+        return (
+            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.failed)} failed; "
+            f"{self.new_articles} new articles"
+        )
+
+
+ProgressCallback = Callable[[FeedOutcome, int, int], None]
+
+
+async def refresh_feeds(
+    store: Store,
+    feeds: Sequence[Feed],
+    *,
+    limits: FetchLimits | None = None,
+    on_progress: ProgressCallback | None = None,
+    fetcher: Fetcher | None = None,
+) -> RefreshSummary:
+    """Refresh `feeds`; `on_progress(outcome, done, total)` runs after each feed."""
+    summary = RefreshSummary()
+    total = len(feeds)
+    parse_slots = asyncio.Semaphore(PARSE_SLOTS)
+
+    async def one(feed: Feed, active: Fetcher) -> None:
+        outcome = await _refresh_one(store, feed, active, parse_slots)
+        summary.outcomes.append(outcome)
+        if on_progress is not None:
+            on_progress(outcome, len(summary.outcomes), total)
+
+    if fetcher is not None:
+        await asyncio.gather(*(one(feed, fetcher) for feed in feeds))
+    else:
+        async with Fetcher(limits or FetchLimits()) as own:
+            await asyncio.gather(*(one(feed, own) for feed in feeds))
+    return summary
+
+
+async def _refresh_one(
+    store: Store, feed: Feed, fetcher: Fetcher, parse_slots: asyncio.Semaphore
+) -> FeedOutcome:
+    title = feed.display_title
+    result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+    now = datetime.now(UTC)
+    if result.status == "not_modified":
+        store.record_fetch(feed.id, ok=True, url=result.permanent_url, when=now)
+        return FeedOutcome(feed.id, title, "unchanged")
+    if result.status == "error":
+        error = result.error or "the feed could not be fetched"
+        if result.retry_after:
+            error += f" (the server asks to wait {int(result.retry_after)} s)"
+        store.record_fetch(feed.id, ok=False, error=error, when=now)
+        return FeedOutcome(feed.id, title, "failed", error=error)
+    async with parse_slots:
+        try:
+            new = await asyncio.to_thread(_parse_and_store, store, feed, result, now)
+        except (FeedParseError, StoreError) as exc:
+            # No validators saved: the next refresh must fetch the document again.
+            store.record_fetch(feed.id, ok=False, error=str(exc), when=now)
+            return FeedOutcome(feed.id, title, "failed", error=str(exc))
+    refreshed = store.feed(feed.id)
+    title = refreshed.display_title if refreshed else title
+    return FeedOutcome(feed.id, title, "updated" if new else "unchanged", new=new)
+
+
+def _parse_and_store(store: Store, feed: Feed, result: FetchResult, now: datetime) -> int:
+    parsed = parse_feed(
+        result.body,
+        url=result.final_url or feed.url,
+        fetched_at=now,
+        content_type=result.content_type,
+    )
+    merged = store.merge_articles(feed.id, parsed.articles, now)
+    store.record_fetch(
+        feed.id,
+        ok=True,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        title=parsed.title,
+        site_url=parsed.site_url,
+        url=result.permanent_url,
+        when=now,
+    )
+    return merged.new
