@@ -250,7 +250,7 @@ class ArticleList(ScrollView, can_focus=True):
 
         date = short_date(article.published)
         source = clean_line(self._sources.get(article.feed_id, ""), 60)
-        source_width = min(22, max(0, width // 4))
+        source_width = min(16, max(0, width // 5))
         date_width = DATE_WIDTH
         title_width = max(0, width - 3 - source_width - date_width - 3)
         title = clean_line(article.title, 400) or "(untitled)"
