@@ -1,0 +1,1 @@
+"""Bundled demo library: fictional feeds and articles for first-run and screenshots."""
