@@ -11,6 +11,7 @@ Invalid UTF-8 is replaced with U+FFFD (with a warning) rather than refused, like
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -48,7 +49,21 @@ def _item_id(value: object) -> str:
     return ""
 
 
+_UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _load(data: bytes, warnings: list[str]) -> object:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]  # orjson refuses a BOM; RFC 8259 allows ignoring it
+    for bom, codec in _UNICODE_BOMS:
+        if data.startswith(bom):
+            data = data.decode(codec, "replace").encode("utf-8", "replace")
+            break
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
