@@ -1,0 +1,686 @@
+"""Async HTTP fetching of feeds and pages, with every limit enforced per fetch.
+
+Feeds come from strangers, so a fetch must not be able to hurt the reader: not by being
+slow, not by being big, not by redirecting somewhere odd and not by raising. `Fetcher`
+owns one `httpx.AsyncClient` and enforces:
+
+* **A total deadline** (`FetchLimits.deadline`) around the whole fetch, redirects and body
+  streaming included. httpx's own timeouts are per socket operation, so a server dripping
+  one byte a second would never trip them; `asyncio.timeout` does. The clock starts once
+  the first request holds its connection slots, so time spent queueing behind other feeds
+  is not charged to this one.
+* **A cap on decoded bytes** (`max_body_bytes`). Bodies are read with `aiter_raw` and
+  decoded here, in pieces of at most `_PIECE` bytes per stage, because httpx's decoders
+  inflate each network chunk in one call: a `Content-Encoding: gzip, gzip` bomb turns a few
+  KB on the wire into a gigabyte inside a single `decompress()`. Raw bytes are capped too,
+  so a stream that decodes to nothing (trailing garbage, empty deflate blocks) cannot run
+  forever either.
+* **Redirects followed by hand** (`follow_redirects=False`) so each hop passes the URL
+  policy (`text.check_url`: http/https with a host), at most `max_redirects` hops. Only an
+  all-permanent (301/308) chain reports `permanent_url`.
+* **Bounded concurrency**: a global semaphore plus one per host, taken per request, so a
+  slow host holds at most `per_host` slots and every other feed keeps flowing. Work is not
+  split across workers up front; callers just start one task per feed.
+* **No exceptions**: every failure becomes a `FetchResult` with status "error" and a
+  plain-words reason. Only `asyncio.CancelledError` propagates, as it must.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+from tui_reader import __version__
+from tui_reader.text import BAD_PORTS, UrlRejected, check_url, clean_line, normalize_feed_url
+
+try:  # Brotli is optional; only a version that can bound its output is used (see below).
+    import brotli as _brotli
+except ImportError:  # pragma: no cover - depends on the environment
+    _brotli = None
+
+# brotli >= 1.2 can stop after N output bytes (`output_buffer_limit`); older versions inflate
+# a whole chunk at once, which is exactly the bomb this module exists to stop. So "br" is
+# only advertised when the bounded API is there.
+BROTLI_AVAILABLE: bool = _brotli is not None and hasattr(
+    _brotli.Decompressor(), "can_accept_more_data"
+)
+
+DEFAULT_USER_AGENT = f"tui-reader/{__version__} (+terminal feed reader)"
+
+FEED_ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/feed+json, "
+    "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.8"
+ACCEPT_ENCODING = "gzip, deflate, br" if BROTLI_AVAILABLE else "gzip, deflate"
+
+_MIB = 1024 * 1024
+# Largest piece one decoding stage hands to the next: bounds memory per stage and how far
+# the decoded total can overshoot the cap before it is noticed.
+_PIECE = 64 * 1024
+# More stacked encodings than this is not a real server, only a way to multiply work.
+_MAX_ENCODINGS = 3
+# A Retry-After longer than this is treated as this: a typo or a hostile server must not be
+# able to switch a feed off for years.
+MAX_RETRY_AFTER = 7 * 24 * 3600.0
+# Validators are echoed back verbatim in request headers, so they must be header-safe.
+_MAX_VALIDATOR = 512
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Where `_stash_location` keeps a redirect's Location (see there for why).
+_LOCATION_KEY = "tui_reader.location"
+_PERMANENT = frozenset({301, 308})
+_RETRY_STATUSES = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """Per-fetch limits. One instance is shared by all fetches of a `Fetcher`."""
+
+    deadline: float = 30.0  # total seconds per feed, including redirects and slow drips
+    connect_timeout: float = 10.0
+    max_body_bytes: int = 20 * 1024 * 1024  # cap on DECODED bytes (bounded decompression)
+    max_redirects: int = 5
+    global_concurrency: int = 16
+    per_host: int = 2
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The outcome of one fetch. `error` is plain words, safe to show."""
+
+    status: Literal["ok", "not_modified", "error"]
+    url: str  # URL that was requested
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    # Set when a chain of 301/308 moved the feed (http(s) only); the caller updates the
+    # stored URL. Never set for a chain with a temporary hop or an https -> http downgrade.
+    permanent_url: str | None = None
+    final_url: str = ""  # where the body came from (base for relative links)
+    http_status: int | None = None
+    error: str | None = None
+    retry_after: float | None = None  # seconds, from 429/503 Retry-After (delta or HTTP-date)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"
+
+
+def _size(nbytes: int) -> str:
+    if nbytes >= _MIB and nbytes % _MIB == 0:
+        return f"{nbytes // _MIB} MB"
+    if nbytes >= _MIB:
+        return f"{nbytes / _MIB:.1f} MB"
+    if nbytes >= 1024 and nbytes % 1024 == 0:
+        return f"{nbytes // 1024} KB"
+    return f"{nbytes} bytes"
+
+
+def _header_safe(value: str | None, max_length: int = _MAX_VALIDATOR) -> bool:
+    """True if `value` can be sent as a header value unchanged (printable ASCII)."""
+    return (
+        value is not None and 0 < len(value) <= max_length and all(" " <= ch <= "~" for ch in value)
+    )
+
+
+def _validator(value: str | None) -> str | None:
+    # A validator that cannot be echoed byte for byte is useless, and cleaning it would
+    # change it; dropping it just means the next fetch is unconditional.
+    return value if value is not None and _header_safe(value.strip()) else None
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date), or None.
+
+    The result is clamped to [0, MAX_RETRY_AFTER]; an unparseable value gives None.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        # Compare digit counts before converting, so "9" * 5000 costs nothing.
+        return MAX_RETRY_AFTER if len(text) > 9 else min(float(int(text)), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # HTTP-dates are GMT
+    delta = when.timestamp() - (time.time() if now is None else now)
+    return min(max(delta, 0.0), MAX_RETRY_AFTER)
+
+
+def _reason(status: int, fallback: str) -> str:
+    # The standard phrase, not the server's: the server's is untrusted text.
+    phrase = httpx.codes.get_reason_phrase(status) or clean_line(fallback, max_length=60)
+    return f"HTTP {status} {phrase}".rstrip()
+
+
+class _Failure(Exception):
+    """Internal: a fetch that ended in an error result."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+        self.retry_after = retry_after
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+class _Stage(Protocol):
+    """One content-decoding stage: bytes in, decoded pieces of at most ~_PIECE bytes out."""
+
+    def feed(self, data: bytes) -> Iterator[bytes]: ...
+
+    def finish(self) -> Iterator[bytes]: ...
+
+
+class _ZlibStage:
+    """gzip or deflate, inflated at most `_PIECE` bytes per `decompress` call."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        # gzip: header + trailer (wbits | 16). deflate: should be zlib-wrapped per RFC 9110,
+        # but some servers send raw deflate; the first chunk decides (as browsers do).
+        self._wbits = zlib.MAX_WBITS | 16 if name == "gzip" else zlib.MAX_WBITS
+        self._inflater = zlib.decompressobj(self._wbits)
+        self._started = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if not self._started and data:
+            self._started = True
+            if self.name == "deflate":
+                try:
+                    # Probe the header on a copy so a raw stream can be retried cleanly.
+                    zlib.decompressobj(self._wbits).decompress(data[:2])
+                except zlib.error:
+                    self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        yield from self._inflate(data)
+
+    def _inflate(self, data: bytes) -> Iterator[bytes]:
+        inflater = self._inflater
+        pending = data
+        while not inflater.eof:
+            try:
+                out = inflater.decompress(pending, _PIECE)
+            except zlib.error:
+                raise _Failure(f"the response's {self.name} compression is corrupt") from None
+            pending = inflater.unconsumed_tail
+            if out:
+                yield out
+            # A full piece may leave output inside zlib even with no input left: go round
+            # again with b"" until a short piece says it is drained.
+            if not out or (not pending and len(out) < _PIECE):
+                break
+        # Data after the end of the stream (another gzip member, or junk) is ignored, as
+        # httpx does; the raw-byte cap stops it from being an endless download.
+
+    def finish(self) -> Iterator[bytes]:
+        # Leniency as in browsers: a stream cut short keeps what was decoded.
+        yield from self._inflate(b"")
+
+
+class _BrotliStage:
+    """br with brotli >= 1.2's bounded output."""
+
+    name = "br"
+
+    def __init__(self) -> None:
+        assert _brotli is not None
+        self._decoder: Any = _brotli.Decompressor()
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        decoder = self._decoder
+        pending = data
+        while not decoder.is_finished():
+            try:
+                out = decoder.process(pending, output_buffer_limit=_PIECE)
+            except _brotli.error:  # type: ignore[union-attr]
+                raise _Failure("the response's br compression is corrupt") from None
+            pending = b""
+            if out:
+                yield out
+            else:
+                break
+
+    def finish(self) -> Iterator[bytes]:
+        yield from self.feed(b"")
+
+
+def _stages(content_encoding: list[str]) -> list[_Stage]:
+    """Decoders for a Content-Encoding list, in decoding order (the reverse of applying)."""
+    names = [name.strip().lower() for name in content_encoding]
+    names = [name for name in names if name and name != "identity"]
+    if len(names) > _MAX_ENCODINGS:
+        raise _Failure(f"the response is compressed {len(names)} times over; refused")
+    stages: list[_Stage] = []
+    for name in reversed(names):
+        if name in ("gzip", "x-gzip"):
+            stages.append(_ZlibStage("gzip"))
+        elif name == "deflate":
+            stages.append(_ZlibStage("deflate"))
+        elif name == "br" and BROTLI_AVAILABLE:
+            stages.append(_BrotliStage())
+        else:
+            shown = clean_line(name, max_length=40)
+            raise _Failure(f"the response uses an unsupported compression ({shown!r})")
+    return stages
+
+
+def _through(stages: list[_Stage], pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """Lazily push pieces through `stages`: one piece in flight per stage, never more."""
+    flow: Iterable[bytes] = pieces
+    for stage in stages:
+        flow = _feed_all(stage, flow)
+    yield from flow
+
+
+def _feed_all(stage: _Stage, pieces: Iterable[bytes]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield from stage.feed(piece)
+
+
+def _finish_all(stages: list[_Stage]) -> Iterator[bytes]:
+    # Each stage's tail still has to pass through the stages after it.
+    for index, stage in enumerate(stages):
+        yield from _through(stages[index + 1 :], stage.finish())
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _describe(exc: Exception, host: str, limits: FetchLimits) -> str:
+    """Plain words for an exception from httpx or the network. No tracebacks."""
+    chain = list(_causes(exc))
+    for cause in chain:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            detail = clean_line(cause.verify_message or cause.reason or "", max_length=120)
+            return f"TLS certificate not accepted ({detail})" if detail else "TLS error"
+        if isinstance(cause, ssl.SSLError):
+            detail = clean_line(cause.reason or cause.strerror or "", max_length=120)
+            return f"TLS error ({detail})" if detail else "TLS error"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"could not connect within {_seconds(limits.connect_timeout)} s"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out after {_seconds(limits.deadline)} s"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the server broke the HTTP protocol ({clean_line(str(exc), max_length=120)})"
+    if isinstance(exc, httpx.LocalProtocolError):
+        return f"the request could not be sent ({clean_line(str(exc), max_length=120)})"
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return f"invalid address ({clean_line(str(exc), max_length=120)})"
+    for cause in chain:
+        if isinstance(cause, socket.gaierror):
+            return f"host not found ({clean_line(host, max_length=120)})"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, ConnectionResetError):
+            return "connection reset by the server"
+        if isinstance(cause, OSError) and cause.strerror:
+            return f"network error ({clean_line(cause.strerror, max_length=120)})"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect ({clean_line(str(exc), max_length=120) or 'no reason given'})"
+    if isinstance(exc, httpx.HTTPError):
+        detail = clean_line(str(exc), max_length=120)
+        return f"network error ({detail})" if detail else "network error"
+    return f"unexpected error ({type(exc).__name__})"
+
+
+# --------------------------------------------------------------------------- fetcher
+
+
+def _blocked_port(url: str) -> int | None:
+    """The port of `url` if it is one of `text.BAD_PORTS` (SMTP, SSH, ...), else None.
+
+    Checked on every hop: a feed or a redirect must not make the reader speak HTTP to a
+    local mail or SSH server (cross-protocol requests).
+    """
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        return None  # check_url already accepted it; httpx will judge it again
+    return port if port is not None and port in BAD_PORTS else None
+
+
+def _port_reason(port: int) -> str:
+    return f"port {port} belongs to another kind of service, not to web feeds"
+
+
+async def _stash_location(response: httpx.Response) -> None:
+    """Response hook: move Location out of the headers before httpx reads it.
+
+    Even with `follow_redirects=False`, httpx builds `response.next_request` from the
+    Location header, and raises `InvalidURL` (losing the response) on one it cannot parse,
+    such as "javascript:alert(1)". This module judges Location itself, so httpx must not.
+    """
+    if response.status_code in _REDIRECTS and "location" in response.headers:
+        response.extensions[_LOCATION_KEY] = response.headers["location"]
+        del response.headers["location"]
+
+
+@dataclass
+class _HostGate:
+    semaphore: asyncio.Semaphore
+    users: int = 0
+
+
+@dataclass
+class _Chain:
+    """What happened along the redirect chain of one fetch."""
+
+    requested: str  # the normalised first URL
+    current: str
+    hops: int = 0
+    all_permanent: bool = True
+    downgraded: bool = False  # an https -> http hop
+
+    def permanent_url(self) -> str | None:
+        moved = self.hops and self.current != self.requested
+        if not (moved and self.all_permanent and not self.downgraded):
+            return None
+        # The caller stores this as the subscription, so it must pass the subscription
+        # policy too, not just the fetch policy.
+        try:
+            return normalize_feed_url(self.current)
+        except UrlRejected:
+            return None
+
+
+@dataclass
+class _Request:
+    url: str
+    headers: dict[str, str]
+    conditional: bool
+    sent_etag: str | None = None
+    sent_last_modified: str | None = None
+    chain: _Chain = field(init=False)
+
+
+class Fetcher:
+    """Fetches feeds and pages under `FetchLimits`. Use as ``async with Fetcher() as f``.
+
+    Safe to share between any number of concurrent tasks in one event loop.
+    """
+
+    def __init__(self, limits: FetchLimits = FetchLimits(), user_agent: str | None = None) -> None:
+        agent = user_agent or DEFAULT_USER_AGENT
+        if not _header_safe(agent, max_length=1024):
+            raise ValueError("the user agent must be printable ASCII")
+        self.limits = limits
+        self.user_agent = agent
+        self._client: httpx.AsyncClient | None = None
+        self._global: asyncio.Semaphore | None = None
+        self._hosts: dict[str, _HostGate] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        limits = self.limits
+        self._global = asyncio.Semaphore(limits.global_concurrency)
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            # Per-operation timeouts are only a backstop: the total deadline is the real one.
+            timeout=httpx.Timeout(limits.deadline, connect=limits.connect_timeout),
+            limits=httpx.Limits(
+                max_connections=limits.global_concurrency,
+                max_keepalive_connections=limits.global_concurrency,
+            ),
+            headers={"User-Agent": self.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            event_hooks={"response": [_stash_location]},
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """Fetch a feed, conditionally when validators are given. Never raises.
+
+        A 304 gives status "not_modified"; an ok result carries the response's validators
+        for the caller to store and pass back next time.
+        """
+        headers = {"Accept": FEED_ACCEPT}
+        sent_etag = _validator(etag)
+        sent_modified = _validator(last_modified)
+        if sent_etag:
+            headers["If-None-Match"] = sent_etag.strip()
+        if sent_modified:
+            headers["If-Modified-Since"] = sent_modified.strip()
+        request = _Request(
+            url,
+            headers,
+            conditional=bool(sent_etag or sent_modified),
+            sent_etag=sent_etag,
+            sent_last_modified=sent_modified,
+        )
+        return await self._fetch(request)
+
+    async def fetch_page(self, url: str) -> FetchResult:
+        """Fetch an HTML page (feed discovery, full text) under the same limits."""
+        return await self._fetch(_Request(url, {"Accept": PAGE_ACCEPT}, conditional=False))
+
+    # ------------------------------------------------------------------ internals
+
+    async def _fetch(self, request: _Request) -> FetchResult:
+        url = request.url
+        client = self._client
+        if client is None:
+            return FetchResult("error", url, error="the fetcher is not open")
+        first = check_url(url)
+        if not first.ok:
+            return FetchResult("error", url, error=f"address refused: {first.reason}")
+        port = _blocked_port(first.url)
+        if port is not None:
+            return FetchResult("error", url, error=f"address refused: {_port_reason(port)}")
+        request.chain = _Chain(requested=first.url, current=first.url)
+        timer = asyncio.timeout(None)
+        try:
+            async with timer:
+                return await self._follow(client, request, timer)
+        except TimeoutError:
+            if not timer.expired():
+                raise  # pragma: no cover - inner timeouts are mapped in _follow
+            return self._error(request, f"timed out after {_seconds(self.limits.deadline)} s")
+        except _Failure as failure:
+            return self._error(
+                request,
+                failure.message,
+                http_status=failure.http_status,
+                retry_after=failure.retry_after,
+            )
+        except Exception as exc:  # the promise is "never raises": map whatever slipped by
+            host = urlsplit(request.chain.current).hostname or ""
+            return self._error(request, _describe(exc, host, self.limits))
+
+    def _error(
+        self,
+        request: _Request,
+        message: str,
+        *,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+    ) -> FetchResult:
+        return FetchResult(
+            "error",
+            request.url,
+            final_url=request.chain.current,
+            http_status=http_status,
+            error=message,
+            retry_after=retry_after,
+        )
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, host: str) -> AsyncIterator[None]:
+        """Hold a per-host slot, then a global one (always in that order: no deadlock).
+
+        The host slot is taken first so that a feed waiting for a busy host does not sit
+        on a global slot that a feed for another host could use.
+        """
+        assert self._global is not None
+        gate = self._hosts.get(host)
+        if gate is None:
+            gate = self._hosts[host] = _HostGate(asyncio.Semaphore(self.limits.per_host))
+        gate.users += 1
+        try:
+            async with gate.semaphore, self._global:
+                yield
+        finally:
+            gate.users -= 1
+            if gate.users == 0 and self._hosts.get(host) is gate:
+                del self._hosts[host]  # don't keep a semaphore per host ever seen
+
+    async def _follow(
+        self, client: httpx.AsyncClient, request: _Request, timer: asyncio.Timeout
+    ) -> FetchResult:
+        chain = request.chain
+        loop = asyncio.get_running_loop()
+        while True:
+            host = urlsplit(chain.current).hostname or ""
+            async with self._slot(host):
+                if chain.hops == 0:
+                    timer.reschedule(loop.time() + self.limits.deadline)
+                try:
+                    response = await client.send(
+                        client.build_request("GET", chain.current, headers=request.headers),
+                        stream=True,
+                    )
+                except (httpx.HTTPError, OSError, ValueError) as exc:
+                    raise _Failure(_describe(exc, host, self.limits)) from None
+                try:
+                    if response.status_code not in _REDIRECTS:
+                        return await self._complete(request, response, host)
+                    self._next_hop(chain, response)
+                finally:
+                    await response.aclose()
+
+    def _next_hop(self, chain: _Chain, response: httpx.Response) -> None:
+        status = response.status_code
+        location = response.extensions.get(_LOCATION_KEY)
+        if not location:
+            raise _Failure(f"{_reason(status, response.reason_phrase)} without a Location")
+        if chain.hops >= self.limits.max_redirects:
+            raise _Failure(f"too many redirects (more than {self.limits.max_redirects})")
+        target = check_url(location, base=chain.current)
+        if not target.ok:
+            scheme = ""
+            with contextlib.suppress(ValueError):
+                scheme = urlsplit(location.strip()).scheme.lower()
+            if scheme and scheme not in ("http", "https"):
+                raise _Failure(f"redirect to a non-http address refused ({target.shown})")
+            raise _Failure(f"redirect to an invalid address refused ({target.reason})")
+        port = _blocked_port(target.url)
+        if port is not None:
+            raise _Failure(f"redirect refused: {_port_reason(port)}")
+        chain.hops += 1
+        chain.all_permanent = chain.all_permanent and status in _PERMANENT
+        if chain.current.startswith("https:") and target.url.startswith("http:"):
+            chain.downgraded = True
+        chain.current = target.url.split("#", 1)[0]
+
+    async def _complete(
+        self, request: _Request, response: httpx.Response, host: str
+    ) -> FetchResult:
+        status = response.status_code
+        chain = request.chain
+        headers = response.headers
+        etag = _validator(headers.get("etag"))
+        last_modified = _validator(headers.get("last-modified"))
+        if status == 304 and request.conditional:
+            return FetchResult(
+                "not_modified",
+                request.url,
+                etag=etag or request.sent_etag,
+                last_modified=last_modified or request.sent_last_modified,
+                permanent_url=chain.permanent_url(),
+                final_url=chain.current,
+                http_status=status,
+            )
+        if not 200 <= status < 300:
+            retry_after = None
+            if status in _RETRY_STATUSES:
+                retry_after = parse_retry_after(headers.get("retry-after"))
+            # The wait is reported in `retry_after` only; callers word it (refresh.py does).
+            message = _reason(status, response.reason_phrase)
+            raise _Failure(message, http_status=status, retry_after=retry_after)
+        try:
+            body = await self._read_body(response)
+        except (httpx.HTTPError, OSError, ValueError) as exc:
+            raise _Failure(_describe(exc, host, self.limits), http_status=status) from None
+        content_type = clean_line(headers.get("content-type"), max_length=200) or None
+        return FetchResult(
+            "ok",
+            request.url,
+            body=body,
+            content_type=content_type,
+            etag=etag,
+            last_modified=last_modified,
+            permanent_url=chain.permanent_url(),
+            final_url=chain.current,
+            http_status=status,
+        )
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        limit = self.limits.max_body_bytes
+        too_large = _Failure(
+            f"response larger than {_size(limit)}", http_status=response.status_code
+        )
+        # Compressed data is never much bigger than what it decodes to, so the same cap
+        # (plus slack for headers of tiny bodies) bounds the download itself.
+        raw_limit = limit + _PIECE
+        declared = response.headers.get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > raw_limit:
+            raise too_large  # no need to download what will be refused
+        stages = _stages(response.headers.get_list("content-encoding", split_commas=True))
+        body = bytearray()
+        raw_total = 0
+        async for chunk in response.aiter_raw():
+            raw_total += len(chunk)
+            if raw_total > raw_limit:
+                raise too_large
+            for piece in _through(stages, (chunk,)):
+                body += piece
+                if len(body) > limit:
+                    raise too_large
+        for piece in _finish_all(stages):
+            body += piece
+            if len(body) > limit:
+                raise too_large
+        return bytes(body)
