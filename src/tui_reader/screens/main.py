@@ -321,6 +321,10 @@ class MainScreen(Screen[None]):
         current = self.article_list.highlighted
         in_view = list(self.article_list.articles)
         start = in_view.index(current) if current in in_view else -1
+        shown = self.reader.current
+        if current is not None and (shown is None or shown.article_id != current.id):
+            # The row under the cursor has not been read yet: it is the first candidate.
+            start -= step
         indices = range(start + 1, len(in_view)) if step > 0 else range(start - 1, -1, -1)
         for index in indices:
             if not self.store.is_read(in_view[index].id):

@@ -88,7 +88,10 @@ class ReadingPane(VerticalScroll, can_focus=True):
         yield Markdown(NOTHING_SELECTED, id="reader-body", open_links=False)
         yield Static(id="reader-attribution", classes="reader-meta", markup=False)
         with Horizontal(id="reader-actions"):
-            yield Button("Continue reading", id="continue-reading", variant="primary")
+            # Not focusable: Tab cycles the three panes; `o` is the keyboard way to press it.
+            button = Button("Continue reading", id="continue-reading", variant="primary")
+            button.can_focus = False
+            yield button
 
     def on_mount(self) -> None:
         self._show_chrome(False)
