@@ -275,6 +275,18 @@ def test_entity_text_in_cdata_without_doctype_is_fine() -> None:
     assert parse(doc).articles[0].body_html == "<!ENTITY x>"
 
 
+def test_html_entities_without_declaration_are_read_as_html() -> None:
+    doc = rss(
+        "<item><title>A&nbsp;B &eacute; &bogus; &amp;amp; &#233;</title><guid>1</guid>"
+        "<description>x&hellip; &lt;b&gt;y&lt;/b&gt; <![CDATA[&nbsp;&lt;]]> &lt;</description></item>"
+    )
+    feed = parse(doc)
+    (article,) = feed.articles
+    assert article.title == "A\xa0B é &bogus; &amp; é"
+    assert article.body_html == "x… <b>y</b> &nbsp;&lt; <"  # CDATA is left as written
+    assert feed.warnings == ()
+
+
 def test_undeclared_entity_references_stay_inert() -> None:
     doc = '<!DOCTYPE rss SYSTEM "file:///etc/passwd"><rss><channel><item><title>a &passwd; b</title><guid>1</guid></item></channel></rss>'
     feed = parse(doc)

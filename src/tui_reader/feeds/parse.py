@@ -52,6 +52,7 @@ first); the rest are counted in a warning.
 from __future__ import annotations
 
 import codecs
+import html.entities
 import re
 import threading
 from datetime import datetime
@@ -214,6 +215,32 @@ class _Parsers(threading.local):
 _PARSERS = _Parsers()
 
 
+# A named reference other than XML's five. Feeds use HTML's (&nbsp; &eacute;) without
+# declaring them; libxml2's recovery then garbles the rest of that text node ("&lt;b&gt;"
+# after "&nbsp;" came out as "b"). We refuse declared entities, so every such name is
+# undeclared: it becomes a character reference if HTML knows it, else literal text.
+_UNDECLARED_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)([A-Za-z][A-Za-z0-9]{0,31});")
+_CDATA_SECTION = re.compile(rb"(<!\[CDATA\[.*?(?:\]\]>|$))", re.S)
+
+
+def _entity_replacement(match: re.Match[bytes]) -> bytes:
+    name = match.group(1).decode("ascii")
+    chars = html.entities.html5.get(name + ";")
+    if chars is None:
+        return b"&amp;" + match.group(1) + b";"
+    return "".join(f"&#{ord(c)};" for c in chars).encode("ascii")
+
+
+def _replace_undeclared_entities(payload: bytes) -> bytes:
+    if _UNDECLARED_ENTITY.search(payload) is None:
+        return payload
+    # Text inside CDATA sections is literal already: leave it alone.
+    parts = _CDATA_SECTION.split(payload)
+    for index in range(0, len(parts), 2):
+        parts[index] = _UNDECLARED_ENTITY.sub(_entity_replacement, parts[index])
+    return b"".join(parts)
+
+
 def _parse_xml_tree(payload: bytes, warnings: list[str]) -> Any:
     if b"<!ENTITY" in payload and b"<!DOCTYPE" in payload:
         raise FeedParseError(
@@ -221,6 +248,7 @@ def _parse_xml_tree(payload: bytes, warnings: list[str]) -> Any:
         )
     if len(payload.translate(None, _C0_FORBIDDEN)) != len(payload):
         payload = _C0_RUN.sub(lambda m: _C0_PICTURES[m.group()], payload)
+    payload = _replace_undeclared_entities(payload)
     parser = _PARSERS.xml
     try:
         root = etree.fromstring(payload, parser)
