@@ -220,6 +220,11 @@ def test_unicode_encodings_with_and_without_bom(codec: str) -> None:
     assert feed.articles[0].title == "Ünïcödé 東京"
 
 
+def test_a_wrong_wide_encoding_label_is_ignored() -> None:
+    doc = '<?xml version="1.0" encoding="UTF-16"?><rss><channel><item><title>fine é</title><guid>1</guid></item></channel></rss>'
+    assert parse(doc).articles[0].title == "fine é"
+
+
 def test_charset_from_content_type_when_nothing_else_says() -> None:
     doc = "<rss><channel><item><title>na\xefve</title><guid>1</guid></item></channel></rss>"
     feed = parse(doc.encode("latin-1"), content_type="application/rss+xml; charset=iso-8859-1")

@@ -154,6 +154,9 @@ def _to_utf8(data: bytes, content_type: str | None, warnings: list[str]) -> byte
     """The document as UTF-8 bytes, with undecodable bytes replaced by U+FFFD."""
     label, bom_length = _declared_encoding(data, content_type)
     codec = _codec(label, warnings)
+    wide = codec.startswith(("utf-16", "utf-32"))
+    if wide and not bom_length and b"\x00" not in data[:2]:
+        codec = "utf-8"  # single-byte "<?xml" but a wide encoding declared: the label lies
     body = data[bom_length:] if bom_length else data
     replaced = "the feed has bytes that are not valid {}; they were replaced with �"
     if codec == "utf-8":
