@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 MAX_COMBINING = 4
 
@@ -74,10 +74,14 @@ _SPACES = re.compile(r" {2,}")
 _NEEDS_WORK = re.compile(
     f"[\x00-\x1f\x7f-\x9f{_REMOVED}\u2028\u2029\ud800-\udfff{_COMBINING_CLASS}]"
 )
+# Multi-line text keeps newline and tab, so they must not send it down the slow path.
+_TEXT_NEEDS_WORK = re.compile(
+    f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_REMOVED}\u2028\u2029\ud800-\udfff{_COMBINING_CLASS}]"
+)
 
 
-def _clean(value: str, table: dict[int, str | None]) -> str:
-    if not _NEEDS_WORK.search(value):
+def _clean(value: str, table: dict[int, str | None], needs_work: re.Pattern[str]) -> str:
+    if not needs_work.search(value):
         return value
     value = _SURROGATE.sub("\ufffd", value)
     value = value.translate(table)
@@ -91,7 +95,7 @@ def clean_line(value: object, max_length: int | None = None) -> str:
     text = value if isinstance(value, str) else str(value)
     if max_length is not None and len(text) > max_length * 4:
         text = text[: max_length * 4]  # bound the work before cleaning huge fields
-    text = _clean(text, _LINE_TABLE)
+    text = _clean(text, _LINE_TABLE, _NEEDS_WORK)
     if "  " in text:
         text = _SPACES.sub(" ", text)
     text = text.strip()
@@ -109,7 +113,7 @@ def clean_text(value: object, max_length: int | None = None) -> str:
         text = text[:max_length]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _clean(text, _TEXT_TABLE)
+    return _clean(text, _TEXT_TABLE, _TEXT_NEEDS_WORK)
 
 
 # --------------------------------------------------------------------------- URL policy
@@ -178,26 +182,34 @@ def check_url(raw: object, base: str | None = None) -> UrlCheck:
 
 
 def safe_link(raw: object, base: str | None = None) -> str:
-    """The normalised URL if the policy allows it, else ""."""
-    return check_url(raw, base).url
+    """The normalised URL if the policy allows it, else "" (cheaper than `check_url`)."""
+    text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+    try:
+        return _normalize_http_url(text, base)
+    except UrlRejected:
+        return ""
+
+
+_TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_HOST_CHARS = re.compile(r"[a-z0-9._~\-\[\]:%]+")
 
 
 def _normalize_http_url(raw: str, base: str | None = None) -> str:
-    from urllib.parse import urljoin
-
     if len(raw) > MAX_URL_LENGTH:
         raise UrlRejected("the address is too long")
     # Browsers strip these before parsing; doing the same stops "java\tscript:" tricks.
-    text = re.sub(r"[\t\n\r]", "", raw).strip(" \x00\x0b\x0c")
+    text = _TAB_NEWLINE.sub("", raw).strip(" \x00\x0b\x0c")
     if not text:
         raise UrlRejected("there is no address")
     if text.startswith("-"):
         raise UrlRejected("the address starts with '-', which a program could read as an option")
-    if re.search(r"[\x00-\x1f\x7f-\x9f]", text):
+    if _CONTROL.search(text):
         raise UrlRejected("the address contains control characters")
-    if base and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text):
-        text = urljoin(base, text)
     try:
+        if base and not _HAS_SCHEME.match(text):
+            text = urljoin(base, text)
         parts = urlsplit(text)
         port = parts.port  # raises ValueError for an invalid port
     except ValueError as exc:
@@ -214,7 +226,7 @@ def _normalize_http_url(raw: str, base: str | None = None) -> str:
         host = hostname.encode("idna").decode("ascii") if not hostname.isascii() else hostname
     except UnicodeError:
         raise UrlRejected("the host name is not valid") from None
-    if not re.fullmatch(r"[a-z0-9._~\-\[\]:%]+", host.lower()):
+    if not _HOST_CHARS.fullmatch(host.lower()):
         raise UrlRejected("the host name contains characters a host cannot have")
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"  # IPv6 literal

@@ -17,13 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tui_reader.models import NewArticle, ParsedFeed
-from tui_reader.text import (
-    _COMBINING_CLASS,
-    _REMOVED,
-    _normalize_http_url,
-    clean_line,
-    clean_text,
-)
+from tui_reader.text import clean_line, clean_text, safe_link
 
 from .dates import parse_date
 
@@ -43,21 +37,8 @@ _WHITESPACE = re.compile(r"\s+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-# Everything `text.clean_text` changes in a string, except the tab and newline it keeps
-# (and the "\r" it rewrites). text.py decides "needs work" with a pattern that includes
-# "\n", so nearly every body took its slow `str.translate` path (16 MB/s for the whole
-# parser); strings without any of these come out of clean_text unchanged, so they can
-# skip it. tests/test_parse.py checks the two agree. Better fixed in text.py itself.
-_BODY_NEEDS_WORK = re.compile(
-    f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_REMOVED}\u2028\u2029\ud800-\udfff{_COMBINING_CLASS}]"
-)
-
-
 def clean_body(value: str, max_length: int = MAX_BODY) -> str:
-    """Exactly `text.clean_text(value, max_length)`, faster for the common case."""
-    value = value[:max_length]
-    if _BODY_NEEDS_WORK.search(value) is None:
-        return value
+    """`text.clean_text` with the body cap."""
     return clean_text(value, max_length)
 
 
@@ -83,19 +64,10 @@ class RawItem:
 
 
 def link_or_empty(raw: object, base: str | None = None) -> str:
-    """`text.safe_link(raw, base)`, but "" where that raises (it does, with ValueError, for
-    a protocol-relative URL with a malformed IPv6 host such as "//[::1").
-
-    Calls the policy function behind `safe_link` directly: `safe_link` goes through
-    `check_url`, which also builds a display form of every URL that we would throw away,
-    and that was a third of the parse time. tests/test_parse.py checks both agree.
-    """
+    """`text.safe_link(raw, base)`: the normalised URL if the policy allows it, else ""."""
     if not isinstance(raw, str) or not raw:
         return ""
-    try:
-        return _normalize_http_url(raw, base)
-    except ValueError:  # UrlRejected is one
-        return ""
+    return safe_link(raw, base)
 
 
 def html_to_line(value: str) -> str:
