@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,14 @@ def private_user_dirs(
     monkeypatch.delenv("TUI_READER_CONFIG", raising=False)
     monkeypatch.delenv("BROWSER", raising=False)
     monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Freeze the app's notion of "now" at `NOW` (list dates, Today, the demo library)."""
+    monkeypatch.setattr("tui_reader.clock.now", lambda: NOW)
+    return NOW
 
 
 def make_articles(prefix: str, count: int, start: datetime = NOW) -> list[NewArticle]:

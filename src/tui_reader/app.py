@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from . import __version__
+from .config import Config
 from .screens.main import MainScreen
 from .store import Store
 
@@ -23,11 +24,18 @@ class TuiReader(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, store: Store, *, browser_command: str | None = None) -> None:
+    def __init__(self, store: Store, config: Config | None = None) -> None:
         super().__init__()
         self.store = store
-        # The configured browser command; None means $BROWSER or the system default.
-        self.browser_command = browser_command
+        self.config = config or Config()
+
+    def on_mount(self) -> None:
+        if self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        else:
+            self.notify(f"Unknown theme {self.config.theme!r} in the config file.", markup=False)
+        for warning in self.config.warnings:
+            self.notify(warning, title="Config", severity="warning", timeout=10, markup=False)
 
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(self.store)
+        return MainScreen(self.store, self.config)

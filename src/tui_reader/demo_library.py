@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import clock
 from .models import NewArticle
-from .store import Store
+from .store import Store, article_id
 from .text import clean_line, clean_text
 
 
@@ -27,7 +28,7 @@ def demo_data() -> dict[str, Any]:
 
 def populate(store: Store, now: datetime | None = None) -> None:
     """Fill an empty store with the demo feeds and articles, dated relative to `now`."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     data = demo_data()
     feed_ids: dict[str, str] = {}
     for entry in data["feeds"]:
@@ -57,7 +58,6 @@ def populate(store: Store, now: datetime | None = None) -> None:
             starred_keys.add((feed_id, item["key"]))
     for feed_id, articles in by_feed.items():
         store.merge_articles(feed_id, articles, now)
-    from .store import article_id
 
     store.set_read(article_id(f, k) for f, k in read_keys)
     store.set_starred(article_id(f, k) for f, k in starred_keys)

@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from .atomic import LibraryLocked
-from .paths import library_dir
+from .config import load_config
+from .paths import config_file, library_dir
 from .store import LibraryCorrupt, Store, StoreError
 
 
@@ -22,9 +23,11 @@ def run_app(args: argparse.Namespace) -> int:
     except (LibraryLocked, LibraryCorrupt, StoreError) as exc:
         print(f"tui-reader: {exc}", file=sys.stderr)
         return 2
+    config = load_config(config_file(args.config))
+    store.keep_read = config.keep_read_per_feed
     from .app import TuiReader
 
-    app = TuiReader(store)
+    app = TuiReader(store, config)
     try:
         app.run()
     finally:

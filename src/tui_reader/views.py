@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Literal
 
+from . import clock
 from .models import Article
 from .store import Store
 
@@ -37,7 +38,7 @@ ALL = View("all", label="All")
 
 def start_of_today(now: datetime | None = None) -> datetime:
     """Local midnight, as an aware datetime (what "Today" means to the user)."""
-    local_now = (now or datetime.now()).astimezone()
+    local_now = (now or clock.now()).astimezone()
     return datetime.combine(local_now.date(), time(0), tzinfo=local_now.tzinfo)
 
 

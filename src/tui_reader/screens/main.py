@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 
 from ..browser import BrowserError, launch, plan_launch
+from ..config import Config
 from ..feeds.refresh import RefreshSummary, refresh_feeds
 from ..feeds.subscribe import SubscribeError, subscribe_async
 from ..messages import FeedRefreshed, RefreshFinished, SaveFailed
@@ -75,9 +76,10 @@ class MainScreen(Screen[None]):
     view: var[View] = var(ALL, init=False)
     unread_only: var[bool] = var(False, init=False)
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, config: Config | None = None) -> None:
         super().__init__()
         self.store = store
+        self.config = config or Config()
         self._unread_by_feed: dict[str, int] = {}
         self._sources: dict[str, str] = {}
         self._categories: dict[str, str] = {}
@@ -115,9 +117,11 @@ class MainScreen(Screen[None]):
         self.sidebar.move_to(ALL)
         for warning in self.store.warnings:
             self.notify(warning, title="Library", severity="warning", timeout=15, markup=False)
-        self.store.add_error_listener(
-            lambda error: self.app.call_from_thread(self.post_message, SaveFailed(error))
-        )
+        self.store.add_error_listener(lambda error: self.post_message(SaveFailed(error)))
+        if self.config.refresh_on_start:
+            self.call_after_refresh(self.action_refresh_all)
+        if self.config.refresh_interval_minutes:
+            self.set_interval(self.config.refresh_interval_minutes * 60, self.action_refresh_all)
 
     # ---------------------------------------------------------------- state -> widgets
 
@@ -236,7 +240,8 @@ class MainScreen(Screen[None]):
                 words=article.words,
             )
         )
-        self._set_read([article], True)
+        if self.config.mark_read_on_open:
+            self._set_read([article], True)
 
     def _set_read(self, articles: list[Article], read: bool) -> None:
         try:
@@ -294,7 +299,7 @@ class MainScreen(Screen[None]):
     def open_url(self, raw_url: str) -> None:
         """Open `raw_url` through the URL policy; refused URLs are shown as plain text."""
         try:
-            plan = plan_launch(raw_url, getattr(self.app, "browser_command", None))
+            plan = plan_launch(raw_url, self.config.browser or None)
         except BrowserError as exc:
             self.notify(str(exc), title="Not opened", severity="warning", markup=False)
             return

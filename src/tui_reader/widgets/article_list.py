@@ -9,7 +9,7 @@ Feed text is drawn as plain `Segment`s: no markup is ever parsed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .. import clock
 from ..models import Article
 from ..text import clean_line
 
@@ -34,7 +35,7 @@ def short_date(when: datetime, now: datetime | None = None) -> str:
     """`14:05` today, `Nov 27` this year, `Mar 2024` before; never raises."""
     try:
         local = when.astimezone()
-        today = (now or datetime.now(UTC)).astimezone()
+        today = (now or clock.now()).astimezone()
     except (OverflowError, OSError, ValueError):
         return "unknown"
     if local.date() == today.date():

@@ -1,0 +1,97 @@
+"""The user's config file: TOML, read once at start; bad keys warn and are ignored.
+
+Location: `--config PATH`, else `$TUI_READER_CONFIG`, else
+`$XDG_CONFIG_HOME/tui-reader/config.toml`. A missing file means every default. The app
+never writes this file; choices made in the app are kept in the library instead.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+EXAMPLE = """\
+# tui-reader configuration. Every key is optional; these are the defaults.
+
+# Command that opens articles ("%s" is replaced by the address, else it is appended).
+# Empty: use $BROWSER, else the system's default browser.
+browser = ""
+
+# Refresh every feed when the reader starts.
+refresh_on_start = false
+
+# Refresh every feed this often while the reader is open, in minutes (0 = never).
+refresh_interval_minutes = 0
+
+# Read, unstarred articles kept per feed; older ones are removed. Starred ones are kept.
+keep_read_per_feed = 1000
+
+# Mark an article read when it is shown in the reading pane.
+mark_read_on_open = true
+
+# Colour theme: any Textual theme name, e.g. "textual-dark", "nord", "gruvbox".
+theme = "textual-dark"
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    browser: str = ""
+    refresh_on_start: bool = False
+    refresh_interval_minutes: int = 0
+    keep_read_per_feed: int = 1000
+    mark_read_on_open: bool = True
+    theme: str = "textual-dark"
+    # Problems found while reading the file, in plain words, for the user.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+
+_LIMITS: dict[str, tuple[int, int]] = {
+    "refresh_interval_minutes": (0, 7 * 24 * 60),
+    "keep_read_per_feed": (0, 1_000_000),
+}
+
+
+def load_config(path: Path) -> Config:
+    """Read `path`; never raises for a bad file (the problems are in `warnings`)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        return Config(warnings=(f"Cannot read the config file {path}: {exc.strerror}.",))
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return Config(warnings=(f"The config file {path} is not valid TOML ({exc}); ignored.",))
+    return config_from_dict(data, source=str(path))
+
+
+def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
+    defaults = Config()
+    known = {f.name: f for f in fields(Config) if f.name != "warnings"}
+    values: dict[str, Any] = {}
+    warnings: list[str] = []
+    for key, value in data.items():
+        if key not in known:
+            warnings.append(f"{source}: unknown key {key!r} ignored.")
+            continue
+        expected = type(getattr(defaults, key))
+        # bool is an int in Python: check it first so `keep_read_per_feed = true` is refused.
+        if (expected is not bool and isinstance(value, bool)) or not isinstance(value, expected):
+            warnings.append(
+                f"{source}: {key!r} should be {expected.__name__}, not {value!r}; "
+                "the default is used."
+            )
+            continue
+        if key in _LIMITS:
+            low, high = _LIMITS[key]
+            if not low <= value <= high:
+                warnings.append(
+                    f"{source}: {key!r} must be between {low} and {high}; the default is used."
+                )
+                continue
+        values[key] = value
+    return Config(**values, warnings=tuple(warnings))

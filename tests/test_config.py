@@ -1,0 +1,58 @@
+"""Config file: defaults, valid values, and clear warnings for anything wrong."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from tui_reader.config import EXAMPLE, Config, config_from_dict, load_config
+from tui_reader.paths import config_file
+
+
+def test_missing_file_means_defaults(tmp_path: Path) -> None:
+    assert load_config(tmp_path / "nope.toml") == Config()
+
+
+def test_example_is_valid_and_matches_defaults() -> None:
+    config = config_from_dict(tomllib.loads(EXAMPLE))
+    assert config == Config()
+    assert config.warnings == ()
+
+
+def test_values_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('browser = "w3m %s"\nrefresh_on_start = true\nkeep_read_per_feed = 50\n')
+    config = load_config(path)
+    assert config.browser == "w3m %s"
+    assert config.refresh_on_start is True
+    assert config.keep_read_per_feed == 50
+    assert config.warnings == ()
+
+
+def test_bad_keys_warn_and_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        'colour = "red"\nkeep_read_per_feed = true\nrefresh_interval_minutes = -5\n'
+        'mark_read_on_open = "yes"\n'
+    )
+    config = load_config(path)
+    assert config == Config()
+    text = "\n".join(config.warnings)
+    for key in ("colour", "keep_read_per_feed", "refresh_interval_minutes", "mark_read_on_open"):
+        assert repr(key) in text
+
+
+def test_invalid_toml_warns(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_bytes(b"this is = = not toml\xff")
+    config = load_config(path)
+    assert config == Config()
+    assert "not valid TOML" in config.warnings[0]
+
+
+def test_config_path_honours_xdg(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert config_file() == tmp_path / "tui-reader" / "config.toml"
+    assert config_file(str(tmp_path / "x.toml")) == tmp_path / "x.toml"
+    monkeypatch.setenv("TUI_READER_CONFIG", str(tmp_path / "env.toml"))
+    assert config_file() == tmp_path / "env.toml"
