@@ -38,6 +38,8 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("r", "refresh every feed in the background"),
             ("R", "refresh the selected feed or category"),
             ("a", "add a feed"),
+            ("e / c / d", "sidebar, on a feed: rename / move to a category / unsubscribe"),
+            ("H", "feed health: every feed's last status and error"),
         ),
     ),
     ("App", (("?", "this help"), ("q", "quit"), ("Ctrl+P", "command palette"))),

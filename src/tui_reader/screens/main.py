@@ -7,8 +7,6 @@ pushes the results back into the widgets. Every flag change goes to the store at
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Iterable
 
 from textual import on, work
@@ -21,23 +19,18 @@ from textual.widgets import Footer, Header
 
 from ..browser import BrowserError, launch, plan_launch
 from ..config import Config
-from ..feeds.refresh import RefreshSummary, refresh_feeds
-from ..feeds.subscribe import SubscribeError, subscribe_async
-from ..messages import FeedRefreshed, RefreshFinished, SaveFailed
-from ..models import Article, Feed
+from ..messages import SaveFailed
+from ..models import Article
 from ..store import Store, StoreError
 from ..views import ALL, SMART_VIEWS, View, articles_for, unread_in
 from ..widgets.article_list import ArticleList
 from ..widgets.category_sidebar import CategorySidebar
 from ..widgets.reading_pane import ArticleView, ReadingPane
-from .add_feed import AddFeedRequest, AddFeedScreen
 from .help import HelpScreen
-
-# While a refresh runs, the visible list is reloaded at most this often (seconds).
-LIST_RELOAD_INTERVAL = 0.5
+from .subscriptions import SubscriptionActions
 
 
-class MainScreen(Screen[None]):
+class MainScreen(SubscriptionActions, Screen[None]):
     """Sidebar | article list | reading pane."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -70,6 +63,10 @@ class MainScreen(Screen[None]):
         Binding("r", "refresh_all", "Refresh", id="feeds.refresh_all"),
         Binding("R", "refresh_selected", "Refresh this", show=False, id="feeds.refresh_selected"),
         Binding("a", "add_feed", "Add", tooltip="Add a feed", id="feeds.add"),
+        Binding("e", "rename_feed", "Rename", tooltip="Rename the feed", id="feeds.rename"),
+        Binding("c", "move_feed", "Move", tooltip="Move the feed to a category", id="feeds.move"),
+        Binding("d,delete", "unsubscribe", "Unsubscribe", id="feeds.unsubscribe"),
+        Binding("H", "feed_health", "Health", show=False, id="feeds.health"),
         Binding("question_mark", "show_help", "Keys", id="app.help"),
     ]
 
@@ -95,7 +92,8 @@ class MainScreen(Screen[None]):
             with Horizontal(id="content"):
                 yield ArticleList(self.store.is_read, self.store.is_starred, id="articles")
                 yield ReadingPane(id="reader")
-        yield Footer(compact=True)
+        # The palette (Ctrl+P) is listed in `?`; its footer slot is needed at 80 columns.
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def sidebar(self) -> CategorySidebar:
@@ -270,6 +268,9 @@ class MainScreen(Screen[None]):
             return True if self.store.unread_count() else None
         if action in ("refresh_all", "refresh_selected"):
             return None if self._refreshing or not self.store.feeds() else True
+        if action in ("rename_feed", "move_feed", "unsubscribe"):
+            # Only on a feed row of the sidebar: hidden from the footer elsewhere.
+            return self.focused is self.sidebar and self.selected_feed() is not None
         return True
 
     def action_toggle_read(self) -> None:
@@ -364,109 +365,3 @@ class MainScreen(Screen[None]):
 
     def action_show_help(self) -> None:
         self.app.push_screen(HelpScreen())
-
-    # ---------------------------------------------------------------- refresh
-
-    def action_refresh_all(self) -> None:
-        self.start_refresh(self.store.feeds(), "all feeds")
-
-    def action_refresh_selected(self) -> None:
-        node = self.sidebar.cursor_node
-        view = node.data if node is not None and node.data is not None else self.view
-        if view.kind == "feed":
-            feed = self.store.feed(view.key)
-            self.start_refresh([feed] if feed else [], feed.display_title if feed else "")
-        elif view.kind == "category":
-            self.start_refresh(self.store.feeds_in(view.key), view.key)
-        else:
-            self.start_refresh(self.store.feeds(), "all feeds")
-
-    def start_refresh(self, feeds: list[Feed], what: str) -> None:
-        if self._refreshing or not feeds:
-            return
-        self._refreshing = True
-        self.refresh_bindings()
-        self.sub_title = f"Refreshing {what}: 0/{len(feeds)}"
-        self._run_refresh(feeds)
-
-    @work(thread=True, exit_on_error=False, group="refresh", exclusive=True)
-    def _run_refresh(self, feeds: list[Feed]) -> None:
-        # A thread with its own event loop: parsing and saving never run on the UI's loop.
-        def progress(outcome: object, done: int, total: int) -> None:
-            self.post_message(FeedRefreshed(outcome, done, total))  # type: ignore[arg-type]
-
-        try:
-            summary = asyncio.run(refresh_feeds(self.store, feeds, on_progress=progress))
-        except Exception as exc:  # one error handler for the whole run: shown, never fatal
-            self.post_message(RefreshFinished(None, f"Refresh failed: {exc}"))
-            return
-        self.post_message(RefreshFinished(summary))
-
-    @on(FeedRefreshed)
-    def _feed_refreshed(self, event: FeedRefreshed) -> None:
-        self.sub_title = f"Refreshing: {event.done}/{event.total}"
-        outcome = event.outcome
-        if outcome.status == "failed" or outcome.new:
-            self._unread_by_feed = self.store.unread_counts_by_feed()
-            self.sidebar.update_counts(self._all_counts())
-        now = time.monotonic()
-        if outcome.new and now - self._last_list_reload > LIST_RELOAD_INTERVAL:
-            self._last_list_reload = now
-            self._reload_list_keeping_cursor()
-
-    def _reload_list_keeping_cursor(self) -> None:
-        current = self.article_list.highlighted
-        keep = self.reader.current.article_id if self.reader.current else None
-        self._load_view(select_id=current.id if current else None, keep=keep)
-
-    @on(RefreshFinished)
-    def _refresh_finished(self, event: RefreshFinished) -> None:
-        self._refreshing = False
-        self.reload_feeds()
-        self._reload_list_keeping_cursor()
-        self.refresh_bindings()
-        if event.summary is None:
-            self.notify(event.error or "Refresh failed.", severity="error", markup=False)
-            return
-        self._notify_summary(event.summary)
-
-    def _notify_summary(self, summary: RefreshSummary) -> None:
-        failed = summary.failed
-        message = summary.describe() + "."
-        if failed:
-            names = ", ".join(o.title for o in failed[:3])
-            more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
-            message += f" Failed: {names}{more} (marked ⚠ in the sidebar)."
-        self.notify(
-            message,
-            title="Refresh finished",
-            severity="warning" if failed else "information",
-            markup=False,
-            timeout=8,
-        )
-
-    @on(SaveFailed)
-    def _save_failed(self, event: SaveFailed) -> None:
-        self.notify(event.error, title="Not saved", severity="error", markup=False, timeout=10)
-
-    # ---------------------------------------------------------------- add feed
-
-    def action_add_feed(self) -> None:
-        default = self.view.key if self.view.kind == "category" else ""
-        self.app.push_screen(AddFeedScreen(self.store.categories(), default), self._add_feed_chosen)
-
-    def _add_feed_chosen(self, request: AddFeedRequest | None) -> None:
-        if request is not None:
-            self.notify(f"Subscribing to {request.url}…", markup=False, timeout=3)
-            self._subscribe(request)
-
-    @work(exit_on_error=False, group="subscribe")
-    async def _subscribe(self, request: AddFeedRequest) -> None:
-        try:
-            outcome = await subscribe_async(self.store, request.url, category=request.category)
-        except SubscribeError as exc:
-            self.notify(str(exc), title="Not subscribed", severity="error", markup=False)
-            return
-        self.reload_feeds()
-        self._reload_list_keeping_cursor()
-        self.notify(" ".join(outcome.messages), title="Add feed", markup=False, timeout=6)

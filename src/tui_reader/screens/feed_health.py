@@ -1,0 +1,84 @@
+"""Feed health: every feed's last status, last error, failures in a row and last success."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from ..models import Feed
+from ..text import clean_line
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "never"
+    try:
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError):
+        return "unknown"
+
+
+class FeedHealthScreen(ModalScreen[None]):
+    """A table of feeds, failing ones first. Cells are `Text`, never markup."""
+
+    BINDINGS = [Binding("escape,q,H", "close", "Close", id="health.close")]
+
+    DEFAULT_CSS = """
+    FeedHealthScreen { align: center middle; }
+    FeedHealthScreen > Vertical {
+        width: 95%; height: 90%; border: round $accent; background: $panel; padding: 0 1;
+    }
+    FeedHealthScreen DataTable { height: 1fr; }
+    FeedHealthScreen #health-summary { color: $text-muted; height: auto; }
+    """
+
+    def __init__(self, feeds: Sequence[Feed], articles: Mapping[str, int]) -> None:
+        super().__init__()
+        self._feeds = sorted(
+            feeds, key=lambda f: (f.last_error is None, -f.failures, f.display_title.lower())
+        )
+        self._articles = articles
+
+    def compose(self) -> ComposeResult:
+        failing = sum(1 for f in self._feeds if f.last_error)
+        with Vertical() as box:
+            box.border_title = "Feed health"
+            yield Static(
+                Text(f"{len(self._feeds)} feeds, {failing} failing. Esc closes."),
+                id="health-summary",
+            )
+            yield DataTable(cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(
+            "Feed", "Category", "Status", "Fails", "Last success", "Articles", "Last error"
+        )
+        for feed in self._feeds:
+            if feed.last_error:
+                status = Text("failing", style="bold red")
+            elif feed.last_success:
+                status = Text("ok", style="green")
+            else:
+                status = Text("not fetched", style="dim")
+            table.add_row(
+                Text(clean_line(feed.display_title, 40)),
+                Text(clean_line(feed.category, 24)),
+                status,
+                Text(str(feed.failures)),
+                Text(_when(feed.last_success)),
+                Text(str(self._articles.get(feed.id, 0))),
+                Text(clean_line(feed.last_error or "", 120)),
+                key=feed.id,
+            )
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
