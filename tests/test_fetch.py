@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -43,7 +42,9 @@ from tui_reader.feeds.fetch import (
     parse_retry_after,
 )
 
-BENCH_DIR = Path(os.environ.get("TUI_READER_BENCH_DIR", "/work/shared/bench"))
+from .shared_paths import BENCH
+
+BENCH_DIR = BENCH
 PAYLOAD = b"<rss><channel><title>payload</title></channel></rss>\n" * 200
 MIB = 1024 * 1024
 ZEROS = bytes(MIB)  # allocated once, before any tracemalloc measurement

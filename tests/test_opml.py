@@ -28,8 +28,9 @@ from tui_reader.opml import (
 )
 from tui_reader.text import clean_line
 
-HOSTILE = Path("/work/shared/fixtures/hostile")
-FEEDCORPUS = Path("/work/shared/bench/feedcorpus.py")
+from .shared_paths import BENCH, HOSTILE
+
+FEEDCORPUS = BENCH / "feedcorpus.py"
 
 
 # --------------------------------------------------------------------------- helpers

@@ -32,8 +32,8 @@ from tui_reader.feeds.parse import (
 from tui_reader.models import ParsedFeed
 from tui_reader.text import clean_text, safe_link
 
-HOSTILE = Path("/work/shared/fixtures/hostile")
-BENCH = Path("/work/shared/bench")
+from .shared_paths import BENCH, HOSTILE
+
 FETCHED = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 URL = "https://feed.example.invalid/feed.xml"
 
