@@ -8,11 +8,17 @@ at any moment leaves either the old file or the new one, never half of either.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import threading
 from pathlib import Path
 
 TEMP_MARK = ".tmp-"
+
+# Errors from fsync on a directory that only mean "this filesystem cannot do that" (some
+# network and FUSE filesystems): the rename happened and there is nothing better to do.
+_DIR_FSYNC_UNSUPPORTED = {errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF}
 
 
 class LibraryLocked(RuntimeError):
@@ -20,25 +26,39 @@ class LibraryLocked(RuntimeError):
 
 
 def fsync_dir(directory: Path) -> None:
-    """Make a rename in `directory` durable (no-op where directories cannot be opened)."""
+    """Make a rename in `directory` durable.
+
+    A no-op where directories cannot be opened or fsynced at all; a real failure (EIO,
+    ENOSPC) is raised, because then the rename may not survive a power cut and the caller
+    must keep the change pending and try again.
+    """
     try:
-        fd = os.open(directory, os.O_RDONLY)
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError as exc:
+        if exc.errno not in _DIR_FSYNC_UNSUPPORTED:
+            raise
     finally:
         os.close(fd)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically; raises OSError and leaves `path` untouched."""
+    """Replace `path` with `data` atomically; raises OSError and leaves `path` untouched.
+
+    Steps: write a temp file next to `path`, fsync it, rename it over `path`, fsync the
+    directory. A failure before the rename removes the temp file and leaves the old file;
+    a failure of the directory fsync is raised after the rename (the new file is in place
+    but perhaps not yet durable), so the caller writes again later.
+    """
     directory = path.parent
-    temp = directory / f"{path.name}{TEMP_MARK}{os.getpid()}"
+    # pid and thread in the name: two writers never share (and truncate) one temp file.
+    temp = directory / f"{path.name}{TEMP_MARK}{os.getpid()}-{threading.get_ident()}"
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # O_NOFOLLOW: a symlink planted at the temp name is refused, never written through.
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         try:
             view = memoryview(data)
             while view:
