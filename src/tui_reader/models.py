@@ -80,3 +80,6 @@ class ParsedFeed:
     articles: tuple[NewArticle, ...] = field(default_factory=tuple)
     # Non-fatal notes for the user (e.g. "invalid UTF-8 replaced", "120 items dropped over cap").
     warnings: tuple[str, ...] = ()
+    # The document was broken (not well-formed) and only partly read: what could be read is
+    # kept, but the feed is reported as failing so the user hears of it.
+    incomplete: str | None = None

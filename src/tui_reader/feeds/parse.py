@@ -55,6 +55,7 @@ import codecs
 import html.entities
 import re
 import threading
+from dataclasses import replace
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -244,6 +245,9 @@ def _replace_undeclared_entities(payload: bytes) -> bytes:
     return b"".join(parts)
 
 
+NOT_WELL_FORMED = "the feed is not well-formed XML; it was read leniently and may be incomplete"
+
+
 def _parse_xml_tree(payload: bytes, warnings: list[str]) -> Any:
     if b"<!ENTITY" in payload and b"<!DOCTYPE" in payload:
         raise FeedParseError(
@@ -260,9 +264,7 @@ def _parse_xml_tree(payload: bytes, warnings: list[str]) -> Any:
     if root is None:
         raise FeedParseError("the document is empty or is not XML")
     if any(entry.level >= etree.ErrorLevels.ERROR for entry in parser.error_log):
-        warnings.append(
-            "the feed is not well-formed XML; it was read leniently and may be incomplete"
-        )
+        warnings.append(NOT_WELL_FORMED)
     return root
 
 
@@ -611,7 +613,7 @@ def _parse_feed(
         raise FeedParseError(
             f"the document is XML but not a feed (its root element is <{clean_line(local, 40)}>)"
         )
-    return build_feed(
+    parsed = build_feed(
         title=title,
         site_url=site_url,
         items=items,
@@ -620,6 +622,9 @@ def _parse_feed(
         max_items=max_items,
         warnings=warnings,
     )
+    if NOT_WELL_FORMED in warnings:
+        parsed = replace(parsed, incomplete=NOT_WELL_FORMED)
+    return parsed
 
 
 _FEED_ROOT = re.compile(rb"\s*<(?:[A-Za-z_][\w.-]*:)?(rss|RDF|feed)[\s>/]")

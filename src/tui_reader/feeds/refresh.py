@@ -110,17 +110,22 @@ async def _refresh_one(
         return FeedOutcome(feed.id, title, "failed", error=error)
     async with parse_slots:
         try:
-            new = await asyncio.to_thread(_parse_and_store, store, feed, result, now)
+            new, problem = await asyncio.to_thread(_parse_and_store, store, feed, result, now)
         except (FeedParseError, StoreError) as exc:
             # No validators saved: the next refresh must fetch the document again.
             store.record_fetch(feed.id, ok=False, error=str(exc), when=now)
             return FeedOutcome(feed.id, title, "failed", error=str(exc))
     refreshed = store.feed(feed.id)
     title = refreshed.display_title if refreshed else title
+    if problem:
+        return FeedOutcome(feed.id, title, "failed", new=new, error=problem)
     return FeedOutcome(feed.id, title, "updated" if new else "unchanged", new=new)
 
 
-def _parse_and_store(store: Store, feed: Feed, result: FetchResult, now: datetime) -> int:
+def _parse_and_store(
+    store: Store, feed: Feed, result: FetchResult, now: datetime
+) -> tuple[int, str | None]:
+    """Parse and save; returns (new articles, the problem to report or None)."""
     parsed = parse_feed(
         result.body,
         url=result.final_url or feed.url,
@@ -128,6 +133,12 @@ def _parse_and_store(store: Store, feed: Feed, result: FetchResult, now: datetim
         content_type=result.content_type,
     )
     merged = store.merge_articles(feed.id, parsed.articles, now)
+    if parsed.incomplete:
+        # Keep what could be read, but say so, and keep no validators so that the next
+        # refresh fetches the document again instead of getting a 304 for a broken copy.
+        problem = f"{parsed.incomplete} ({len(parsed.articles)} articles read)"
+        store.record_fetch(feed.id, ok=False, error=problem, when=now)
+        return merged.new, problem
     store.record_fetch(
         feed.id,
         ok=True,
@@ -138,4 +149,4 @@ def _parse_and_store(store: Store, feed: Feed, result: FetchResult, now: datetim
         url=result.permanent_url,
         when=now,
     )
-    return merged.new
+    return merged.new, None

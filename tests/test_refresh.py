@@ -1,0 +1,239 @@
+"""Refresh end to end against the shared bench corpus served on 127.0.0.1.
+
+The corpus generator and the loopback server come from `../shared/bench`; the server is
+started by these tests on a free port and stopped by them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tui_reader.__main__ import main
+from tui_reader.feeds.fetch import FetchLimits
+from tui_reader.feeds.refresh import RefreshSummary, refresh_feeds
+from tui_reader.feeds.subscribe import SubscribeError, subscribe
+from tui_reader.opml import read_subscriptions
+from tui_reader.store import Store
+
+from .shared_paths import BENCH
+
+pytestmark = pytest.mark.skipif(not BENCH.is_dir(), reason="shared/bench is not beside the repo")
+
+
+@dataclass
+class Served:
+    root: Path
+    url: str
+    process: subprocess.Popen[str]
+
+
+def generate(root: Path, feeds: int, items: int, epoch: int = 0) -> None:
+    subprocess.run(
+        [sys.executable, str(BENCH / "feedcorpus.py"), "gen", "--out", str(root)]
+        + ["-n", str(feeds), "-m", str(items), "--seed", "1", "--epoch", str(epoch), "-q"],
+        check=True,
+    )
+
+
+def serve(root: Path, *extra: str) -> Served:
+    process = subprocess.Popen(
+        [sys.executable, str(BENCH / "feedserver.py"), str(root), "--port", "0"]
+        + ["--max-seconds", "300", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), url
+    subprocess.run(
+        [sys.executable, str(BENCH / "feedcorpus.py"), "relink", str(root), "--base-url", url],
+        check=True,
+        capture_output=True,
+    )
+    return Served(root, url, process)
+
+
+def stop(served: Served) -> None:
+    served.process.terminate()
+    served.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The issue's corpus: 200 feeds x 50 items, served on loopback."""
+    root = tmp_path_factory.mktemp("corpus")
+    generate(root, 200, 50)
+    served = serve(root)
+    try:
+        yield served
+    finally:
+        stop(served)
+
+
+def import_into(store: Store, path: Path) -> None:
+    plan = read_subscriptions(path.read_bytes(), path.name)
+    for sub in plan.subscriptions:
+        store.add_feed(sub.url, sub.title, sub.category)
+
+
+def refresh(store: Store, **limits: float) -> RefreshSummary:
+    fetch_limits = FetchLimits(**limits) if limits else None  # type: ignore[arg-type]
+    return asyncio.run(refresh_feeds(store, store.feeds(), limits=fetch_limits))
+
+
+def test_corpus_refresh_304_and_epoch_keep_every_flag(corpus: Served, tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "lib")
+    try:
+        import_into(store, corpus.root / "feeds.opml")
+        first = refresh(store)
+        assert first.failed == []
+        assert first.new_articles == 10_000
+        assert len(store) == 10_000
+        # Every article sits in its OPML category.
+        opml = read_subscriptions((corpus.root / "feeds.opml").read_bytes())
+        expected = {s.url: s.category for s in opml.subscriptions}
+        assert {f.url: f.category for f in store.feeds()} == expected
+
+        # Second refresh: every feed answers 304 and nothing changes.
+        second = refresh(store)
+        assert second.unchanged == 200 and second.new_articles == 0
+        assert len(store) == 10_000
+
+        # Read and star a spread of articles, then move the corpus on one epoch.
+        articles = store.articles()
+        read = [a.id for a in articles[::7]]
+        starred = [a.id for a in articles[::11]]
+        store.set_read(read)
+        store.set_starred(starred)
+        generate(corpus.root, 200, 50, epoch=1)
+        subprocess.run(
+            [sys.executable, str(BENCH / "feedcorpus.py"), "relink", str(corpus.root)]
+            + ["--base-url", corpus.url],
+            check=True,
+            capture_output=True,
+        )
+        third = refresh(store)
+        assert third.failed == []
+        assert 0 < third.updated < 200  # only the feeds that moved on
+        assert third.new_articles > 0
+        assert len(store) == 10_000 + third.new_articles
+        assert all(store.is_read(i) for i in read)
+        assert all(store.is_starred(i) for i in starred)
+        store.flush()
+    finally:
+        store.close()
+    # ... and on disk.
+    reopened = Store.open(tmp_path / "lib", read_only=True)
+    assert all(reopened.is_read(i) for i in read)
+    assert all(reopened.is_starred(i) for i in starred)
+    reopened.close()
+
+
+def test_urls_file_gives_the_same_feeds_as_opml(corpus: Served) -> None:
+    opml = read_subscriptions((corpus.root / "feeds.opml").read_bytes(), "feeds.opml")
+    urls = read_subscriptions((corpus.root / "urls").read_bytes(), "urls")
+    assert {(s.url, s.category) for s in urls.subscriptions} == {
+        (s.url, s.category) for s in opml.subscriptions
+    }
+
+
+def test_broken_feeds_are_reported_and_never_stop_the_others(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    generate(root, 24, 5)
+    served = serve(
+        root,
+        *("--bad-404", "2", "--bad-500", "2", "--bad-malformed", "2"),
+        *("--bad-slow", "2", "--slow-seconds", "20"),
+    )
+    store = Store.open(tmp_path / "lib")
+    try:
+        import_into(store, root / "feeds.opml")
+        summary = refresh(store, deadline=2.0)
+        failed = {o.title: o.error for o in summary.failed}
+        assert len(failed) == 8, failed
+        errors = " | ".join(e or "" for e in failed.values())
+        assert "404" in errors and "500" in errors and "timed out" in errors
+        assert "not well-formed" in errors
+        assert summary.updated == 16
+        # The malformed feeds keep what could be read of them.
+        assert 16 * 5 < len(store) < 18 * 5
+        broken = [f for f in store.feeds() if f.is_broken]
+        assert len(broken) == 8 and all(f.last_error for f in broken)
+    finally:
+        store.close()
+        stop(served)
+
+
+def test_cli_add_discovers_the_feed_of_a_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "corpus"
+    generate(root, 2, 3)
+    feed_file = sorted((root / "feeds").iterdir())[0].name
+    (root / "index.html").write_text(
+        "<html><head><title>Home</title>"
+        f'<link rel="alternate" type="application/rss+xml" href="feeds/{feed_file}">'
+        "</head><body>hi</body></html>"
+    )
+    served = serve(root)
+    try:
+        db = str(tmp_path / "lib")
+        assert main(["--db", db, "add", served.url + "index.html", "--category", "Web"]) == 0
+        out = capsys.readouterr().out
+        assert f"feeds/{feed_file}" in out and "Subscribed" in out
+        store = Store.open(db, read_only=True)
+        (feed,) = store.feeds()
+        assert feed.category == "Web" and feed.url.endswith(feed_file)
+        assert len(store) == 3
+        store.close()
+        # Adding it again says so and adds nothing.
+        assert main(["--db", db, "add", feed.url]) == 0
+        assert "Already subscribed" in capsys.readouterr().out
+    finally:
+        stop(served)
+
+
+def test_add_refuses_a_page_without_a_feed(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    generate(root, 1, 1)
+    (root / "plain.html").write_text("<html><body>no feed here</body></html>")
+    served = serve(root)
+    store = Store.open(tmp_path / "lib")
+    try:
+        with pytest.raises(SubscribeError, match="neither a feed nor a page"):
+            subscribe(store, served.url + "plain.html")
+        with pytest.raises(SubscribeError, match="404"):
+            subscribe(store, served.url + "missing.xml")
+        assert store.feeds() == []
+    finally:
+        store.close()
+        stop(served)
+
+
+def test_cli_refresh_piped_prints_lines_and_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "corpus"
+    generate(root, 5, 4)
+    served = serve(root, "--bad-404", "1")
+    try:
+        db = str(tmp_path / "lib")
+        assert main(["--db", db, "import", str(root / "feeds.opml")]) == 0
+        assert "5 added" in capsys.readouterr().out
+        assert main(["--db", db, "refresh"]) == 0
+        out = capsys.readouterr().out
+        assert "[5/5]" in out
+        assert "Refreshed 5 feeds: 4 updated, 0 unchanged, 1 failed; 16 new articles." in out
+        assert "failed:" in out and "404" in out
+        assert main(["--db", db, "feeds"]) == 0
+        assert "failing" in capsys.readouterr().out
+    finally:
+        stop(served)
