@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
 import pytest
-from tests.conftest import NOW, make_articles
 from tinydb import TinyDB
 
+from tests.conftest import NOW, make_articles
 from tui_reader.models import UNCATEGORIZED, NewArticle
 from tui_reader.store import (
     BODY_CACHE_FEEDS,

@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 FLUSH_DELAY = 0.05
+RETRY_DELAY = 0.5
 DEFAULT_KEEP_READ = 1000
 # A hard cap per feed, so one runaway feed cannot grow without bound (oldest unstarred go).
 DEFAULT_MAX_PER_FEED = 5000
@@ -681,7 +682,7 @@ class Store:
             if closing:
                 break
             if failed:
-                time.sleep(0.5)  # back off before the retry
+                time.sleep(RETRY_DELAY)  # back off before the retry (a full disk stays full)
 
     def _write_pending(self) -> bool:
         """One pass: write what is dirty. Returns True when something failed."""
