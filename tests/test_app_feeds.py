@@ -1,0 +1,186 @@
+"""Pilot tests for subscriptions inside the reader: refresh, add, rename, move, unsubscribe."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+
+from tui_reader.app import TuiReader
+from tui_reader.screens.add_feed import AddFeedScreen
+from tui_reader.screens.dialogs import ConfirmScreen, PromptScreen
+from tui_reader.screens.feed_health import FeedHealthScreen
+from tui_reader.screens.main import MainScreen
+from tui_reader.store import Store
+
+from .shared_paths import BENCH
+from .test_refresh import Served, generate, serve, stop
+
+needs_bench = pytest.mark.skipif(not BENCH.is_dir(), reason="shared/bench is not beside the repo")
+
+
+async def wait_until(pilot: Pilot[None], condition, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.05)
+
+
+@pytest.fixture
+def served_corpus(tmp_path: Path) -> Served:
+    root = tmp_path / "corpus"
+    generate(root, 60, 20)
+    served = serve(root, "--latency-ms", "40")
+    yield served  # type: ignore[misc]
+    stop(served)
+
+
+@needs_bench
+async def test_refresh_keeps_navigation_responsive(served_corpus: Served, tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "lib")
+    feed_urls = (served_corpus.root / "urls").read_text().split()
+    feed_urls = [u for u in feed_urls if u.startswith("http")]
+    for url in feed_urls:
+        store.add_feed(url, "", "Bench")
+    app = TuiReader(store)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            # The UI's event loop must keep turning while feeds arrive: a timer that should
+            # tick every 20 ms records the longest gap between its ticks.
+            ticks: list[float] = []
+            timer = app.set_interval(0.02, lambda: ticks.append(time.monotonic()))
+            screen.action_refresh_all()
+            assert screen._refreshing
+            await wait_until(pilot, lambda: not screen._refreshing)
+            timer.stop()
+            gaps = [b - a for a, b in itertools.pairwise(ticks)]
+            assert len(ticks) > 10
+            assert max(gaps) < 0.5, f"the UI stalled for {max(gaps):.2f} s during refresh"
+            assert len(store) == 60 * 20
+            label = str(screen.sidebar._view_nodes["all:"].label)
+            assert label == f"All {60 * 20}"
+            assert any("Refresh finished" in (n.title or "") for n in app._notifications)
+            assert len(screen.article_list.articles) == 60 * 20
+    finally:
+        store.close()
+
+
+@needs_bench
+async def test_add_feed_dialog_subscribes(served_corpus: Served, tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "lib")
+    url = next(u for u in (served_corpus.root / "urls").read_text().split() if u.startswith("http"))
+    app = TuiReader(store)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("a")
+            assert isinstance(app.screen, AddFeedScreen)
+            app.screen.query_one("#add-url", Input).value = url
+            app.screen.query_one("#add-category", Input).value = "New"
+            await pilot.press("enter")
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            await wait_until(pilot, lambda: len(store.feeds()) == 1 and len(store) == 20)
+            await pilot.pause(0.2)
+            assert "category:New" in screen.sidebar._view_nodes
+            # A second subscription to the same feed is refused politely.
+            await pilot.press("a")
+            app.screen.query_one("#add-url", Input).value = url
+            await pilot.press("enter")
+            await wait_until(
+                pilot, lambda: any("Already subscribed" in n.message for n in app._notifications)
+            )
+            assert len(store.feeds()) == 1
+    finally:
+        store.close()
+
+
+async def test_add_feed_failure_is_reported(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "lib")
+    app = TuiReader(store)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("a")
+            app.screen.query_one("#add-url", Input).value = "javascript:alert(1)"
+            await pilot.press("enter")
+            await wait_until(
+                pilot, lambda: any("Not subscribed" in (n.title or "") for n in app._notifications)
+            )
+            assert store.feeds() == []
+    finally:
+        store.close()
+
+
+async def go_to_first_feed(pilot: Pilot[None], screen: MainScreen, category: str) -> None:
+    node = screen.sidebar._view_nodes[f"category:{category}"]
+    while screen.sidebar.cursor_node is not node:
+        await pilot.press("j")
+    await pilot.press("l", "j")
+
+
+async def test_rename_move_and_unsubscribe(store: Store) -> None:
+    app = TuiReader(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await go_to_first_feed(pilot, screen, "Tech")
+        feed = screen.selected_feed()
+        assert feed is not None and feed.title == "Alpha"
+
+        await pilot.press("e")
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one(Input).value = "Alpha [renamed]"
+        await pilot.press("enter")
+        assert store.feed(feed.id).title == "Alpha [renamed]"  # type: ignore[union-attr]
+
+        await pilot.press("c")
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one(Input).value = "Moved"
+        await pilot.press("enter")
+        assert store.feed(feed.id).category == "Moved"  # type: ignore[union-attr]
+        assert "category:Moved" in screen.sidebar._view_nodes
+        assert screen.selected_feed() is not None
+
+        articles_before = len(store)
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # no: nothing happens
+        assert store.feed(feed.id) is not None
+        await pilot.press("d")
+        await pilot.press("y")
+        assert store.feed(feed.id) is None
+        assert len(store) == articles_before - 6
+        await pilot.pause()
+        assert "category:Moved" not in screen.sidebar._view_nodes
+
+
+async def test_feed_keys_only_work_on_feed_rows(store: Store) -> None:
+    app = TuiReader(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e", "d", "c")  # on "All": nothing opens
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_feed_health_lists_failures_first(store: Store) -> None:
+    failing = store.feeds()[1]
+    store.record_fetch(failing.id, ok=False, error="HTTP 404 Not Found")
+    app = TuiReader(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("H")
+        assert isinstance(app.screen, FeedHealthScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 3
+        first_row = [str(cell) for cell in table.get_row_at(0)]
+        assert first_row[0] == failing.title
+        assert "HTTP 404 Not Found" in first_row
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        # The failing feed is marked in the sidebar.
+        label = str(app.screen.sidebar._view_nodes[f"feed:{failing.id}"].label)
+        assert label.startswith("⚠")
