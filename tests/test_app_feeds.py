@@ -66,7 +66,10 @@ async def test_refresh_keeps_navigation_responsive(served_corpus: Served, tmp_pa
             assert len(store) == 60 * 20
             label = str(screen.sidebar._view_nodes["all:"].label)
             assert label == f"All {60 * 20}"
-            assert any("Refresh finished" in (n.title or "") for n in app._notifications)
+            await wait_until(
+                pilot,
+                lambda: any("Refresh finished" in (n.title or "") for n in app._notifications),
+            )
             assert len(screen.article_list.articles) == 60 * 20
     finally:
         store.close()
