@@ -15,7 +15,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("j / k, ↓ / ↑", "move down / up in the focused pane"),
             ("Tab / Shift+Tab", "next / previous pane"),
-            ("Enter", "sidebar: show the view · list: show the article (focus stays)"),
+            ("Enter", "show the view / the article (focus stays in the list)"),
             ("l / h, → / ←", "sidebar: open / close a category"),
             ("g / G, Home / End", "list: first / last article"),
             ("Ctrl+D / Ctrl+U", "list: page down / up"),
@@ -28,7 +28,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("m", "toggle read / unread"),
             ("s", "toggle starred"),
-            ("o", "continue reading: open the article's web page in your browser"),
+            ("o", "continue reading: open the article in your browser"),
             ("u", "show only unread articles (toggle)"),
         ),
     ),
@@ -38,7 +38,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("r", "refresh every feed in the background"),
             ("R", "refresh the selected feed or category"),
             ("a", "add a feed"),
-            ("e / c / d", "sidebar, on a feed: rename / move to a category / unsubscribe"),
+            ("e / c / d", "on a feed in the sidebar: rename / move / unsubscribe"),
             ("H", "feed health: every feed's last status and error"),
         ),
     ),
