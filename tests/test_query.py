@@ -124,3 +124,23 @@ def test_any_text_parses_or_raises_query_error(text: str) -> None:
     except QueryError:
         return
     filter_articles(query, ARTICLES, CTX)
+
+
+def test_cli_list_speaks_the_query_language(
+    library_path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from tui_reader.__main__ import main
+
+    db = str(library_path)
+    assert main(["--db", db, "list", "--json", "feed:alpha", "-article", "0"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["title"] for r in rows] == ["alpha article 0"]
+    assert main(["--db", db, "list", "--json", "cat:science"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 4 and {r["category"] for r in rows} == {"Science"}
+    assert main(["--db", db, "list", "--json", "two"]) == 0  # in every body: "<li>two</li>"
+    assert len(capsys.readouterr().out.splitlines()) == 15
+    assert main(["--db", db, "list", "is:maybe"]) == 2
+    assert "is:maybe is not known" in capsys.readouterr().err

@@ -43,8 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("list", help="print articles (newest first)")
+    p = sub.add_parser(
+        "list",
+        help="print articles (newest first), optionally matching a query",
+        description='QUERY uses the search language: words, "phrases", is:unread, '
+        "is:starred, feed:NAME, cat:NAME, author:NAME, after:DATE, before:DATE, @7d, -negation.",
+    )
     _library_options(p)
+    p.add_argument("query", nargs="*", metavar="QUERY", help="search terms (see README)")
     p.add_argument("--unread", action="store_true", help="only unread articles")
     p.add_argument("--starred", action="store_true", help="only starred articles")
     p.add_argument("--json", action="store_true", help="one JSON object per line")

@@ -18,9 +18,12 @@ import orjson
 from rich.console import Console
 from rich.text import Text
 
+from . import clock
 from .atomic import LibraryLocked
 from .models import Article, Feed
 from .paths import library_dir
+from .query import QueryError, parse_query
+from .search import search
 from .store import LibraryCorrupt, Store, StoreError
 from .text import clean_line
 
@@ -35,7 +38,7 @@ def _console(file: TextIO | None = None) -> Console:
 
 
 def _err(message: str) -> None:
-    _console(sys.stderr).print(Text(f"tui-reader: {message}"))
+    _console(sys.stderr).print(Text(f"tui-reader: {message}"), soft_wrap=True)
 
 
 @contextmanager
@@ -78,8 +81,15 @@ def article_json(store: Store, article: Article) -> dict[str, object]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    query_text = " ".join(getattr(args, "query", None) or [])
+    try:
+        query = parse_query(query_text, clock.now())
+    except QueryError as exc:
+        raise CommandError(f"bad query: {exc}") from None
     with open_store(args, read_only=True) as store:
         articles = store.articles(unread_only=args.unread, starred_only=args.starred)
+        if not query.is_empty:
+            articles = search(store, query, articles)
         out = sys.stdout
         if args.json:
             write = out.buffer.write if hasattr(out, "buffer") else None
