@@ -134,9 +134,13 @@ def test_cli_list_speaks_the_query_language(
     from tui_reader.__main__ import main
 
     db = str(library_path)
-    assert main(["--db", db, "list", "--json", "feed:alpha", "-article", "0"]) == 0
+    assert main(["--db", db, "list", "--json", "feed:alpha", '"article 0"']) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["title"] for r in rows] == ["alpha article 0"]
+    # A negation needs `--` first, or argparse reads it as an option.
+    assert main(["--db", db, "list", "--json", "--", "cat:tech", "-feed:alpha"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 5 and {r["feed"] for r in rows} == {"Beta"}
     assert main(["--db", db, "list", "--json", "cat:science"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) == 4 and {r["category"] for r in rows} == {"Science"}
