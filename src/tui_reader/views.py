@@ -1,4 +1,5 @@
-"""What the sidebar can select: smart views, categories and feeds (no Textual here)."""
+"""What the sidebar can select (smart views, saved searches, categories, feeds) and how
+a view's articles are chosen and sorted. No Textual here."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Literal
 
 from . import clock
 from .models import Article
+from .query import QueryError, parse_query
+from .search import search
 from .store import Store
 
-ViewKind = Literal["all", "unread", "starred", "today", "category", "feed"]
+ViewKind = Literal["all", "unread", "starred", "today", "saved", "category", "feed"]
 
 SMART_VIEWS: tuple[tuple[ViewKind, str], ...] = (
     ("all", "All"),
@@ -22,7 +25,7 @@ SMART_VIEWS: tuple[tuple[ViewKind, str], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """A selection in the sidebar. `key` is the category name or feed id."""
+    """A selection in the sidebar. `key` is the category name, feed id or saved query."""
 
     kind: ViewKind
     key: str = ""
@@ -66,8 +69,36 @@ def articles_for(
         starred_only=view.kind == "starred",
         since=start_of_today() if view.kind == "today" else None,
     )
+    if view.kind == "saved":
+        try:
+            articles = search(store, parse_query(view.key, clock.now()), articles)
+        except QueryError:
+            articles = []
     if want_unread and keep is not None:
         articles = [a for a in articles if a.id == keep or not store.is_read(a.id)]
+    return articles
+
+
+SORTS: tuple[tuple[str, str], ...] = (
+    ("newest", "newest first"),
+    ("oldest", "oldest first"),
+    ("title", "title"),
+    ("feed", "feed, then newest"),
+    ("length", "longest first"),
+)
+
+
+def sort_articles(articles: list[Article], how: str, feed_title: dict[str, str]) -> list[Article]:
+    """`articles` (newest first, as the store gives them) in the order `how` names."""
+    if how == "oldest":
+        return articles[::-1]
+    if how == "title":
+        return sorted(articles, key=lambda a: a.title.casefold())
+    if how == "feed":
+        # sorted() is stable: within a feed the newest-first order stays.
+        return sorted(articles, key=lambda a: feed_title.get(a.feed_id, "").casefold())
+    if how == "length":
+        return sorted(articles, key=lambda a: a.words, reverse=True)
     return articles
 
 

@@ -12,25 +12,28 @@ from collections.abc import Iterable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input
 
 from ..browser import BrowserError, launch, plan_launch
 from ..config import Config
 from ..messages import SaveFailed
 from ..models import Article
+from ..query import Query
 from ..store import Store, StoreError
-from ..views import ALL, SMART_VIEWS, View, articles_for, unread_in
+from ..views import ALL, SMART_VIEWS, View, articles_for, sort_articles, unread_in
 from ..widgets.article_list import ArticleList
 from ..widgets.category_sidebar import CategorySidebar
 from ..widgets.reading_pane import ArticleView, ReadingPane
+from .find import FindActions
 from .help import HelpScreen
 from .subscriptions import SubscriptionActions
 
 
-class MainScreen(SubscriptionActions, Screen[None]):
+class MainScreen(FindActions, SubscriptionActions, Screen[None]):
     """Sidebar | article list | reading pane."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -67,6 +70,11 @@ class MainScreen(SubscriptionActions, Screen[None]):
         Binding("c", "move_feed", "Move", tooltip="Move the feed to a category", id="feeds.move"),
         Binding("d,delete", "unsubscribe", "Unsubscribe", id="feeds.unsubscribe"),
         Binding("H", "feed_health", "Health", show=False, id="feeds.health"),
+        Binding("slash", "search", "Search", id="view.search"),
+        Binding("escape", "end_search", "Close search", show=False, id="view.end_search"),
+        Binding("ctrl+l", "toggle_search_scope", "Scope", show=False, id="view.search_scope"),
+        Binding("ctrl+s", "save_search", "Save search", show=False, id="view.save_search"),
+        Binding("t", "cycle_sort", "Sort", show=False, id="view.sort"),
         Binding("question_mark", "show_help", "Keys", id="app.help"),
     ]
 
@@ -82,6 +90,11 @@ class MainScreen(SubscriptionActions, Screen[None]):
         self._categories: dict[str, str] = {}
         self._refreshing = False
         self._last_list_reload = 0.0
+        self._search_library = False
+        self._search_timer: Timer | None = None
+        self._query: Query | None = None
+        self._before_search: str | None = None
+        self._saved_members: dict[str, set[str]] = {}
 
     # ---------------------------------------------------------------- layout
 
@@ -90,7 +103,11 @@ class MainScreen(SubscriptionActions, Screen[None]):
         with Horizontal(id="panes"):
             yield CategorySidebar(id="sidebar")
             with Horizontal(id="content"):
-                yield ArticleList(self.store.is_read, self.store.is_starred, id="articles")
+                with Vertical(id="list-column"):
+                    search = Input(id="search", placeholder="Search")
+                    search.display = False
+                    yield search
+                    yield ArticleList(self.store.is_read, self.store.is_starred, id="articles")
                 yield ReadingPane(id="reader")
         # The palette (Ctrl+P) is listed in `?`; its footer slot is needed at 80 columns.
         yield Footer(compact=True, show_command_palette=False)
@@ -129,8 +146,28 @@ class MainScreen(SubscriptionActions, Screen[None]):
         self._sources = {f.id: f.display_title for f in feeds}
         self._categories = {f.id: f.category for f in feeds}
         self._unread_by_feed = self.store.unread_counts_by_feed()
-        self.sidebar.rebuild(feeds, self._all_counts())
+        saved = self.saved_searches()
+        self._saved_members = {
+            query: members
+            for query, members in self._saved_members.items()
+            if any(query == q for _, q in saved)
+        }
+        self.sidebar.rebuild(feeds, self._all_counts(), saved)
         self._update_title()
+        self._count_saved_searches(saved)
+
+    @work(thread=True, exclusive=True, group="saved-counts", exit_on_error=False)
+    def _count_saved_searches(self, saved: list[tuple[str, str]]) -> None:
+        """Which articles each saved search matches (bodies too: a thread, off the UI)."""
+        members = {}
+        for name, query in saved:
+            view = View("saved", query, label=name)
+            members[query] = {a.id for a in articles_for(self.store, view)}
+        self.app.call_from_thread(self._saved_counted, members)
+
+    def _saved_counted(self, members: dict[str, set[str]]) -> None:
+        self._saved_members = members
+        self.sidebar.update_counts(self._all_counts())
 
     def _all_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -144,6 +181,8 @@ class MainScreen(SubscriptionActions, Screen[None]):
             counts[f"feed:{feed_id}"] = unread
         for category, unread in by_category.items():
             counts[f"category:{category}"] = unread
+        for query, members in self._saved_members.items():
+            counts[f"saved:{query}"] = sum(1 for i in members if not self.store.is_read(i))
         return counts
 
     def _update_title(self) -> None:
@@ -154,7 +193,12 @@ class MainScreen(SubscriptionActions, Screen[None]):
         )
 
     def _load_view(self, select_id: str | None, keep: str | None = None) -> None:
+        if self.searching:
+            # The search's results replace the view; run it again over the new articles.
+            self._run_search(self.search_box.value)
+            return
         articles = articles_for(self.store, self.view, unread_only=self.unread_only, keep=keep)
+        articles = sort_articles(articles, self.sort_for(self.view), self._sources)
         article_list = self.article_list
         if not self.store.feeds():
             article_list.empty_message = "No feeds yet: press a to add one."
@@ -271,6 +315,8 @@ class MainScreen(SubscriptionActions, Screen[None]):
         if action in ("rename_feed", "move_feed", "unsubscribe"):
             # Only on a feed row of the sidebar: hidden from the footer elsewhere.
             return self.focused is self.sidebar and self.selected_feed() is not None
+        if action in ("end_search", "toggle_search_scope", "save_search"):
+            return self.searching
         return True
 
     def action_toggle_read(self) -> None:

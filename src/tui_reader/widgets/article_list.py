@@ -113,6 +113,8 @@ class ArticleList(ScrollView, can_focus=True):
         self._articles: Sequence[Article] = ()
         self._sources: Mapping[str, str] = {}
         self.empty_message = "No articles here."
+        # Lower-cased search terms to underline in titles.
+        self.highlight: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- data
 
@@ -132,11 +134,13 @@ class ArticleList(ScrollView, can_focus=True):
         sources: Mapping[str, str],
         *,
         select_id: str | None = None,
+        highlight: tuple[str, ...] = (),
     ) -> None:
         """Show `articles`; keep the cursor on `select_id` (or the same row) if possible."""
         current = select_id or (self.highlighted.id if self.highlighted else None)
         self._articles = articles
         self._sources = sources
+        self.highlight = highlight
         self.virtual_size = Size(self.size.width, len(articles))
         index = 0
         if current is not None:
@@ -260,13 +264,38 @@ class ArticleList(ScrollView, can_focus=True):
             Segment(" " if read else UNREAD_MARK, mark_style),
             Segment(STAR_MARK if starred else " ", star_style),
             Segment(" ", style),
-            Segment(_fit(title, title_width), text_style),
+            *_highlighted(_fit(title, title_width), self.highlight, text_style),
             Segment(" ", style),
             Segment(_fit(source, source_width), meta_style),
             Segment(" ", style),
             Segment(date.rjust(date_width), meta_style),
         ]
         return Strip(segments).adjust_cell_length(width, style)
+
+
+def _highlighted(text: str, terms: tuple[str, ...], style: Style) -> list[Segment]:
+    """`text` as segments, with every occurrence of a search term underlined."""
+    if not terms:
+        return [Segment(text, style)]
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters change length when lower-cased
+        return [Segment(text, style)]
+    marks = [False] * len(text)
+    for term in terms:
+        start = lowered.find(term)
+        while term and start != -1:
+            for index in range(start, min(start + len(term), len(text))):
+                marks[index] = True
+            start = lowered.find(term, start + len(term))
+    match_style = style + Style(underline=True, bold=True)
+    segments: list[Segment] = []
+    run_start = 0
+    for index in range(1, len(text) + 1):
+        if index == len(text) or marks[index] != marks[run_start]:
+            piece = text[run_start:index]
+            segments.append(Segment(piece, match_style if marks[run_start] else style))
+            run_start = index
+    return segments
 
 
 def _fit(text: str, width: int) -> str:

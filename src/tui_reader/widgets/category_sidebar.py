@@ -19,6 +19,7 @@ from ..text import clean_line
 from ..views import SMART_VIEWS, View
 
 BROKEN_MARK = "⚠ "
+SAVED_MARK = "⌕ "
 
 
 class CategorySidebar(Tree[View]):
@@ -60,8 +61,14 @@ class CategorySidebar(Tree[View]):
 
     # ---------------------------------------------------------------- building
 
-    def rebuild(self, feeds: Iterable[Feed], counts: Mapping[str, int]) -> None:
-        """Rebuild rows for `feeds`, keeping the cursor and open folders where they were."""
+    def rebuild(
+        self,
+        feeds: Iterable[Feed],
+        counts: Mapping[str, int],
+        saved: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """Rebuild rows for `feeds` and the saved searches `(name, query)`, keeping the
+        cursor and open folders where they were."""
         cursor_view = self.cursor_node.data if self.cursor_node is not None else None
         expanded = {
             key for key, node in self._view_nodes.items() if node.is_expanded and node.children
@@ -73,6 +80,8 @@ class CategorySidebar(Tree[View]):
         for kind, label in SMART_VIEWS:
             view = View(kind, label=label)
             self._add(self.root, view, allow_expand=False)
+        for name, query in saved:
+            self._add(self.root, View("saved", query, label=name), allow_expand=False)
         by_category: dict[str, list[Feed]] = {}
         for feed in feeds:
             by_category.setdefault(feed.category, []).append(feed)
@@ -104,6 +113,8 @@ class CategorySidebar(Tree[View]):
         text = Text(no_wrap=True, overflow="ellipsis")
         if broken:
             text.append(BROKEN_MARK, style="bold red")
+        if view.kind == "saved":
+            text.append(SAVED_MARK, style="dim")
         text.append(name, style="bold" if count and view.kind != "starred" else "")
         if count:
             text.append(f" {count}", style="dim")

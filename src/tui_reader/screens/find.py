@@ -1,0 +1,208 @@
+"""Search (`/`), sort (`t`) and saved searches for `MainScreen`.
+
+A mixin, like `subscriptions.py`. The search runs in a thread worker so typing never
+waits for it: every keystroke (after a short pause) starts a new search and cancels the
+one before; results come back as a `SearchResults` message.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.message import Message
+from textual.widgets import Input
+from textual.worker import get_current_worker
+
+from .. import clock
+from ..models import Article
+from ..query import Query, QueryError, parse_query
+from ..search import search
+from ..views import ALL, SORTS, View, articles_for, sort_articles
+from .dialogs import PromptScreen
+
+if TYPE_CHECKING:
+    from .main import MainScreen
+
+    _Base = MainScreen
+else:
+    _Base = object
+
+SEARCH_DELAY = 0.15  # seconds of no typing before the search runs
+SEARCH_HELP = 'words, "phrases", is:unread, feed:, cat:, author:, @7d, -not'
+
+
+class SearchResults(Message):
+    def __init__(self, text: str, query: Query | None, articles: list[Article], error: str) -> None:
+        super().__init__()
+        self.text = text
+        self.query = query
+        self.articles = articles
+        self.error = error
+
+
+class FindActions(_Base):
+    """Search, sort and saved searches."""
+
+    # ---------------------------------------------------------------- search
+
+    @property
+    def search_box(self) -> Input:
+        return self.query_one("#search", Input)
+
+    @property
+    def searching(self) -> bool:
+        return self.search_box.display
+
+    def action_search(self) -> None:
+        box = self.search_box
+        if not box.display:
+            current = self.article_list.highlighted
+            self._before_search = current.id if current else None
+            box.display = True
+        self._update_search_title()
+        box.focus()
+
+    def action_toggle_search_scope(self) -> None:
+        self._search_library = not self._search_library
+        self._update_search_title()
+        self._run_search(self.search_box.value)
+
+    def _update_search_title(self) -> None:
+        where = "the whole library" if self._search_library else self.view.label or "this view"
+        box = self.search_box
+        box.border_title = f"Search {where}"
+        box.border_subtitle = "Ctrl+L: " + (
+            "this view only" if self._search_library else "whole library"
+        )
+        box.placeholder = SEARCH_HELP
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        event.stop()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        text = event.value
+        self._search_timer = self.set_timer(SEARCH_DELAY, lambda: self._run_search(text))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "search":
+            return
+        event.stop()
+        self._run_search(event.value)
+        self.article_list.focus()
+
+    def action_end_search(self) -> None:
+        """Esc: close the search and put the view back as it was."""
+        if not self.searching:
+            return
+        box = self.search_box
+        box.value = ""
+        box.display = False
+        self._query = None
+        self._load_view(select_id=self._before_search)
+        self.article_list.focus()
+
+    def _search_base(self) -> list[Article]:
+        view = ALL if self._search_library else self.view
+        articles = articles_for(self.store, view, unread_only=self.unread_only)
+        return sort_articles(articles, self.sort_for(view), self._sources)
+
+    def _run_search(self, text: str) -> None:
+        if not self.searching:
+            return
+        self._search_worker(text, self._search_base())
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search_worker(self, text: str, base: list[Article]) -> None:
+        worker = get_current_worker()
+        try:
+            query = parse_query(text, clock.now())
+        except QueryError as exc:
+            self.post_message(SearchResults(text, None, [], str(exc)))
+            return
+        if query.is_empty:
+            self.post_message(SearchResults(text, query, base, ""))
+            return
+        found = search(self.store, query, base)
+        if not worker.is_cancelled:
+            self.post_message(SearchResults(text, query, found, ""))
+
+    def on_search_results(self, event: SearchResults) -> None:
+        if not self.searching or event.text != self.search_box.value:
+            return  # an answer to a query the user has already changed
+        box = self.search_box
+        if event.error:
+            box.border_subtitle = f"⚠ {event.error}"
+            box.add_class("-invalid-query")
+            return
+        box.remove_class("-invalid-query")
+        self._query = event.query if event.query and not event.query.is_empty else None
+        count = len(event.articles)
+        box.border_subtitle = (
+            f"{count} match{'es' if count != 1 else ''} · Enter: to the list · Esc: close"
+        )
+        highlight = self._query.text_terms if self._query else ()
+        self.article_list.set_articles(
+            tuple(event.articles), self._sources, select_id=None, highlight=highlight
+        )
+
+    # ---------------------------------------------------------------- sort
+
+    def sort_for(self, view: View) -> str:
+        sorts = self.store.setting("sort", {}) or {}
+        how = sorts.get(view.node_id, "newest") if isinstance(sorts, dict) else "newest"
+        return how if how in dict(SORTS) else "newest"
+
+    def action_cycle_sort(self) -> None:
+        keys = [key for key, _ in SORTS]
+        current = self.sort_for(self.view)
+        following = keys[(keys.index(current) + 1) % len(keys)]
+        self.set_sort(following)
+
+    def set_sort(self, how: str) -> None:
+        sorts = dict(self.store.setting("sort", {}) or {})
+        sorts[self.view.node_id] = how
+        self._save_setting("sort", sorts)
+        self._reload_list_keeping_cursor()
+        self.notify(f"Sorted by {dict(SORTS)[how]}.", timeout=2)
+
+    # ---------------------------------------------------------------- saved searches
+
+    def saved_searches(self) -> list[tuple[str, str]]:
+        saved = self.store.setting("saved_searches", []) or []
+        return [
+            (str(item["name"]), str(item["query"]))
+            for item in saved
+            if isinstance(item, dict) and item.get("name") and item.get("query")
+        ]
+
+    def action_save_search(self) -> None:
+        text = self.search_box.value.strip()
+        if not text:
+            self.notify("Type a search first, then save it.", timeout=3)
+            return
+        try:
+            parse_query(text, clock.now())
+        except QueryError as exc:
+            self.notify(f"Not saved: {exc}", severity="warning", markup=False)
+            return
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            saved = [(n, q) for n, q in self.saved_searches() if n != name]
+            saved.append((name, text))
+            self._save_setting("saved_searches", [{"name": n, "query": q} for n, q in saved])
+            self.reload_feeds()
+            self.notify(f"Saved search {name!r} is in the sidebar.", markup=False, timeout=4)
+
+        self.app.push_screen(
+            PromptScreen("Save search", f"A name for the search {text!r}:", text), named
+        )
+
+    def delete_saved_search(self, query: str) -> None:
+        saved = [(n, q) for n, q in self.saved_searches() if q != query]
+        self._save_setting("saved_searches", [{"name": n, "query": q} for n, q in saved])
+        self.reload_feeds()
