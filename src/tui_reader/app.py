@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from . import __version__
+from .commands import ReaderCommands
 from .config import Config
 from .screens.main import MainScreen
 from .store import Store
@@ -19,6 +20,7 @@ class TuiReader(App[None]):
     TITLE = "tui-reader"
     SUB_TITLE = __version__
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {ReaderCommands}
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -30,6 +32,19 @@ class TuiReader(App[None]):
         self.config = config or Config()
 
     def on_mount(self) -> None:
+        known = binding_ids()
+        keymap = {}
+        for binding_id, keys in self.config.keys:
+            if binding_id in known:
+                keymap[binding_id] = keys
+            else:
+                self.notify(
+                    f"Config: [keys] {binding_id!r} is not a binding id; ignored.",
+                    severity="warning",
+                    markup=False,
+                )
+        if keymap:
+            self.set_keymap(keymap)
         if self.config.theme in self.available_themes:
             self.theme = self.config.theme
         else:
@@ -39,3 +54,18 @@ class TuiReader(App[None]):
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(self.store, self.config)
+
+
+def binding_ids() -> frozenset[str]:
+    """Every binding id the reader declares: what the config's [keys] table may remap."""
+    from .widgets.article_list import ArticleList
+    from .widgets.category_sidebar import CategorySidebar
+    from .widgets.reading_pane import ReadingPane
+
+    owners = (TuiReader, MainScreen, ArticleList, CategorySidebar, ReadingPane)
+    return frozenset(
+        binding.id
+        for owner in owners
+        for binding in owner.BINDINGS
+        if isinstance(binding, Binding) and binding.id
+    )

@@ -7,6 +7,7 @@ never writes this file; choices made in the app are kept in the library instead.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -33,6 +34,11 @@ mark_read_on_open = true
 
 # Colour theme: any Textual theme name, e.g. "textual-dark", "nord", "gruvbox".
 theme = "textual-dark"
+
+# Remap keys by binding id (see `?` and README "Keys"); a comma separates several keys.
+[keys]
+# "article.toggle_read" = "x"
+# "article.toggle_star" = "f,S"
 """
 
 
@@ -44,6 +50,8 @@ class Config:
     keep_read_per_feed: int = 1000
     mark_read_on_open: bool = True
     theme: str = "textual-dark"
+    # Binding id -> key string, from the [keys] table.
+    keys: tuple[tuple[str, str], ...] = ()
     # Problems found while reading the file, in plain words, for the user.
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -75,6 +83,11 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
     values: dict[str, Any] = {}
     warnings: list[str] = []
     for key, value in data.items():
+        if key == "keys":
+            keys, problems = _read_keys(value, source)
+            values["keys"] = keys
+            warnings.extend(problems)
+            continue
         if key not in known:
             warnings.append(f"{source}: unknown key {key!r} ignored.")
             continue
@@ -95,3 +108,22 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
                 continue
         values[key] = value
     return Config(**values, warnings=tuple(warnings))
+
+
+_KEY_NAME = re.compile(r"^[A-Za-z0-9_+,\-]+$")
+
+
+def _read_keys(value: object, source: str) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    if not isinstance(value, dict):
+        return (), [f'{source}: [keys] should be a table of binding id = "key"; ignored.']
+    # Whether an id names a real binding is checked by the app, which knows its bindings.
+    keys: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for binding_id, keyspec in value.items():
+        if not isinstance(keyspec, str) or not _KEY_NAME.match(keyspec):
+            problems.append(
+                f'{source}: [keys] {binding_id!r} needs a key like "x" or "ctrl+x"; ignored.'
+            )
+        else:
+            keys.append((binding_id, keyspec))
+    return tuple(keys), problems

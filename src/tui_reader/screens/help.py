@@ -30,6 +30,18 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("s", "toggle starred"),
             ("o", "continue reading: open the article in your browser"),
             ("u", "show only unread articles (toggle)"),
+            ("A", "mark every article in the view read (asks first)"),
+            ("z", "undo the last read/star change (up to 50)"),
+        ),
+    ),
+    (
+        "Finding",
+        (
+            ("/", "search as you type; Enter: to the list, Esc: close"),
+            ("Ctrl+L / Ctrl+S", "in search: whole library or this view / save"),
+            ("t", "sort: newest, oldest, title, feed, length"),
+            ("Query", 'words "phrases" is:unread is:starred feed:X cat:X'),
+            ("", "author:X after:2026-11-01 before:… @7d @2w -not"),
         ),
     ),
     (

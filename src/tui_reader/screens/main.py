@@ -29,11 +29,12 @@ from ..widgets.article_list import ArticleList
 from ..widgets.category_sidebar import CategorySidebar
 from ..widgets.reading_pane import ArticleView, ReadingPane
 from .find import FindActions
+from .flags import FlagActions, FlagChange
 from .help import HelpScreen
 from .subscriptions import SubscriptionActions
 
 
-class MainScreen(FindActions, SubscriptionActions, Screen[None]):
+class MainScreen(FindActions, FlagActions, SubscriptionActions, Screen[None]):
     """Sidebar | article list | reading pane."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -75,6 +76,8 @@ class MainScreen(FindActions, SubscriptionActions, Screen[None]):
         Binding("ctrl+l", "toggle_search_scope", "Scope", show=False, id="view.search_scope"),
         Binding("ctrl+s", "save_search", "Save search", show=False, id="view.save_search"),
         Binding("t", "cycle_sort", "Sort", show=False, id="view.sort"),
+        Binding("A", "mark_view_read", "All read", show=False, id="view.mark_all_read"),
+        Binding("z", "undo", "Undo", show=False, id="article.undo"),
         Binding("question_mark", "show_help", "Keys", id="app.help"),
     ]
 
@@ -95,6 +98,7 @@ class MainScreen(FindActions, SubscriptionActions, Screen[None]):
         self._query: Query | None = None
         self._before_search: str | None = None
         self._saved_members: dict[str, set[str]] = {}
+        self._undo: list[FlagChange] = []
 
     # ---------------------------------------------------------------- layout
 
@@ -283,18 +287,7 @@ class MainScreen(FindActions, SubscriptionActions, Screen[None]):
             )
         )
         if self.config.mark_read_on_open:
-            self._set_read([article], True)
-
-    def _set_read(self, articles: list[Article], read: bool) -> None:
-        try:
-            changed = set(self.store.set_read([a.id for a in articles], read))
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        if changed:
-            self.flags_changed(
-                [a for a in articles if a.id in changed], read_delta=1 if read else -1
-            )
+            self.change_flags([article], "read", True, f"opened {article.title!r}")
 
     # ---------------------------------------------------------------- actions
 
@@ -322,18 +315,18 @@ class MainScreen(FindActions, SubscriptionActions, Screen[None]):
     def action_toggle_read(self) -> None:
         article = self.target_article()
         if article is not None:
-            self._set_read([article], not self.store.is_read(article.id))
+            read = not self.store.is_read(article.id)
+            self.change_flags(
+                [article], "read", read, f"marked {article.title!r} {'read' if read else 'unread'}"
+            )
 
     def action_toggle_star(self) -> None:
         article = self.target_article()
         if article is None:
             return
-        try:
-            self.store.set_starred([article.id], not self.store.is_starred(article.id))
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.flags_changed([article])
+        starred = not self.store.is_starred(article.id)
+        verb = "starred" if starred else "unstarred"
+        self.change_flags([article], "starred", starred, f"{verb} {article.title!r}")
 
     def action_toggle_unread_only(self) -> None:
         self.unread_only = not self.unread_only
@@ -408,6 +401,14 @@ class MainScreen(FindActions, SubscriptionActions, Screen[None]):
 
     def action_page_reader_up(self) -> None:
         self.reader.scroll_page_up(animate=False)
+
+    def go_to(self, view: View) -> None:
+        """Show `view` (from the command palette) as if chosen in the sidebar."""
+        if self.searching:
+            self.action_end_search()
+        self.view = view
+        self.sidebar.move_to(view)
+        self.article_list.focus()
 
     def action_show_help(self) -> None:
         self.app.push_screen(HelpScreen())

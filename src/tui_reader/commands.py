@@ -1,0 +1,95 @@
+"""Command palette (Ctrl+P): every action of the reader, plus "go to" any feed, category
+or saved search, with fuzzy matching.
+
+Feed titles are untrusted, so hits are built as `Content(text)` with the match styled
+on top; Textual's `Matcher.highlight` would parse the title as markup. Help texts are
+fixed strings of ours (the palette renders `help` as markup).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from .text import clean_line
+from .views import SORTS, View
+
+if TYPE_CHECKING:
+    from .screens.main import MainScreen
+
+# (label, action on MainScreen, help) for the palette's action list.
+ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("Refresh all feeds", "refresh_all", "r"),
+    ("Refresh the selected feed or category", "refresh_selected", "R"),
+    ("Add a feed", "add_feed", "a"),
+    ("Search", "search", "/"),
+    ("Toggle read / unread", "toggle_read", "m"),
+    ("Toggle starred", "toggle_star", "s"),
+    ("Continue reading in the browser", "open_in_browser", "o"),
+    ("Show only unread articles (toggle)", "toggle_unread_only", "u"),
+    ("Next unread article", "next_unread", "n"),
+    ("Previous unread article", "previous_unread", "p"),
+    ("Mark every article in this view read", "mark_view_read", "A"),
+    ("Mark articles older than… read", "mark_older_read", "asks for an age"),
+    ("Undo the last flag change", "undo", "z"),
+    ("Cycle the sort order", "cycle_sort", "t"),
+    ("Feed health", "feed_health", "H"),
+    ("Rename the selected feed", "rename_feed", "e, on a feed in the sidebar"),
+    ("Move the selected feed to a category", "move_feed", "c, on a feed in the sidebar"),
+    ("Unsubscribe from the selected feed", "unsubscribe", "d, on a feed in the sidebar"),
+    ("Keys", "show_help", "?"),
+)
+
+
+class ReaderCommands(Provider):
+    """Actions and "go to" targets of the main screen."""
+
+    def _targets(self, screen: MainScreen) -> list[tuple[str, Callable[[], object], str]]:
+        targets: list[tuple[str, Callable[[], object], str]] = []
+        for label, action, help_text in ACTIONS:
+            targets.append((label, partial(screen.run_action, action), help_text))
+        for key, description in SORTS:
+            targets.append((f"Sort by {description}", partial(screen.set_sort, key), "t"))
+        for name, query in screen.saved_searches():
+            view = View("saved", query, label=name)
+            targets.append((f"Go to saved search: {name}", partial(screen.go_to, view), ""))
+            targets.append(
+                (f"Delete saved search: {name}", partial(screen.delete_saved_search, query), "")
+            )
+        for category in screen.store.categories():
+            view = View("category", category, label=category)
+            targets.append((f"Go to category: {category}", partial(screen.go_to, view), ""))
+        for feed in screen.store.feeds():
+            view = View("feed", feed.id, label=feed.display_title)
+            targets.append((f"Go to feed: {feed.display_title}", partial(screen.go_to, view), ""))
+        return [(clean_line(label, 200), run, help_text) for label, run, help_text in targets]
+
+    def _screen(self) -> MainScreen | None:
+        from .screens.main import MainScreen
+
+        screen = self.screen
+        return screen if isinstance(screen, MainScreen) else None
+
+    async def discover(self) -> Hits:
+        screen = self._screen()
+        if screen is None:
+            return
+        for label, run, help_text in self._targets(screen)[: len(ACTIONS)]:
+            yield DiscoveryHit(Content(label), run, text=label, help=help_text or None)
+
+    async def search(self, query: str) -> AsyncIterator[Hit]:
+        screen = self._screen()
+        if screen is None:
+            return
+        matcher = self.matcher(query)
+        for label, run, help_text in self._targets(screen):
+            score, offsets = matcher.fuzzy_search.match(query, label)
+            if score > 0:
+                display = Content(label)
+                for offset in offsets:
+                    display = display.stylize(matcher.match_style, offset, offset + 1)
+                yield Hit(score, display, run, text=label, help=help_text or None)
