@@ -237,3 +237,40 @@ def test_cli_refresh_piped_prints_lines_and_a_summary(
         assert "failing" in capsys.readouterr().out
     finally:
         stop(served)
+
+
+def test_retry_after_is_honoured(tmp_path: Path) -> None:
+    """A 429 with Retry-After is recorded, and the feed is not fetched again before then."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(429)
+            self.send_header("Retry-After", "3600")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    store = Store.open(tmp_path / "lib")
+    try:
+        feed, _ = store.add_feed(f"http://127.0.0.1:{server.server_port}/feed.xml", "Busy")
+        first = refresh(store)
+        assert [o.status for o in first.outcomes] == ["failed"]
+        assert "429" in (first.outcomes[0].error or "")
+        assert store.feed(feed.id).retry_until is not None  # type: ignore[union-attr]
+        second = refresh(store)
+        assert [o.status for o in second.outcomes] == ["waiting"]
+        assert "waiting" in second.describe()
+        assert len(hits) == 1
+    finally:
+        store.close()
+        server.shutdown()

@@ -30,6 +30,8 @@ class Feed:
     last_success: datetime | None = None
     last_error: str | None = None
     failures: int = 0
+    # A server that answered 429/503 with Retry-After is not asked again before this.
+    retry_until: datetime | None = None
 
     @property
     def display_title(self) -> str:

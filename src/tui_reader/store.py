@@ -30,7 +30,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -268,6 +268,7 @@ def _feed_to_doc(feed: Feed) -> dict[str, Any]:
         "last_success": _epoch(feed.last_success),
         "last_error": feed.last_error,
         "failures": feed.failures,
+        "retry_until": _epoch(feed.retry_until),
     }
 
 
@@ -293,6 +294,7 @@ def _feed_from_doc(doc: dict[str, Any]) -> Feed:
         last_success=_from_epoch(doc.get("last_success"), None),
         last_error=doc.get("last_error") if isinstance(doc.get("last_error"), str) else None,
         failures=int(doc.get("failures") or 0),
+        retry_until=_from_epoch(doc.get("retry_until"), None),
     )
 
 
@@ -1233,8 +1235,12 @@ class Store:
         site_url: str | None = None,
         url: str | None = None,
         when: datetime | None = None,
+        retry_after: float | None = None,
     ) -> Feed | None:
         """Record the outcome of a fetch (success, 304 or failure) on the feed.
+
+        `retry_after` (seconds, from a 429/503 Retry-After) keeps the feed from being
+        fetched again before then; any success clears it.
 
         On success the error is cleared, the failure counter reset and new validators
         (etag, last_modified) kept; `url` is a permanent redirect's target, taken unless
@@ -1248,7 +1254,7 @@ class Store:
                 return None
             changes: dict[str, Any] = {"last_checked": now}
             if ok:
-                changes.update(last_success=now, last_error=None, failures=0)
+                changes.update(last_success=now, last_error=None, failures=0, retry_until=None)
                 if etag is not None:
                     changes["etag"] = etag
                 if last_modified is not None:
@@ -1262,6 +1268,8 @@ class Store:
             else:
                 changes.update(last_error=clean_line(error or "unknown error", 500))
                 changes["failures"] = feed.failures + 1
+                if retry_after:
+                    changes["retry_until"] = now + timedelta(seconds=retry_after)
             return self.update_feed(feed_id, **changes)
 
     # ------------------------------------------------------------------ misc

@@ -20,7 +20,7 @@ from ..store import Store, StoreError
 from .fetch import Fetcher, FetchLimits, FetchResult
 from .parse import FeedParseError, parse_feed
 
-Status = Literal["updated", "unchanged", "failed"]
+Status = Literal["updated", "unchanged", "failed", "waiting"]
 
 # Parsing is CPU-bound and saving is disk-bound: a few at a time keeps both busy on a
 # 2-core machine without holding every fetched body in memory.
@@ -53,13 +53,19 @@ class RefreshSummary:
         return [o for o in self.outcomes if o.status == "failed"]
 
     @property
+    def waiting(self) -> int:
+        """Feeds not fetched because their server asked to wait (Retry-After)."""
+        return sum(1 for o in self.outcomes if o.status == "waiting")
+
+    @property
     def new_articles(self) -> int:
         return sum(o.new for o in self.outcomes)
 
     def describe(self) -> str:
+        waiting = f", {self.waiting} waiting (the server asked)" if self.waiting else ""
         return (
-            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.failed)} failed; "
-            f"{self.new_articles} new articles"
+            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.failed)} failed"
+            f"{waiting}; {self.new_articles} new articles"
         )
 
 
@@ -97,6 +103,11 @@ async def _refresh_one(
     store: Store, feed: Feed, fetcher: Fetcher, parse_slots: asyncio.Semaphore
 ) -> FeedOutcome:
     title = feed.display_title
+    if feed.retry_until is not None and feed.retry_until > datetime.now(UTC):
+        until = feed.retry_until.astimezone().strftime("%H:%M")
+        return FeedOutcome(
+            feed.id, title, "waiting", error=f"the server asked to wait until {until}"
+        )
     result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
     now = datetime.now(UTC)
     if result.status == "not_modified":
@@ -106,7 +117,7 @@ async def _refresh_one(
         error = result.error or "the feed could not be fetched"
         if result.retry_after:
             error += f" (the server asks to wait {int(result.retry_after)} s)"
-        store.record_fetch(feed.id, ok=False, error=error, when=now)
+        store.record_fetch(feed.id, ok=False, error=error, when=now, retry_after=result.retry_after)
         return FeedOutcome(feed.id, title, "failed", error=error)
     async with parse_slots:
         try:
