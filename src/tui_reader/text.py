@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 MAX_COMBINING = 4
 
@@ -113,7 +113,12 @@ def clean_text(value: object, max_length: int | None = None) -> str:
         text = text[:max_length]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _clean(text, _TEXT_TABLE, _TEXT_NEEDS_WORK)
+    text = _clean(text, _TEXT_TABLE, _TEXT_NEEDS_WORK)
+    if max_length is not None and len(text) > max_length:
+        # U+2029 becomes two characters: cut again so the cap holds for the output and a
+        # second pass (display after storage) gives the same text.
+        text = text[:max_length]
+    return text
 
 
 # --------------------------------------------------------------------------- URL policy
@@ -191,7 +196,9 @@ def safe_link(raw: object, base: str | None = None) -> str:
 
 
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Lone surrogates too: they cannot be encoded, so `quote()` would raise UnicodeEncodeError
+# (JSON can carry them as "\ud800").
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _HOST_CHARS = re.compile(r"[a-z0-9._~\-\[\]:%]+")
 
@@ -232,9 +239,11 @@ def _normalize_http_url(raw: str, base: str | None = None) -> str:
         host = f"[{host}]"  # IPv6 literal
     netloc = host.lower()
     if parts.username is not None:
-        userinfo = quote(parts.username, safe="")
+        # Decode first: quoting an already-quoted "%40" again would give "%2540", and the
+        # URL would change every time it is checked (the stored URL must be stable).
+        userinfo = quote(unquote(parts.username), safe="")
         if parts.password is not None:
-            userinfo += ":" + quote(parts.password, safe="")
+            userinfo += ":" + quote(unquote(parts.password), safe="")
         netloc = f"{userinfo}@{netloc}"
     default_port = 80 if scheme == "http" else 443
     if port is not None and port != default_port:
