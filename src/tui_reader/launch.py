@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+from pathlib import Path
 
 from .atomic import LibraryLocked
 from .config import load_config
@@ -12,12 +14,22 @@ from .store import LibraryCorrupt, Store, StoreError
 
 
 def run_app(args: argparse.Namespace) -> int:
+    scratch: Path | None = None
     if args.demo:
         from .demo_library import make_demo_library
 
-        directory = make_demo_library()
+        directory = scratch = make_demo_library()
     else:
         directory = library_dir(args.db)
+    try:
+        return _run(directory, args)
+    finally:
+        if scratch is not None:
+            # The demo is a scratch copy: nothing in it is worth keeping.
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(directory: Path, args: argparse.Namespace) -> int:
     try:
         store = Store.open(directory)
     except (LibraryLocked, LibraryCorrupt, StoreError) as exc:
