@@ -61,6 +61,8 @@ DEFAULT_KEEP_READ = 1000
 # A hard cap per feed, so one runaway feed cannot grow without bound (oldest unstarred go).
 DEFAULT_MAX_PER_FEED = 5000
 BODY_CACHE_FEEDS = 8
+# Reading positions remembered (the most recently left articles win).
+MAX_POSITIONS = 500
 
 
 class StoreError(RuntimeError):
@@ -363,6 +365,10 @@ class Store:
         self._writer: threading.Thread | None = None
         self._error_listeners: list[Callable[[str], None]] = []
         self.last_write_error: str | None = None
+        # Full-text cache per feed (article id -> record), read on demand; and the
+        # reading positions (article id -> record), read from settings on first use.
+        self._full_texts: dict[str, dict[str, dict[str, Any]]] = {}
+        self._positions: dict[str, dict[str, Any]] | None = None
 
     # ------------------------------------------------------------------ opening
 
@@ -1090,6 +1096,142 @@ class Store:
     def _trim_body_cache(self) -> None:
         while len(self._bodies) > BODY_CACHE_FEEDS:
             self._bodies.popitem(last=False)
+
+    # ------------------------------------------------------------------ full text
+
+    def full_text(self, article_id: str) -> dict[str, Any] | None:
+        """The cached full-text record of an article, or None when never fetched.
+
+        A record is ``{"id", "html", "url", "error", "fetched"}``: `html` is the sanitised
+        extracted HTML ("" after a failure), `url` the page it came from (the base for its
+        links), `error` the plain-words failure ("" on success), `fetched` Unix seconds.
+        """
+        article = self._articles.get(article_id)
+        if article is None:
+            return None
+        return self._feed_full_texts(article.feed_id).get(article_id)
+
+    def has_full_text(self, article_id: str) -> bool:
+        """True when a full-text fetch of the article was recorded (success or failure)."""
+        return self.full_text(article_id) is not None
+
+    def _feed_full_texts(self, feed_id: str) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            cached = self._full_texts.get(feed_id)
+            if cached is not None:
+                return cached
+        path = self.directory / "fulltext" / f"{feed_id}.json"
+        try:
+            data = load_json_file(path) or {}
+        except (ValueError, orjson.JSONDecodeError):
+            # Only a cache: set the damaged file aside and fetch again when asked.
+            data = {}
+            if not self.read_only:
+                with contextlib.suppress(OSError):
+                    os.replace(path, _unique_aside(path, "corrupt"))
+        except OSError:
+            data = {}
+        records: dict[str, dict[str, Any]] = {}
+        for doc in data.get("fulltext", {}).values():
+            if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
+                continue
+            records[doc["id"]] = {
+                "id": doc["id"],
+                "html": doc.get("html") if isinstance(doc.get("html"), str) else "",
+                "url": doc.get("url") if isinstance(doc.get("url"), str) else "",
+                "error": doc.get("error") if isinstance(doc.get("error"), str) else "",
+                "fetched": doc.get("fetched") if isinstance(doc.get("fetched"), float) else 0.0,
+            }
+        with self._lock:
+            # Only a few feeds are read in full text: no LRU, one dict per feed used.
+            return self._full_texts.setdefault(feed_id, records)
+
+    def set_full_text(
+        self, article_id: str, *, html: str = "", url: str = "", error: str = ""
+    ) -> bool:
+        """Record a full-text fetch (success: `html`; failure: `error`) and write the feed's
+        fulltext file at once. Returns False when the article no longer exists.
+
+        Call it off the UI thread: it writes a file. Records of articles that retention or
+        an unsubscribe removed are dropped on every write, so the file never outgrows its
+        feed.
+        """
+        self._check_writable()
+        article = self._articles.get(article_id)
+        if article is None:
+            return False
+        feed_id = article.feed_id
+        records = self._feed_full_texts(feed_id)
+        with self._lock:
+            records[article_id] = {
+                "id": article_id,
+                "html": html,
+                "url": url,
+                "error": clean_line(error, 500),
+                "fetched": time.time(),
+            }
+            ids = self._by_feed.get(feed_id, set())
+            for stale in [aid for aid in records if aid not in ids]:
+                del records[stale]
+            payload = {"fulltext": {str(n): doc for n, doc in enumerate(records.values(), 1)}}
+            version = self._next_version()
+        try:
+            (self.directory / "fulltext").mkdir(exist_ok=True)
+            self._write_shard("fulltext", feed_id, payload, version)
+        except OSError as exc:
+            raise StoreError(f"Could not save the full text: {exc.strerror or exc}") from None
+        return True
+
+    def full_text_feeds(self) -> set[str]:
+        """Ids of the feeds whose articles' full text is fetched during refresh."""
+        value = self.setting("full_text_feeds", [])
+        return {i for i in value if isinstance(i, str)} if isinstance(value, list) else set()
+
+    def set_full_text_feed(self, feed_id: str, enabled: bool) -> None:
+        """Turn "always full text" on or off for a feed."""
+        feeds = self.full_text_feeds()
+        if enabled:
+            feeds.add(feed_id)
+        else:
+            feeds.discard(feed_id)
+        self.set_setting("full_text_feeds", sorted(f for f in feeds if f in self._feeds))
+
+    # ------------------------------------------------------------------ reading positions
+
+    def _reading_positions(self) -> dict[str, dict[str, Any]]:
+        if self._positions is None:
+            raw = self.setting("reading_positions", {})
+            self._positions = {
+                aid: {"y": int(doc.get("y") or 0), "full": bool(doc.get("full"))}
+                for aid, doc in (raw.items() if isinstance(raw, dict) else ())
+                if isinstance(aid, str)
+                and isinstance(doc, dict)
+                and isinstance(doc.get("y", 0), int)
+            }
+        return self._positions
+
+    def reading_position(self, article_id: str) -> tuple[int, bool]:
+        """(scroll offset in lines, shown in full text) where the article was left."""
+        doc = self._reading_positions().get(article_id)
+        return (doc["y"], doc["full"]) if doc else (0, False)
+
+    def set_reading_position(self, article_id: str, y: int, full: bool) -> None:
+        """Remember where the article was left (the newest `MAX_POSITIONS` are kept).
+
+        The top of an article in the feed's text is the default and is not stored.
+        """
+        positions = self._reading_positions()
+        y = max(0, int(y))
+        old = positions.pop(article_id, None)
+        if y or full:
+            positions[article_id] = {"y": y, "full": full}  # re-inserted: newest last
+            while len(positions) > MAX_POSITIONS:
+                del positions[next(iter(positions))]
+        elif old is None:
+            return
+        if old == positions.get(article_id) and old is not None:
+            return
+        self.set_setting("reading_positions", dict(positions))
 
     # ------------------------------------------------------------------ refresh
 

@@ -5,6 +5,13 @@ run at once, so a slow feed holds one slot, never a static share of the work. Pa
 and saving happen in worker threads behind a small semaphore, so memory holds only the
 bodies of the few feeds in that stage, not of every feed fetched. One feed's failure is
 recorded on that feed and never stops the others.
+
+Feeds marked "always full text" (`Store.full_text_feeds`) then have the pages of their
+newest articles fetched and extracted (`fulltext.fetch_full_text`), politely: at most
+`FULL_TEXT_PER_FEED` pages per feed per refresh, one page at a time per host with
+`FULL_TEXT_PAUSE` seconds between them, each page under the same limits as a feed.
+A page that fails is recorded as failed (and not retried by later refreshes: `f` in the
+reader retries it) and never affects another article.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from ..fulltext import fetch_full_text
 from ..models import Feed
 from ..store import Store, StoreError
+from ..text import check_url
 from .fetch import Fetcher, FetchLimits, FetchResult
 from .parse import FeedParseError, parse_feed
 
@@ -25,6 +34,10 @@ Status = Literal["updated", "unchanged", "failed", "waiting"]
 # Parsing is CPU-bound and saving is disk-bound: a few at a time keeps both busy on a
 # 2-core machine without holding every fetched body in memory.
 PARSE_SLOTS = 3
+# Full-text pages fetched per "always full text" feed per refresh, newest articles first.
+FULL_TEXT_PER_FEED = 10
+# Seconds between two page fetches from one host during a refresh.
+FULL_TEXT_PAUSE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +98,13 @@ async def refresh_feeds(
     total = len(feeds)
     parse_slots = asyncio.Semaphore(PARSE_SLOTS)
 
+    full_text_feeds = store.full_text_feeds()
+    host_locks: dict[str, asyncio.Lock] = {}
+
     async def one(feed: Feed, active: Fetcher) -> None:
         outcome = await _refresh_one(store, feed, active, parse_slots)
+        if feed.id in full_text_feeds and outcome.status != "failed":
+            await _fetch_full_texts(store, feed.id, active, parse_slots, host_locks)
         summary.outcomes.append(outcome)
         if on_progress is not None:
             on_progress(outcome, len(summary.outcomes), total)
@@ -161,3 +179,34 @@ def _parse_and_store(
         when=now,
     )
     return merged.new, None
+
+
+async def _fetch_full_texts(
+    store: Store,
+    feed_id: str,
+    fetcher: Fetcher,
+    parse_slots: asyncio.Semaphore,
+    host_locks: dict[str, asyncio.Lock],
+) -> None:
+    """Fetch and cache the full text of up to `FULL_TEXT_PER_FEED` of the feed's newest
+    articles that have none yet. Sequential per host; never raises for one page."""
+    articles = store.articles([feed_id])
+    pending = [a for a in articles if a.link and not store.has_full_text(a.id)]
+    for article in pending[:FULL_TEXT_PER_FEED]:
+        host = check_url(article.link).host
+        lock = host_locks.setdefault(host, asyncio.Lock())
+        async with lock:
+            result = await fetch_full_text(fetcher, article.link)
+            async with parse_slots:
+                try:
+                    await asyncio.to_thread(
+                        store.set_full_text,
+                        article.id,
+                        html=result.html,
+                        url=result.url,
+                        error=result.error,
+                    )
+                except StoreError:
+                    return  # the disk is failing: the feed's articles are saved already
+            if FULL_TEXT_PAUSE:
+                await asyncio.sleep(FULL_TEXT_PAUSE)
