@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from .feeds.refresh import FeedOutcome, RefreshSummary
+if TYPE_CHECKING:  # the refresh machinery (httpx, lxml) loads only when a refresh runs
+    from .feeds.refresh import FeedOutcome, RefreshSummary
 
 
 class FeedRefreshed(Message):

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from ..feeds.refresh import RefreshSummary, refresh_feeds
-from ..feeds.subscribe import SubscribeError, subscribe_async
 from ..messages import FeedRefreshed, RefreshFinished, SaveFailed
 from ..models import Feed
 from ..store import StoreError
@@ -24,6 +22,7 @@ from .dialogs import ConfirmScreen, PromptScreen
 from .feed_health import FeedHealthScreen
 
 if TYPE_CHECKING:
+    from ..feeds.refresh import RefreshSummary
     from .main import MainScreen
 
     _Base = MainScreen
@@ -69,6 +68,9 @@ class SubscriptionActions(_Base):
         # A thread with its own event loop: parsing and saving never run on the UI's loop.
         def progress(outcome: object, done: int, total: int) -> None:
             self.post_message(FeedRefreshed(outcome, done, total))  # type: ignore[arg-type]
+
+        # Imported here: httpx and the parsers are not needed to show the reader.
+        from ..feeds.refresh import refresh_feeds
 
         try:
             summary = asyncio.run(refresh_feeds(self.store, feeds, on_progress=progress))
@@ -134,6 +136,8 @@ class SubscriptionActions(_Base):
 
     @work(exit_on_error=False, group="subscribe")
     async def _subscribe(self, request: AddFeedRequest) -> None:
+        from ..feeds.subscribe import SubscribeError, subscribe_async
+
         try:
             outcome = await subscribe_async(self.store, request.url, category=request.category)
         except SubscribeError as exc:
