@@ -25,7 +25,7 @@ from .paths import library_dir
 from .query import QueryError, parse_query
 from .search import search
 from .store import LibraryCorrupt, Store, StoreError
-from .text import clean_line
+from .text import clean_line, hide_userinfo
 
 
 class CommandError(Exception):
@@ -157,7 +157,9 @@ def cmd_feeds(args: argparse.Namespace) -> int:
                     orjson.dumps(
                         {
                             "id": feed.id,
-                            "url": feed.url,
+                            # A `user:password@` in a subscription is a secret: listings
+                            # end up in terminals, scrollback and logs (OPML export keeps it).
+                            "url": hide_userinfo(feed.url),
                             "title": feed.display_title,
                             "category": feed.category,
                             "articles": totals.get(feed.id, 0),
@@ -177,7 +179,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             line = Text(
                 f"{feed.category} / {feed.display_title}  [{totals.get(feed.id, 0)} articles, "
                 f"{unread.get(feed.id, 0)} unread]  last success: {last}  {feed_status(feed)}"
-                f"\n    {feed.url}"
+                f"\n    {hide_userinfo(feed.url)}"
             )
             console.print(line, soft_wrap=True)
     return 0
