@@ -30,6 +30,8 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Toggle read / unread", "toggle_read", "m"),
     ("Toggle starred", "toggle_star", "s"),
     ("Continue reading in the browser", "open_in_browser", "o"),
+    ("Full text of the article (toggle)", "full_text", "f"),
+    ("Links in the article", "links", "L, or 1-9"),
     ("Show only unread articles (toggle)", "toggle_unread_only", "u"),
     ("Next unread article", "next_unread", "n"),
     ("Previous unread article", "previous_unread", "p"),
@@ -41,6 +43,11 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Rename the selected feed", "rename_feed", "e, on a feed in the sidebar"),
     ("Move the selected feed to a category", "move_feed", "c, on a feed in the sidebar"),
     ("Unsubscribe from the selected feed", "unsubscribe", "d, on a feed in the sidebar"),
+    (
+        "Always fetch full text for the selected feed (toggle)",
+        "toggle_feed_full_text",
+        "F, on a feed in the sidebar",
+    ),
     ("Keys", "show_help", "?"),
 )
 

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import copy
 import logging
 import re
+import threading
 from dataclasses import dataclass
 
 from lxml import etree
@@ -217,11 +219,25 @@ async def fetch_full_text(fetcher: Fetcher, url: str) -> FullText:
     return await asyncio.to_thread(extract_article, result.body, result.content_type, base)
 
 
-def fetch_full_text_sync(url: str, limits: FetchLimits | None = None) -> FullText:
-    """`fetch_full_text` with a fetcher of its own, for a worker thread without a loop."""
+def fetch_full_text_sync(
+    url: str, limits: FetchLimits | None = None, cancelled: threading.Event | None = None
+) -> FullText:
+    """`fetch_full_text` with a fetcher of its own, for a worker thread without a loop.
+
+    Setting `cancelled` (a Textual worker's `cancelled_event`) ends the fetch within a
+    tenth of a second, so quitting the app never waits for a slow page.
+    """
 
     async def run() -> FullText:
         async with Fetcher(limits or FetchLimits()) as fetcher:
-            return await fetch_full_text(fetcher, url)
+            task = asyncio.ensure_future(fetch_full_text(fetcher, url))
+            while not task.done():
+                if cancelled is not None and cancelled.is_set():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                    return FullText(False, error="the fetch was cancelled")
+                await asyncio.wait({task}, timeout=0.1)
+            return task.result()
 
     return asyncio.run(run())

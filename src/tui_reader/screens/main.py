@@ -31,10 +31,11 @@ from ..widgets.reading_pane import ArticleView, ReadingPane
 from .find import FindActions
 from .flags import FlagActions, FlagChange
 from .help import HelpScreen
+from .reading import READING_ACTIONS, ReadingActions
 from .subscriptions import SubscriptionActions
 
 
-class MainScreen(FindActions, FlagActions, SubscriptionActions, Screen[None]):
+class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, Screen[None]):
     """Sidebar | article list | reading pane."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -78,6 +79,14 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, Screen[None]):
         Binding("t", "cycle_sort", "Sort", show=False, id="view.sort"),
         Binding("A", "mark_view_read", "All read", show=False, id="view.mark_all_read"),
         Binding("z", "undo", "Undo", show=False, id="article.undo"),
+        # Not in the footer (no room at 80 columns); the pane's Full text button shows it.
+        Binding("f", "full_text", "Full text", show=False, id="article.full_text"),
+        *(
+            Binding(str(n), f"open_link({n})", f"Link {n}", show=False, id=f"article.open_link_{n}")
+            for n in range(1, 10)
+        ),
+        Binding("L", "links", "Links", show=False, id="article.links"),
+        Binding("F", "toggle_feed_full_text", "Always full text", show=False, id="feeds.full_text"),
         Binding("question_mark", "show_help", "Keys", id="app.help"),
     ]
 
@@ -286,6 +295,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, Screen[None]):
                 words=article.words,
             )
         )
+        self.restore_reading_position(article)
         if self.config.mark_read_on_open:
             self.change_flags([article], "read", True, f"opened {article.title!r}")
 
@@ -299,6 +309,8 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, Screen[None]):
         return self.store.article(self.reader.current.article_id)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in READING_ACTIONS:
+            return self.check_reading_action(action)
         if action in ("toggle_read", "toggle_star", "open_in_browser"):
             return True if self.target_article() is not None else None
         if action in ("next_unread", "previous_unread"):

@@ -3,6 +3,14 @@
 Header lines are `Content` built from sanitised strings (no markup). The body comes from
 `render.html_to_markdown`, which keeps only policy-approved links; the Markdown widget's
 own link opening is off, and clicks come back to the screen as `LinkChosen`.
+
+The body is either the feed's text or the article's full text (fetched by the screen,
+see `screens/reading.py`); both go through the same renderer. Small bodies render at
+once; big ones (up to 2 s of work for a hostile 200 KB body) render in a worker thread so
+the UI keeps going. The numbered links and images of the shown body are in `links` and
+`images`. Scrolling is reported (debounced) as `PositionChanged` so the screen can
+remember where each article was left, and `show_body(..., scroll_y=)` restores it once
+the new body has been laid out.
 """
 
 from __future__ import annotations
@@ -10,14 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, Markdown, Static
 
-from ..render import html_to_markdown, reading_minutes
+from ..render import Image, Link, RenderedBody, html_to_markdown, reading_minutes
 from ..text import check_url, clean_line
 
 WELCOME = """\
@@ -35,6 +45,12 @@ Press **?** for every key, **q** to quit. To look around first, run `tui-reader 
 """
 
 NOTHING_SELECTED = "Select an article to read it here."
+NO_FEED_TEXT = "*This article has no text in the feed.*"
+NO_FULL_TEXT = "*No text was extracted from the page.*"
+# Bodies longer than this (characters of HTML) are rendered in a worker thread.
+SYNC_RENDER_CHARS = 20_000
+# Seconds of scrolling quiet before the position is reported.
+POSITION_DEBOUNCE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +86,22 @@ class ReadingPane(VerticalScroll, can_focus=True):
     class ContinueReading(Message):
         """The user asked to open the article's source."""
 
+    class FullTextRequested(Message):
+        """The user pressed the Full text / Feed text button."""
+
+    class PositionChanged(Message):
+        """The reader came to rest at line `y` of an article (`full`: in its full text)."""
+
+        def __init__(self, article_id: str, y: int, full: bool) -> None:
+            super().__init__()
+            self.article_id = article_id
+            self.y = y
+            self.full = full
+
+    DEFAULT_CSS = """
+    ReadingPane #full-text { margin-left: 2; }
+    """
+
     class LinkChosen(Message):
         """A link in the body was clicked; `href` is untrusted until it passes the policy."""
 
@@ -80,11 +112,21 @@ class ReadingPane(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.current: ArticleView | None = None
+        self.links: tuple[Link, ...] = ()
+        self.images: tuple[Image, ...] = ()
+        self.showing_full = False
+        # False from a new body until it is laid out and scrolled where it belongs;
+        # positions are not reported meanwhile (they would be the old body's).
+        self.body_settled = True
+        self._token = 0
+        self._pending_scroll = 0
+        self._position_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-category", classes="reader-meta", markup=False)
         yield Static(id="reader-title", markup=False)
         yield Static(id="reader-byline", classes="reader-meta", markup=False)
+        yield Static(id="reader-mode", classes="reader-meta", markup=False)
         yield Markdown(NOTHING_SELECTED, id="reader-body", open_links=False)
         yield Static(id="reader-attribution", classes="reader-meta", markup=False)
         with Horizontal(id="reader-actions"):
@@ -92,9 +134,13 @@ class ReadingPane(VerticalScroll, can_focus=True):
             button = Button("Continue reading", id="continue-reading", variant="primary")
             button.can_focus = False
             yield button
+            full = Button("Full text", id="full-text", tooltip="Read the whole article here (f)")
+            full.can_focus = False
+            yield full
 
     def on_mount(self) -> None:
         self._show_chrome(False)
+        self.query_one("#reader-mode").display = False
 
     def _show_chrome(self, visible: bool) -> None:
         for selector in (
@@ -107,17 +153,20 @@ class ReadingPane(VerticalScroll, can_focus=True):
             self.query_one(selector).display = visible
 
     def show_welcome(self) -> None:
-        self.current = None
-        self._show_chrome(False)
-        self.query_one("#reader-body", Markdown).update(WELCOME)
+        self.show_nothing(WELCOME)
 
     def show_nothing(self, message: str = NOTHING_SELECTED) -> None:
+        self._report_position()
         self.current = None
+        self._new_body(full=False, scroll_y=0)
+        self.body_settled = True
         self._show_chrome(False)
+        self.query_one("#reader-mode").display = False
         self.query_one("#reader-body", Markdown).update(message)
 
     def show(self, article: ArticleView) -> None:
-        """Render `article` and scroll to its top."""
+        """Render `article` (the feed's text) and scroll to its top."""
+        self._report_position()
         self.current = article
         self._show_chrome(True)
         source = clean_line(article.source, 200)
@@ -131,9 +180,6 @@ class ReadingPane(VerticalScroll, can_focus=True):
         byline.append(long_date(article.published))
         byline.append(f"{reading_minutes(article.words)} min read")
         self.query_one("#reader-byline", Static).update(Content(" · ".join(byline)))
-        rendered = html_to_markdown(article.body_html, article.link)
-        body = rendered.markdown.strip() or "*This article has no text in the feed.*"
-        self.query_one("#reader-body", Markdown).update(body)
         link = check_url(article.link)
         button = self.query_one("#continue-reading", Button)
         if link.ok:
@@ -147,12 +193,112 @@ class ReadingPane(VerticalScroll, can_focus=True):
             button.disabled = True
             button.tooltip = None
         self.query_one("#reader-attribution", Static).update(Content(attribution))
+        full = self.query_one("#full-text", Button)
+        full.disabled = not link.ok
+        self.show_body(article.body_html, article.link, full=False)
+
+    # ---------------------------------------------------------------- body
+
+    def show_body(
+        self, html: str, base_url: str, *, full: bool, note: str = "", scroll_y: int = 0
+    ) -> None:
+        """Show `html` (untrusted) as the body of the current article, then scroll to line
+        `scroll_y`. `full` says it is the full text; `note` is a line shown above it."""
+        token = self._new_body(full=full, scroll_y=scroll_y)
+        mode = self.query_one("#reader-mode", Static)
+        mode.display = bool(note)
+        mode.update(Content(clean_line(note, 500)))
+        self.set_full_text_button(busy=False)
         self.scroll_home(animate=False)
+        if len(html) <= SYNC_RENDER_CHARS:
+            self._apply(token, html_to_markdown(html, base_url))
+        else:
+            self.query_one("#reader-body", Markdown).update("*Rendering…*")
+            self._render_in_thread(token, html, base_url)
+
+    def restore_scroll(self, y: int) -> None:
+        """Scroll to line `y` once the body being shown is laid out."""
+        if self.body_settled:
+            self.scroll_to(y=y, animate=False, immediate=True)
+        else:
+            self._pending_scroll = y
+
+    def set_full_text_button(self, *, busy: bool) -> None:
+        button = self.query_one("#full-text", Button)
+        if busy:
+            button.label = "Fetching full text…"
+            button.disabled = True
+            return
+        button.label = "Feed text" if self.showing_full else "Full text"
+        if self.showing_full:
+            button.tooltip = "Back to the feed's text (f)"
+        else:
+            button.tooltip = "Read the whole article here (f)"
+        button.disabled = self.current is None or not check_url(self.current.link).ok
+
+    def _new_body(self, *, full: bool, scroll_y: int) -> int:
+        self._token += 1
+        self.showing_full = full
+        self.body_settled = False
+        self._pending_scroll = scroll_y
+        self.links = ()
+        self.images = ()
+        return self._token
+
+    @work(thread=True, exclusive=True, group="reader-render", exit_on_error=False)
+    def _render_in_thread(self, token: int, html: str, base_url: str) -> None:
+        rendered = html_to_markdown(html, base_url)
+        if token == self._token:
+            self.app.call_from_thread(self._apply, token, rendered)
+
+    def _apply(self, token: int, rendered: RenderedBody) -> None:
+        if token != self._token:
+            return  # another article (or the other text) was asked for meanwhile
+        self.links, self.images = rendered.links, rendered.images
+        body = rendered.markdown.strip() or (NO_FULL_TEXT if self.showing_full else NO_FEED_TEXT)
+        update = self.query_one("#reader-body", Markdown).update(body)
+
+        async def settle() -> None:
+            await update
+            if token == self._token:
+                # After the next refresh the new blocks have their heights.
+                self.call_after_refresh(self._settled, token)
+
+        self.run_worker(settle(), group="reader-settle", exit_on_error=False)
+
+    def _settled(self, token: int) -> None:
+        if token != self._token:
+            return
+        if self._pending_scroll:
+            self.scroll_to(y=self._pending_scroll, animate=False, immediate=True)
+        self.body_settled = True
+
+    # ---------------------------------------------------------------- position
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self.current is None or not self.body_settled:
+            return
+        if self._position_timer is not None:
+            self._position_timer.stop()
+        self._position_timer = self.set_timer(POSITION_DEBOUNCE, self._report_position)
+
+    def _report_position(self) -> None:
+        """Post where the current article is (now, not after the debounce)."""
+        if self._position_timer is not None:
+            self._position_timer.stop()
+            self._position_timer = None
+        if self.current is not None and self.body_settled:
+            y = round(self.scroll_y)
+            self.post_message(self.PositionChanged(self.current.article_id, y, self.showing_full))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "continue-reading":
             event.stop()
             self.post_message(self.ContinueReading())
+        elif event.button.id == "full-text":
+            event.stop()
+            self.post_message(self.FullTextRequested())
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
