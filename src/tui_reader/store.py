@@ -1097,6 +1097,27 @@ class Store:
         while len(self._bodies) > BODY_CACHE_FEEDS:
             self._bodies.popitem(last=False)
 
+    def bodies_of_feed(self, feed_id: str) -> dict[str, str]:
+        """Every HTML body of one feed (article id -> HTML), read in one go: for readers
+        that go through many articles of a feed, such as body search."""
+        return dict(self._feed_bodies(feed_id))
+
+    def bodies_mention(self, feed_id: str, tokens: Collection[str]) -> dict[str, bool] | None:
+        """Which of the ASCII `tokens` occur anywhere in the feed's bodies file (compared
+        lower-case, as raw bytes, without parsing it): a cheap pre-filter for body search.
+        None when that cannot be told from the file (bodies newer than it in memory, or
+        the file unreadable): the caller must then read the bodies."""
+        with self._lock:
+            if feed_id in self._unsaved:
+                return None
+        try:
+            raw = (self.directory / "bodies" / f"{feed_id}.json").read_bytes().lower()
+        except FileNotFoundError:
+            return dict.fromkeys(tokens, False)
+        except OSError:
+            return None
+        return {token: token.lower().encode("ascii") in raw for token in tokens}
+
     # ------------------------------------------------------------------ full text
 
     def full_text(self, article_id: str) -> dict[str, Any] | None:

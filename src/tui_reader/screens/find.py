@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 from .. import clock
 from ..models import Article
 from ..query import Query, QueryError, parse_query
-from ..search import search
+from ..search import SearchIndex
 from ..views import ALL, SORTS, View, articles_for, sort_articles
 from .dialogs import PromptScreen
 
@@ -60,6 +60,9 @@ class FindActions(_Base):
             current = self.article_list.highlighted
             self._before_search = current.id if current else None
             box.display = True
+            if self._search_index is None:
+                self._search_index = SearchIndex(self.store)
+            self._warm_search_index(self._search_index)
         self._update_search_title()
         box.focus()
 
@@ -114,6 +117,13 @@ class FindActions(_Base):
             return
         self._search_worker(text, self._search_base())
 
+    @work(thread=True, exclusive=True, group="search-warm-up", exit_on_error=False)
+    def _warm_search_index(self, index: SearchIndex) -> None:
+        """Read every feed's bodies into the index while the user types (a thread), so
+        that body searches answer from memory."""
+        worker = get_current_worker()
+        index.warm_up([f.id for f in self.store.feeds()], lambda: worker.is_cancelled)
+
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search_worker(self, text: str, base: list[Article]) -> None:
         worker = get_current_worker()
@@ -125,7 +135,9 @@ class FindActions(_Base):
         if query.is_empty:
             self.post_message(SearchResults(text, query, base, ""))
             return
-        found = search(self.store, query, base)
+        if self._search_index is None:
+            self._search_index = SearchIndex(self.store)
+        found = self._search_index.search(query, base)
         if not worker.is_cancelled:
             self.post_message(SearchResults(text, query, found, ""))
 

@@ -23,6 +23,7 @@ from ..config import Config
 from ..messages import SaveFailed
 from ..models import Article
 from ..query import Query
+from ..search import SearchIndex
 from ..store import Store, StoreError
 from ..views import ALL, SMART_VIEWS, View, articles_for, sort_articles, unread_in
 from ..widgets.article_list import ArticleList
@@ -108,6 +109,8 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         self._before_search: str | None = None
         self._saved_members: dict[str, set[str]] = {}
         self._undo: list[FlagChange] = []
+        # Caches for search, kept across keystrokes (made on the first search).
+        self._search_index: SearchIndex | None = None
 
     # ---------------------------------------------------------------- layout
 

@@ -82,6 +82,8 @@ class SubscriptionActions(_Base):
     def on_feed_refreshed(self, event: FeedRefreshed) -> None:
         self.sub_title = f"Refreshing: {event.done}/{event.total}"
         outcome = event.outcome
+        if self._search_index is not None and outcome.status != "unchanged":
+            self._search_index.forget_feed(outcome.feed_id)
         if outcome.status == "failed" or outcome.new:
             self._unread_by_feed = self.store.unread_counts_by_feed()
             self.sidebar.update_counts(self._all_counts())
