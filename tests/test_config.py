@@ -56,3 +56,17 @@ def test_config_path_honours_xdg(tmp_path: Path, monkeypatch) -> None:  # type: 
     assert config_file(str(tmp_path / "x.toml")) == tmp_path / "x.toml"
     monkeypatch.setenv("TUI_READER_CONFIG", str(tmp_path / "env.toml"))
     assert config_file() == tmp_path / "env.toml"
+
+
+def test_config_command(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tui_reader.__main__ import main
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert main(["config", "--path"]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "tui-reader" / "config.toml")
+    assert main(["config", "--example"]) == 0
+    assert capsys.readouterr().out == EXAMPLE
+    bad = tmp_path / "bad.toml"
+    bad.write_text("colour = 1\n")
+    assert main(["--config", str(bad), "config", "--check"]) == 1
+    assert "'colour'" in capsys.readouterr().out

@@ -8,7 +8,17 @@ from collections.abc import Sequence
 
 from . import __version__
 
-COMMANDS = ("list", "mark", "feeds", "add", "import", "export", "refresh", "restore-backup")
+COMMANDS = (
+    "list",
+    "mark",
+    "feeds",
+    "add",
+    "import",
+    "export",
+    "refresh",
+    "restore-backup",
+    "config",
+)
 
 
 def _library_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -86,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("restore-backup", help="go back to the last good copy of the library")
     _library_options(p)
+
+    p = sub.add_parser("config", help="where the config file is, or a commented example")
+    _library_options(p)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--path", action="store_true", help="print the config file's path")
+    what.add_argument("--example", action="store_true", help="print a commented example")
+    what.add_argument("--check", action="store_true", help="read the config and report problems")
     return parser
 
 

@@ -283,6 +283,28 @@ def cmd_restore_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    from .config import EXAMPLE, load_config
+    from .paths import config_file
+
+    path = config_file(getattr(args, "config", None))
+    if args.path:
+        print(path)
+        return 0
+    if args.example:
+        sys.stdout.write(EXAMPLE)
+        return 0
+    config = load_config(path)
+    console = _console()
+    if not path.exists():
+        console.print(Text(f"{path} does not exist: every setting has its default."))
+    for warning in config.warnings:
+        console.print(Text(warning), soft_wrap=True)
+    if path.exists() and not config.warnings:
+        console.print(Text(f"{path}: no problems found."))
+    return 1 if config.warnings else 0
+
+
 HANDLERS = {
     "list": cmd_list,
     "mark": cmd_mark,
@@ -292,6 +314,7 @@ HANDLERS = {
     "add": cmd_add,
     "refresh": cmd_refresh,
     "restore-backup": cmd_restore_backup,
+    "config": cmd_config,
 }
 
 
