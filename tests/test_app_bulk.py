@@ -156,3 +156,21 @@ def test_core_never_imports_textual() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_theme_and_pane_widths_are_remembered(store: Store) -> None:
+    app = TuiReader(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.theme = "nord"
+        await pilot.press("greater_than_sign", "greater_than_sign", "left_square_bracket")
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        assert screen.sidebar.styles.width is not None
+        assert screen.sidebar.styles.width.value == 30
+    assert store.setting("theme") == "nord"
+    assert store.setting("layout") == {"sidebar": 30, "list": 45}
+    app = TuiReader(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.theme == "nord"
+        assert app.screen.query_one("#sidebar").outer_size.width == 30

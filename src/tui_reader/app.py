@@ -10,7 +10,7 @@ from . import __version__
 from .commands import ReaderCommands
 from .config import Config
 from .screens.main import MainScreen
-from .store import Store
+from .store import Store, StoreError
 
 
 class TuiReader(App[None]):
@@ -45,12 +45,25 @@ class TuiReader(App[None]):
                 )
         if keymap:
             self.set_keymap(keymap)
-        if self.config.theme in self.available_themes:
+        # A theme chosen in the app (palette: "Change theme") wins over the config's.
+        chosen = self.store.setting("theme")
+        if isinstance(chosen, str) and chosen in self.available_themes:
+            self.theme = chosen
+        elif self.config.theme in self.available_themes:
             self.theme = self.config.theme
         else:
             self.notify(f"Unknown theme {self.config.theme!r} in the config file.", markup=False)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         for warning in self.config.warnings:
             self.notify(warning, title="Config", severity="warning", timeout=10, markup=False)
+
+    def _remember_theme(self, theme: object) -> None:
+        name = getattr(theme, "name", None)
+        if isinstance(name, str) and name != self.store.setting("theme"):
+            try:
+                self.store.set_setting("theme", name)
+            except StoreError as exc:
+                self.notify(str(exc), severity="error", markup=False)
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(self.store, self.config)

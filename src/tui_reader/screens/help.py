@@ -57,7 +57,15 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("F", "on a feed: always fetch full text (toggle)"),
         ),
     ),
-    ("App", (("?", "this help"), ("q", "quit"), ("Ctrl+P", "command palette"))),
+    (
+        "App",
+        (
+            ("?", "this help"),
+            ("q", "quit"),
+            ("Ctrl+P", "command palette: every action, go to any feed"),
+            ("< > / [ ]", "narrower / wider sidebar / article list (remembered)"),
+        ),
+    ),
 )
 
 

@@ -78,6 +78,34 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         Binding("ctrl+l", "toggle_search_scope", "Scope", show=False, id="view.search_scope"),
         Binding("ctrl+s", "save_search", "Save search", show=False, id="view.save_search"),
         Binding("t", "cycle_sort", "Sort", show=False, id="view.sort"),
+        Binding(
+            "less_than_sign",
+            "resize('sidebar', -2)",
+            "Narrower sidebar",
+            show=False,
+            id="layout.sidebar_narrower",
+        ),
+        Binding(
+            "greater_than_sign",
+            "resize('sidebar', 2)",
+            "Wider sidebar",
+            show=False,
+            id="layout.sidebar_wider",
+        ),
+        Binding(
+            "left_square_bracket",
+            "resize('list', -5)",
+            "Narrower list",
+            show=False,
+            id="layout.list_narrower",
+        ),
+        Binding(
+            "right_square_bracket",
+            "resize('list', 5)",
+            "Wider list",
+            show=False,
+            id="layout.list_wider",
+        ),
         Binding("A", "mark_view_read", "All read", show=False, id="view.mark_all_read"),
         Binding("z", "undo", "Undo", show=False, id="article.undo"),
         # Not in the footer (no room at 80 columns); the pane's Full text button shows it.
@@ -141,6 +169,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         return self.query_one(ReadingPane)
 
     def on_mount(self) -> None:
+        self._apply_layout()
         self.unread_only = bool(self.store.setting("unread_only", False))
         self.reload_feeds()
         self._load_view(select_id=None)
@@ -416,6 +445,33 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
 
     def action_page_reader_up(self) -> None:
         self.reader.scroll_page_up(animate=False)
+
+    # ---------------------------------------------------------------- layout
+
+    LAYOUT_LIMITS = {"sidebar": (14, 60, 26), "list": (20, 80, 50)}  # min, max, default
+
+    def _layout_value(self, pane: str) -> int:
+        low, high, default = self.LAYOUT_LIMITS[pane]
+        saved = (self.store.setting("layout", {}) or {}).get(pane, default)
+        return max(low, min(high, saved)) if isinstance(saved, int) else default
+
+    def _apply_layout(self) -> None:
+        """Pane widths chosen with < > [ ] (remembered in the library); until the user
+        chooses, the stylesheet decides (and adapts to narrow terminals)."""
+        saved = self.store.setting("layout", {}) or {}
+        if "sidebar" in saved:
+            self.sidebar.styles.width = self._layout_value("sidebar")
+        if "list" in saved:
+            list_share = self._layout_value("list")
+            self.query_one("#list-column").styles.width = f"{list_share}fr"
+            self.reader.styles.width = f"{100 - list_share}fr"
+
+    def action_resize(self, pane: str, delta: int) -> None:
+        low, high, _ = self.LAYOUT_LIMITS[pane]
+        layout = dict(self.store.setting("layout", {}) or {})
+        layout[pane] = max(low, min(high, self._layout_value(pane) + delta))
+        self._save_setting("layout", layout)
+        self._apply_layout()
 
     def go_to(self, view: View) -> None:
         """Show `view` (from the command palette) as if chosen in the sidebar."""
