@@ -1,0 +1,1067 @@
+"""tui-reader vs newsboat: one command that builds corpora, serves them and times both.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/bench.py --quick        # ~3 minutes, small corpora
+    .venv/bin/python benchmarks/bench.py                # full run (~15 minutes)
+    .venv/bin/python benchmarks/bench.py --no-newsboat  # tui-reader only
+
+What it does, in one run:
+
+* builds deterministic corpora with ``/work/shared/bench/feedcorpus.py`` (SMALL and BIG
+  feeds x 50 items, BIG at ``--epoch 1``, HUGE feeds for the 100k-article library);
+* serves each with ``feedserver.py`` on 127.0.0.1 (``--port 0``, then
+  ``feedcorpus.py relink``; the epoch-1 corpus reuses the epoch-0 port), with a bounded
+  ``--max-seconds`` and SIGTERM at the end of each phase;
+* times tui-reader and newsboat on the same corpus and server, ALTERNATING runs (the
+  order flips every repetition), with ``benchrun.run_once`` (wall, CPU and peak RSS of the
+  child from ``os.wait4``); first paint uses ``tuiprobe.probe`` (a real tmux pane);
+* benchmarks ONE version of the code: by default a snapshot of the working tree's
+  ``src/`` copied at start (others may be editing it) and put first on ``PYTHONPATH``
+  for every tui-reader process; the snapshot is smoke-tested (import, list) and retaken
+  until it works (``--live`` uses ``src/`` as it is);
+* writes ``results.md`` (the Markdown table for docs/benchmarks.md), ``results.json`` and
+  ``machine.md`` into ``--work`` (default /tmp/tui-reader-bench).
+
+newsboat runs with an empty config file (``-C``; defaults, so ``reload-threads`` is 1), its
+own cache file (``-c``) and the corpus' ``urls`` file (``-u``). When newsboat is not
+installed its column is left empty with a note (``apt-get install newsboat``).
+
+This is not part of the pytest suite and needs tmux for the first-paint rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import importlib.util
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_TOOLS = Path(os.environ.get("BENCH_TOOLS", "/work/shared/bench"))
+VENV_PY = REPO / ".venv" / "bin" / "python"
+TR = REPO / ".venv" / "bin" / "tui-reader"
+INPROC = Path(__file__).resolve().parent / "inproc.py"
+
+# First paint: the sidebar's "All" line with an article row on the same screen line.
+TR_PAINT = r"(?m)^All\b.*▕\s*\S"
+NB_PAINT = r"Your feeds"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, BENCH_TOOLS / f"{name}.py")
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {BENCH_TOOLS / name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+benchrun = _load("benchrun")
+tuiprobe = _load("tuiprobe")
+
+
+def snapshot_src(work: Path, attempts: int = 10) -> Path:
+    """Copy src/ into `work` and smoke-test it; retry while others are mid-edit."""
+    dest = work / "src-snapshot"
+    probe_db = work / "smoke-db"
+    urls = work / "smoke-urls"
+    urls.write_text("http://127.0.0.1:9/feed.xml\n")
+    for attempt in range(attempts):
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(REPO / "src", dest, ignore=shutil.ignore_patterns("__pycache__"))
+        env = {**os.environ, "PYTHONPATH": str(dest)}
+        shutil.rmtree(probe_db, ignore_errors=True)
+        checks = [
+            [str(VENV_PY), "-c", "import tui_reader.app, tui_reader.cli, tui_reader.feeds.refresh"],
+            [str(TR), "--db", str(probe_db), "import", str(urls)],
+            [str(TR), "--db", str(probe_db), "import", str(urls)],
+            [str(TR), "--db", str(probe_db), "list", "--json"],
+        ]
+        failed = None
+        for cmd in checks:
+            p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if p.returncode != 0:
+                failed = (cmd, p.stderr.strip().splitlines()[-1:] or [""])
+                break
+        if failed is None:
+            return dest
+        log(f"src snapshot {attempt + 1} not usable ({failed[1][0]}); retrying in 20 s")
+        time.sleep(20)
+    raise SystemExit("no working snapshot of src/ (others are editing it); try --live")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Scale:
+    small: int  # feeds in the "200 feeds" rows
+    big: int  # feeds in the "1,000 feeds" rows
+    huge: int  # feeds in the "100k articles" rows
+    items: int
+    runs_small: int
+    runs_big: int
+    warmup_small: int
+
+
+FULL = Scale(small=200, big=1000, huge=2000, items=50, runs_small=5, runs_big=3, warmup_small=1)
+QUICK = Scale(small=50, big=200, huge=400, items=50, runs_small=3, runs_big=2, warmup_small=0)
+
+
+# --------------------------------------------------------------------------- server
+
+
+class Server:
+    """One feedserver.py process on a loopback port; the corpus is relinked to it."""
+
+    def __init__(self, work: Path, root: Path, port: int = 0, extra: list[str] | None = None):
+        self.root = root
+        url_file = work / f"server-{time.monotonic_ns()}.url"
+        cmd = [
+            sys.executable,
+            str(BENCH_TOOLS / "feedserver.py"),
+            str(root),
+            "--port",
+            str(port),
+            "--url-file",
+            str(url_file),
+            "--max-seconds",
+            "1500",
+            *(extra or []),
+        ]
+        self.log = open(work / "server.log", "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log)
+        deadline = time.monotonic() + 20
+        while not url_file.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"feedserver did not start: {cmd}")
+            time.sleep(0.05)
+        self.url = url_file.read_text().strip()
+        self.port = int(self.url.rsplit(":", 1)[1].strip("/"))
+        subprocess.run(
+            [
+                sys.executable,
+                str(BENCH_TOOLS / "feedcorpus.py"),
+                "relink",
+                str(root),
+                "--base-url",
+                self.url,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        log(f"server {self.url} for {root.name} {' '.join(extra or [])} (pid {self.proc.pid})")
+
+    def stats(self) -> dict[str, Any]:
+        import urllib.request
+
+        with urllib.request.urlopen(self.url + "_stats", timeout=5) as resp:  # loopback only
+            return json.loads(resp.read())
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+@contextlib.contextmanager
+def serving(
+    work: Path, root: Path, port: int = 0, extra: list[str] | None = None
+) -> Iterator[Server]:
+    server = Server(work, root, port, extra)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Side:
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    requests: dict[str, int] = field(default_factory=dict)  # server status counts, last run
+
+    def med(self, key: str) -> float | None:
+        vals = [r[key] for r in self.runs]
+        return statistics.median(vals) if vals else None
+
+    def fmt(self, key: str = "wall_s", unit: str = "s", scale: float = 1.0) -> str:
+        vals = [r[key] * scale for r in self.runs]
+        if not vals:
+            return "—"
+        med = statistics.median(vals)
+        digits = 0 if unit in ("MiB",) and med >= 100 else (1 if med >= 10 else 2)
+        if unit == "ms":
+            digits = 1
+        if len(vals) == 1:
+            return f"{med:.{digits}f} {unit} (n=1)"
+        return f"{med:.{digits}f} {unit} ({min(vals):.{digits}f}–{max(vals):.{digits}f})"
+
+
+@dataclass
+class Row:
+    what: str
+    target: str
+    tr: Side
+    nb: Side
+    key: str = "wall_s"
+    unit: str = "s"
+    limit: float | None = None  # ratio limit (tr/nb) or absolute limit when absolute=True
+    absolute: bool = False
+    note: str = ""
+    override_tr: str | None = None  # text for the tui-reader cell instead of the runs
+    override_nb: str | None = None
+    value: float | None = None  # for absolute rows judged on a derived value
+
+    def ratio(self) -> float | None:
+        a, b = self.tr.med(self.key), self.nb.med(self.key)
+        if a is None or not b:
+            return None
+        return a / b
+
+    def met(self) -> str:
+        if self.limit is None:
+            return "—"
+        if self.absolute:
+            v = self.value if self.value is not None else self.tr.med(self.key)
+            if v is None:
+                return "n/a"
+            return "met" if v <= self.limit else "**missed**"
+        r = self.ratio()
+        if r is None:
+            return "n/a (no newsboat)"
+        return "met" if r <= self.limit else "**missed**"
+
+
+def run_cmd(cmd: list[str], prepare: Callable[[], None] | None = None) -> dict[str, Any]:
+    if prepare is not None:
+        prepare()
+    return benchrun.run_once(cmd, subprocess.DEVNULL)
+
+
+def alternate(
+    label: str,
+    tr: tuple[list[str], Callable[[], None] | None] | None,
+    nb: tuple[list[str], Callable[[], None] | None] | None,
+    runs: int,
+    warmup: int = 0,
+    server: Server | None = None,
+) -> tuple[Side, Side]:
+    """Run both commands `runs` times (after `warmup`), flipping the order every time."""
+    sides = {"tr": Side(), "nb": Side()}
+    cmds = {"tr": tr, "nb": nb}
+    for i in range(warmup + runs):
+        order = ["nb", "tr"] if i % 2 == 0 else ["tr", "nb"]
+        for who in order:
+            spec = cmds[who]
+            if spec is None:
+                continue
+            before = server.stats()["by_status"] if server else {}
+            r = run_cmd(*spec)
+            after = server.stats()["by_status"] if server else {}
+            if r["rc"] != 0:
+                log(f"  {label} {who}: exit code {r['rc']}")
+            if i >= warmup:
+                sides[who].runs.append(r)
+                sides[who].requests = {k: v - before.get(k, 0) for k, v in after.items()}
+            log(
+                f"  {label} {who} run {i + 1}/{warmup + runs}: {r['wall_s']:.2f} s wall, "
+                f"{r['cpu_s']:.2f} s cpu, {r['peak_rss_mib']:.0f} MiB"
+            )
+    return sides["tr"], sides["nb"]
+
+
+def inproc(*args: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [str(VENV_PY), str(INPROC), *args], check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def du(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def replace_tree(src: Path, dst: Path) -> None:
+    if dst.is_dir():
+        shutil.rmtree(dst)
+    elif dst.exists():
+        dst.unlink()
+    if src.is_dir():
+        shutil.copytree(src, dst)
+    else:
+        shutil.copy2(src, dst)
+
+
+# --------------------------------------------------------------------------- tmux probes
+
+
+def _tree_rss_kib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) in KiB, summed over `pid` and its descendants."""
+    pids, rss, hwm = [pid], 0, 0
+    while pids:
+        p = pids.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss += int(line.split()[1])
+            elif line.startswith("VmHWM:"):
+                hwm += int(line.split()[1])
+        pids.extend(int(c) for c in children)
+    return rss, hwm
+
+
+def app_session(
+    cmd: list[str], pattern: str, *, extras: bool, presses: int = 30, timeout: float = 90.0
+) -> dict[str, Any]:
+    """First paint in a tmux pane; with `extras`, also RSS, scroll and keypress-to-screen."""
+    tmux = tuiprobe.tmux
+    name = f"bench-{os.getpid()}-{time.monotonic_ns()}"
+    sock = os.path.join(tempfile.gettempdir(), name + ".sock")
+    pat = re.compile(pattern)
+    tmux(sock, "new-session", "-d", "-s", name, "-x", "120", "-y", "40", "sleep 600")
+    out: dict[str, Any] = {}
+    try:
+        env = [("LANG", "C.UTF-8"), ("LC_ALL", "C.UTF-8")]
+        if "PYTHONPATH" in os.environ:
+            env.append(("PYTHONPATH", os.environ["PYTHONPATH"]))
+        for k, v in env:
+            tmux(sock, "set-environment", "-t", name, k, v)
+        t0 = time.perf_counter()
+        tmux(sock, "respawn-pane", "-k", "-t", name, " ".join(shlex.quote(c) for c in cmd))
+        while True:
+            screen = tmux(sock, "capture-pane", "-p", "-t", name, check=False)
+            now = time.perf_counter()
+            if pat.search(screen):
+                out["first_paint_s"] = now - t0
+                break
+            if now - t0 > timeout:
+                raise RuntimeError(f"no first paint within {timeout}s:\n{screen}")
+            time.sleep(0.005)
+        if not extras:
+            return out
+
+        def changed_after(key: str, limit: float = 10.0) -> float | None:
+            before = tmux(sock, "capture-pane", "-p", "-t", name, check=False)
+            start = time.perf_counter()
+            tmux(sock, "send-keys", "-t", name, key)
+            while time.perf_counter() - start < limit:
+                if tmux(sock, "capture-pane", "-p", "-t", name, check=False) != before:
+                    return time.perf_counter() - start
+                time.sleep(0.002)
+            return None
+
+        # "Scrollable at once": the first key right after first paint must move the list.
+        out["first_scroll_s"] = changed_after("j")
+        out["scroll_pagedown_s"] = changed_after("C-d")
+        time.sleep(2.0)  # let the app settle, then read memory
+        pane_pid = int(tmux(sock, "display-message", "-p", "-t", name, "#{pane_pid}").strip())
+        rss, hwm = _tree_rss_kib(pane_pid)
+        out["rss_mib"] = rss / 1024
+        out["hwm_mib"] = hwm / 1024
+        lat: list[float] = []
+        for i in range(presses):
+            t = changed_after("s" if i % 2 else "m", 2.0)
+            if t is not None:
+                lat.append(t)
+            time.sleep(0.03)
+        out["key_to_screen_ms"] = sorted(x * 1000 for x in lat)
+        out["rss_after_keys_mib"] = _tree_rss_kib(pane_pid)[0] / 1024
+    finally:
+        tmux(sock, "kill-server", check=False)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(sock)
+    return out
+
+
+# --------------------------------------------------------------------------- the run
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.scale = QUICK if args.quick else FULL
+        if args.runs:
+            self.scale = Scale(
+                **{
+                    **self.scale.__dict__,
+                    "runs_small": args.runs,
+                    "runs_big": min(args.runs, self.scale.runs_big),
+                }
+            )
+        self.work = Path(args.work)
+        self.newsboat = None if args.no_newsboat else shutil.which("newsboat")
+        self.rows: list[Row] = []
+        self.extra: dict[str, Any] = {}
+        self.nb_conf = self.work / "newsboat.conf"
+        self.live = args.live
+
+    # -- commands
+    def tr_refresh(self, db: Path) -> list[str]:
+        return [str(TR), "--db", str(db), "refresh"]
+
+    def nb_reload(self, corpus: Path, cache: Path) -> list[str]:
+        return [
+            "newsboat",
+            "-x",
+            "reload",
+            "-u",
+            str(corpus / "urls"),
+            "-c",
+            str(cache),
+            "-C",
+            str(self.nb_conf),
+        ]
+
+    def tr_import(self, db: Path, corpus: Path) -> Callable[[], None]:
+        def prep() -> None:
+            if db.exists():
+                shutil.rmtree(db)
+            subprocess.run(
+                [str(TR), "--db", str(db), "import", str(corpus / "feeds.opml")],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+
+        return prep
+
+    def nb_clear(self, cache: Path) -> Callable[[], None]:
+        def prep() -> None:
+            for p in cache.parent.glob(cache.name + "*"):
+                p.unlink()
+
+        return prep
+
+    def copy_from(self, src: Path, dst: Path) -> Callable[[], None]:
+        return lambda: replace_tree(src, dst)
+
+    def nb(self, spec: tuple[list[str], Callable[[], None] | None]) -> Any:
+        return spec if self.newsboat else None
+
+    def gen(self, name: str, feeds: int, epoch: int = 0) -> Path:
+        out = self.work / name
+        subprocess.run(
+            [
+                sys.executable,
+                str(BENCH_TOOLS / "feedcorpus.py"),
+                "gen",
+                "--out",
+                str(out),
+                "-n",
+                str(feeds),
+                "-m",
+                str(self.scale.items),
+                "--seed",
+                "1",
+                "--epoch",
+                str(epoch),
+                "-q",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        log(f"corpus {name}: {feeds} feeds x {self.scale.items}, epoch {epoch}")
+        return out
+
+    # -- phases
+    def run(self) -> None:
+        s = self.scale
+        if self.work.exists():
+            shutil.rmtree(self.work)
+        self.work.mkdir(parents=True)
+        if not self.live:
+            os.environ["PYTHONPATH"] = str(snapshot_src(self.work))
+            log(f"benchmarking the snapshot {os.environ['PYTHONPATH']}")
+        self.nb_conf.write_text("# defaults (reload-threads 1)\n")
+        t_start = time.monotonic()
+        small = self.gen("c-small", s.small)
+        big = self.gen("c-big", s.big)
+        big_e1 = self.gen("c-big-e1", s.big, epoch=1)
+        huge = self.gen("c-huge", s.huge)
+        db, cache = self.work / "tr-db", self.work / "nb-cache.db"
+        snap_small_tr, snap_small_nb = self.work / "snap-small-tr", self.work / "snap-small-nb.db"
+        snap_big_tr, snap_big_nb = self.work / "snap-big-tr", self.work / "snap-big-nb.db"
+        n_small, n_big = s.small, s.big
+
+        # ---- phase 1: small corpus, plain server
+        with serving(self.work, small) as srv:
+            small_url = srv.url
+            tr, nb = alternate(
+                "cold-small",
+                (self.tr_refresh(db), self.tr_import(db, small)),
+                self.nb((self.nb_reload(small, cache), self.nb_clear(cache))),
+                s.runs_small,
+                s.warmup_small,
+                srv,
+            )
+            replace_tree(db, snap_small_tr)
+            if self.newsboat:
+                self.prime_newsboat(small, cache)
+                replace_tree(cache, snap_small_nb)
+            cold_small_tr = tr
+            self.rows.append(
+                Row(f"cold refresh, {n_small} feeds x {s.items}", "<= 0.25x", tr, nb, limit=0.25)
+            )
+            tr, nb = alternate(
+                "304-small",
+                (self.tr_refresh(db), self.copy_from(snap_small_tr, db)),
+                self.nb((self.nb_reload(small, cache), self.copy_from(snap_small_nb, cache))),
+                s.runs_small,
+                s.warmup_small,
+                srv,
+            )
+            self.rows.append(
+                Row(
+                    f"refresh, every feed 304, {n_small} feeds",
+                    "<= 0.15x",
+                    tr,
+                    nb,
+                    limit=0.15,
+                    note=f"server answered tr {tr.requests}, nb {nb.requests}",
+                )
+            )
+            self.extra["whatif_cold_small"] = self.whatif(db, small, (2, 4, 16))
+
+        # ---- phase 2: small corpus, 50 ms latency
+        with serving(self.work, small, extra=["--latency-ms", "50"]) as srv:
+            runs = min(s.runs_small, 3)
+            tr, nb = alternate(
+                "latency-small",
+                (self.tr_refresh(db), self.tr_import(db, small)),
+                self.nb((self.nb_reload(small, cache), self.nb_clear(cache))),
+                runs,
+                0,
+                srv,
+            )
+            self.rows.append(
+                Row(f"cold refresh, {n_small} feeds, 50 ms latency", "<= 0.20x", tr, nb, limit=0.20)
+            )
+            self.extra["whatif_latency_small"] = self.whatif(db, small, (2, 16))
+
+        # ---- phase 3: small corpus, 5 slow feeds (5 s each)
+        with serving(self.work, small, extra=["--bad-slow", "5", "--slow-seconds", "5"]) as srv:
+            tr, _ = alternate(
+                "slow-small",
+                (self.tr_refresh(db), self.tr_import(db, small)),
+                None,
+                min(s.runs_small, 3),
+                0,
+                srv,
+            )
+            _, nb = alternate(
+                "slow-small",
+                None,
+                self.nb((self.nb_reload(small, cache), self.nb_clear(cache))),
+                1,
+                0,
+                srv,
+            )
+            base = cold_small_tr.med("wall_s") or 0.0
+            added = (tr.med("wall_s") or 0.0) - base
+            base_nb = self.rows[0].nb.med("wall_s")
+            nb_added = (
+                f"; newsboat adds {nb.med('wall_s') - base_nb:.1f} s"
+                if (nb.runs and base_nb)
+                else ""
+            )
+            self.rows.append(
+                Row(
+                    f"5 slow feeds (5 s each) among {n_small}",
+                    "adds <= 5 s (one slow feed)",
+                    tr,
+                    nb,
+                    limit=5.0,
+                    absolute=True,
+                    value=added,
+                    note=f"tui-reader adds {added:.1f} s over its cold {n_small}-feed median"
+                    f"{nb_added}",
+                )
+            )
+            self.extra["whatif_slow_small"] = self.whatif(db, small, (2, 16))
+
+        # ---- phase 4: big corpus
+        with serving(self.work, big) as srv:
+            port = srv.port
+            tr, nb = alternate(
+                "cold-big",
+                (self.tr_refresh(db), self.tr_import(db, big)),
+                self.nb((self.nb_reload(big, cache), self.nb_clear(cache))),
+                s.runs_big,
+                0,
+                srv,
+            )
+            replace_tree(db, snap_big_tr)
+            if self.newsboat:
+                self.prime_newsboat(big, cache)
+                replace_tree(cache, snap_big_nb)
+            self.rows.append(
+                Row(f"cold refresh, {n_big} feeds x {s.items}", "<= 0.10x", tr, nb, limit=0.10)
+            )
+            self.rows.append(
+                Row(
+                    f"peak memory, cold refresh of {n_big} feeds",
+                    "<= 3x",
+                    tr,
+                    nb,
+                    key="peak_rss_mib",
+                    unit="MiB",
+                    limit=3.0,
+                )
+            )
+            tr, nb = alternate(
+                "304-big",
+                (self.tr_refresh(db), self.copy_from(snap_big_tr, db)),
+                self.nb((self.nb_reload(big, cache), self.copy_from(snap_big_nb, cache))),
+                s.runs_big,
+                0,
+                srv,
+            )
+            self.rows.append(
+                Row(
+                    f"refresh, every feed 304, {n_big} feeds",
+                    "<= 0.03x",
+                    tr,
+                    nb,
+                    limit=0.03,
+                    note=f"server answered tr {tr.requests}, nb {nb.requests}",
+                )
+            )
+            self.extra["whatif_cold_big"] = self.whatif(db, big, (2, 16))
+
+        # ---- phase 5: 20% of the big corpus changed (epoch 1, same port)
+        time.sleep(0.5)
+        with serving(self.work, big_e1, port=port) as srv:
+            tr, nb = alternate(
+                "changed-big",
+                (self.tr_refresh(db), self.copy_from(snap_big_tr, db)),
+                self.nb((self.nb_reload(big, cache), self.copy_from(snap_big_nb, cache))),
+                s.runs_big,
+                0,
+                srv,
+            )
+            self.rows.append(
+                Row(
+                    f"refresh, 20% of {n_big} feeds changed (epoch 1)",
+                    "<= 0.04x",
+                    tr,
+                    nb,
+                    limit=0.04,
+                    note=f"server answered tr {tr.requests}, nb {nb.requests}",
+                )
+            )
+
+        # ---- phase 6: the 100k-article library (tui-reader only)
+        huge_db = self.work / "tr-huge"
+        with serving(self.work, huge) as srv:
+            r = run_cmd(self.tr_refresh(huge_db), self.tr_import(huge_db, huge))
+            self.extra["huge_refresh"] = r
+            log(f"  huge library built: {r['wall_s']:.1f} s, {r['peak_rss_mib']:.0f} MiB")
+
+        # ---- phase 7: no server; the small corpus' urls must match the snapshot again
+        subprocess.run(
+            [
+                sys.executable,
+                str(BENCH_TOOLS / "feedcorpus.py"),
+                "relink",
+                str(small),
+                "--base-url",
+                small_url,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        app_db = self.work / "tr-app"
+        replace_tree(snap_small_tr, app_db)
+        nb_app = self.work / "nb-app.db"
+        if self.newsboat:
+            replace_tree(snap_small_nb, nb_app)
+        tr, nb = self.paint_pair(app_db, small, nb_app, s.runs_small, s.warmup_small)
+        self.rows.append(
+            Row(
+                f"first paint, {n_small * s.items // 1000}k articles",
+                "<= 0.30x",
+                tr,
+                nb,
+                limit=0.30,
+            )
+        )
+
+        replace_tree(snap_big_tr, db)
+        if self.newsboat:
+            replace_tree(snap_big_nb, cache)
+        tr_list = [
+            "sh",
+            "-c",
+            f"{shlex.quote(str(TR))} --db {shlex.quote(str(db))} list --unread --json | wc -l",
+        ]
+        nb_list = [
+            "sh",
+            "-c",
+            " ".join(
+                shlex.quote(c)
+                for c in [
+                    "newsboat",
+                    "-x",
+                    "print-unread",
+                    "-u",
+                    str(big / "urls"),
+                    "-c",
+                    str(cache),
+                    "-C",
+                    str(self.nb_conf),
+                ]
+            )
+            + " | wc -l",
+        ]
+        tr, nb = alternate("list-unread", (tr_list, None), self.nb((nb_list, None)), s.runs_big, 1)
+        self.rows.append(
+            Row(
+                f"`list --unread --json \\| wc -l`, {n_big * s.items // 1000}k articles "
+                "(newsboat `-x print-unread`)",
+                "<= 0.05x",
+                tr,
+                nb,
+                limit=0.05,
+            )
+        )
+
+        size_tr, size_nb = du(snap_big_tr), (du(snap_big_nb) if self.newsboat else None)
+        size_row = Row(
+            f"library size on disk, {n_big} feeds",
+            "<= 1.0x",
+            Side([{"bytes": size_tr / 2**20}]),
+            Side([{"bytes": size_nb / 2**20}] if size_nb else []),
+            key="bytes",
+            unit="MiB",
+            limit=1.0,
+        )
+        self.rows.append(size_row)
+        self.extra["size_small"] = {
+            "tr": du(snap_small_tr),
+            "nb": du(snap_small_nb) if self.newsboat else None,
+        }
+
+        # 100k articles: first paint, scroll, memory, keys on screen; then in-process marks.
+        paints: list[dict[str, Any]] = []
+        huge_app = self.work / "tr-huge-app"
+        for i in range(s.runs_big + 1):
+            replace_tree(huge_db, huge_app)
+            res = app_session([str(TR), "--db", str(huge_app)], TR_PAINT, extras=(i == 0))
+            log(f"  first paint huge run {i + 1}: {res['first_paint_s']:.2f} s")
+            paints.append(res)
+        first = paints[0]
+        paint_side = Side([{"wall_s": p["first_paint_s"]} for p in paints[1:]])
+        n_huge = s.huge * s.items
+        scroll = first.get("first_scroll_s")
+        self.rows.append(
+            Row(
+                f"first paint, {n_huge // 1000}k articles ({s.huge} feeds x {s.items})",
+                "<= 1.0 s absolute, scrollable at once",
+                paint_side,
+                Side(),
+                limit=1.0,
+                absolute=True,
+                note=(
+                    f"first `j` after paint moved the list in {scroll * 1000:.0f} ms"
+                    if scroll is not None
+                    else "first `j` after paint did not change the screen within 10 s"
+                )
+                + (
+                    f"; ctrl+d in {first['scroll_pagedown_s'] * 1000:.0f} ms"
+                    if first.get("scroll_pagedown_s") is not None
+                    else ""
+                ),
+            )
+        )
+        self.rows.append(
+            Row(
+                f"memory with the app open, {n_huge // 1000}k articles",
+                "<= 300 MiB",
+                Side([{"rss": first["rss_mib"]}]),
+                Side(),
+                key="rss",
+                unit="MiB",
+                limit=300.0,
+                absolute=True,
+                note=f"VmRSS of the pane's process tree 2 s after first paint; peak (VmHWM) "
+                f"{first['hwm_mib']:.0f} MiB; after the key presses "
+                f"{first['rss_after_keys_mib']:.0f} MiB",
+            )
+        )
+        replace_tree(huge_db, huge_app)
+        marks = inproc("marks", str(huge_app), "--presses", "50")
+        self.extra["marks_inproc"] = marks
+        keys = first.get("key_to_screen_ms", [])
+        self.extra["key_to_screen_ms"] = keys
+        p99_ui = max(marks["action_read"]["p99_ms"], marks["action_star"]["p99_ms"])
+        disk = marks["on_disk_after_action"]
+        self.rows.append(
+            Row(
+                f"mark read / star, {n_huge // 1000}k articles: UI thread p99",
+                "p99 <= 16 ms",
+                Side([{"ms": p99_ui / 1000}]),
+                Side(),
+                key="ms",
+                unit="ms",
+                limit=0.016,
+                absolute=True,
+                note=(
+                    f"action handler incl. row/sidebar refresh, headless, 2x50 presses "
+                    f"(read p50 {marks['action_read']['p50_ms']:.1f} ms, star p50 "
+                    f"{marks['action_star']['p50_ms']:.1f} ms); real tmux pane key-to-screen "
+                    f"p50 {_p(keys, 0.5):.0f} ms / p99 {_p(keys, 0.99):.0f} ms over "
+                    f"{len(keys)} presses (includes tmux send-keys + capture polling)"
+                ),
+            )
+        )
+        self.rows.append(
+            Row(
+                f"mark read / star, {n_huge // 1000}k articles: on disk",
+                "<= 200 ms, off UI thread",
+                Side([{"ms": disk["p99_ms"] / 1000}]),
+                Side(),
+                key="ms",
+                unit="ms",
+                limit=0.200,
+                absolute=True,
+                note=f"flags file written p50 {disk['p50_ms']:.0f} ms / max "
+                f"{disk['max_ms']:.0f} ms "
+                f"after the action, on thread(s) {', '.join(marks['write_threads'])} "
+                f"(off UI thread: {marks['writes_off_ui_thread']})",
+            )
+        )
+        self.extra["elapsed_s"] = time.monotonic() - t_start
+
+    def prime_newsboat(self, corpus: Path, cache: Path) -> None:
+        """One more (untimed) reload: newsboat 2.21 drops the validators of a feed's first
+        fetch (its UPDATE of rss_feed runs before the row exists), so without this second
+        reload it never sends If-None-Match / If-Modified-Since."""
+        r = run_cmd(self.nb_reload(corpus, cache))
+        log(f"  newsboat primed (second reload, untimed): {r['wall_s']:.2f} s")
+
+    def whatif(self, db: Path, corpus: Path, per_hosts: tuple[int, ...]) -> list[dict[str, Any]]:
+        """Cold refresh in-process with other per-host limits (not the shipped setting)."""
+        out = []
+        for ph in per_hosts:
+            self.tr_import(db, corpus)()
+            res = inproc("refresh", str(db), "--per-host", str(ph), "--global", "16")
+            log(
+                f"  what-if per_host={ph}: refresh {res['refresh_s']:.2f} s, "
+                f"total {res['total_s']:.2f} s"
+            )
+            out.append(res)
+        return out
+
+    def paint_pair(
+        self, db: Path, corpus: Path, cache: Path, runs: int, warmup: int
+    ) -> tuple[Side, Side]:
+        tr_cmd = [str(TR), "--db", str(db)]
+        nb_cmd = ["newsboat", "-u", str(corpus / "urls"), "-c", str(cache), "-C", str(self.nb_conf)]
+        sides = {"tr": Side(), "nb": Side()}
+        env = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+        if "PYTHONPATH" in os.environ:
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+        for i in range(warmup + runs):
+            order = ["nb", "tr"] if i % 2 == 0 else ["tr", "nb"]
+            for who in order:
+                if who == "nb" and not self.newsboat:
+                    continue
+                cmd, pat = (tr_cmd, TR_PAINT) if who == "tr" else (nb_cmd, NB_PAINT)
+                t, screen = tuiprobe.probe(cmd, re.compile(pat), 120, 40, 90.0, 0.005, env)
+                if t is None:
+                    raise RuntimeError(f"{who}: no first paint:\n{screen}")
+                log(f"  first paint {who} run {i + 1}: {t:.2f} s")
+                if i >= warmup:
+                    sides[who].runs.append({"wall_s": t})
+        return sides["tr"], sides["nb"]
+
+    # -- report
+    def markdown(self) -> str:
+        lines = [
+            "| what | target | tui-reader median (min–max) | newsboat median (min–max) "
+            "| ratio | result |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for row in self.rows:
+            trc = row.override_tr or row.tr.fmt(
+                row.key, row.unit, 1000.0 if row.unit == "ms" else 1.0
+            )
+            nbc = row.override_nb or (
+                row.nb.fmt(row.key, row.unit)
+                if row.nb.runs
+                else ("—" if row.absolute else "not run")
+            )
+            ratio = row.ratio()
+            rtxt = f"{ratio:.2f}x" if ratio is not None else "—"
+            if row.absolute and row.value is not None:
+                rtxt = f"+{row.value:.1f} s"
+            lines.append(f"| {row.what} | {row.target} | {trc} | {nbc} | {rtxt} | {row.met()} |")
+        notes = [f"* {row.what}: {row.note}" for row in self.rows if row.note]
+        cpu = [
+            "",
+            "CPU seconds and peak RSS of the timed runs (medians):",
+            "",
+            "| what | tui-reader CPU | newsboat CPU | tui-reader peak RSS | newsboat peak RSS |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for row in self.rows:
+            if row.key != "wall_s" or not row.tr.runs or "cpu_s" not in row.tr.runs[0]:
+                continue
+            cpu.append(
+                f"| {row.what} | {row.tr.fmt('cpu_s')} | "
+                f"{row.nb.fmt('cpu_s') if row.nb.runs else '—'} | "
+                f"{row.tr.fmt('peak_rss_mib', 'MiB')} | "
+                f"{row.nb.fmt('peak_rss_mib', 'MiB') if row.nb.runs else '—'} |"
+            )
+        whatif = [
+            "",
+            "Fetcher what-if (in-process `refresh_feeds` with `FetchLimits(per_host=N,"
+            " global_concurrency=16)`, one run each, cold library):",
+            "",
+            "| corpus | per_host | refresh s | total s (open+refresh+flush) |",
+            "| --- | --- | --- | --- |",
+        ]
+        for key, label in (
+            ("whatif_cold_small", f"{self.scale.small} feeds"),
+            ("whatif_latency_small", f"{self.scale.small} feeds, 50 ms"),
+            ("whatif_slow_small", f"{self.scale.small} feeds, 5 slow"),
+            ("whatif_cold_big", f"{self.scale.big} feeds"),
+        ):
+            for res in self.extra.get(key, []):
+                whatif.append(
+                    f"| {label} | {res['per_host']} | {res['refresh_s']:.2f} | "
+                    f"{res['total_s']:.2f} |"
+                )
+        out = "\n".join(lines) + "\n\nNotes:\n\n" + "\n".join(notes) + "\n"
+        out += "\n".join(cpu) + "\n" + "\n".join(whatif) + "\n"
+        if not self.newsboat:
+            out += "\nnewsboat was not run (not installed or --no-newsboat): ratios are empty.\n"
+        return out
+
+
+def _p(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def machine() -> str:
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "?"
+    with contextlib.suppress(OSError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kib / 2**20:.1f} GiB"
+    nb = "not installed"
+    if shutil.which("newsboat"):
+        nb = subprocess.run(["newsboat", "-v"], capture_output=True, text=True).stdout
+        nb = nb.splitlines()[0] if nb else "?"
+    py = subprocess.run([str(VENV_PY), "-V"], capture_output=True, text=True).stdout.strip()
+    rev = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    return (
+        f"* date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, tui-reader at {rev}\n"
+        f"* nproc: {os.cpu_count()}; CPU: {cpu}; RAM: {mem}\n"
+        f"* {py} ({platform.platform()}); {nb}\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
+    ap.add_argument("--quick", action="store_true", help="small corpora, fewer runs")
+    ap.add_argument("--runs", type=int, default=0, help="override repetitions")
+    ap.add_argument("--no-newsboat", action="store_true", help="skip the newsboat column")
+    ap.add_argument("--work", default="/tmp/tui-reader-bench", help="scratch directory")
+    ap.add_argument("--live", action="store_true", help="use src/ as is, no snapshot")
+    args = ap.parse_args(argv)
+    for tool in ("tmux",):
+        if not shutil.which(tool):
+            ap.error(f"{tool} is needed (apt-get install {tool})")
+    if not TR.exists():
+        ap.error(f"{TR} missing: create the venv and `pip install -e .` first")
+    bench = Bench(args)
+    if not args.no_newsboat and not bench.newsboat:
+        log("newsboat not found: its column is skipped (apt-get install newsboat)")
+    bench.run()
+    md = bench.markdown()
+    info = machine()
+    (bench.work / "results.md").write_text(md)
+    (bench.work / "machine.md").write_text(info)
+    (bench.work / "results.json").write_text(
+        json.dumps(
+            {
+                "scale": bench.scale.__dict__,
+                "rows": [
+                    {
+                        "what": r.what,
+                        "target": r.target,
+                        "tr": r.tr.runs,
+                        "nb": r.nb.runs,
+                        "tr_requests": r.tr.requests,
+                        "nb_requests": r.nb.requests,
+                        "ratio": r.ratio(),
+                        "value": r.value,
+                        "result": r.met(),
+                        "note": r.note,
+                    }
+                    for r in bench.rows
+                ],
+                "extra": bench.extra,
+            },
+            indent=1,
+            default=str,
+        )
+    )
+    print(info)
+    print(md)
+    log(f"done in {bench.extra.get('elapsed_s', 0):.0f} s; results in {bench.work}/results.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
