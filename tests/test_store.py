@@ -590,3 +590,15 @@ def test_flag_change_reaches_disk_quickly(store: Store) -> None:
             break
         time.sleep(0.01)
     assert aid.encode() in path.read_bytes()
+
+
+def test_unsubscribing_removes_cached_full_texts(store: Store) -> None:
+    feed = store.feeds()[0]
+    article = next(iter(store.iter_feed_articles(feed.id)))
+    assert store.set_full_text(article.id, html="<p>the whole article</p>")
+    store.flush()
+    path = store.directory / "fulltext" / f"{feed.id}.json"
+    assert path.exists()
+    store.remove_feed(feed.id)
+    store.flush()
+    assert not path.exists()

@@ -60,6 +60,8 @@ RETRY_DELAY = 0.5
 DEFAULT_KEEP_READ = 1000
 # A hard cap per feed, so one runaway feed cannot grow without bound (oldest unstarred go).
 DEFAULT_MAX_PER_FEED = 5000
+# Per-feed files, one folder each: removed with their feed, swept of stale temp files.
+FEED_FILE_KINDS = ("headers", "flags", "bodies", "fulltext")
 BODY_CACHE_FEEDS = 8
 # Reading positions remembered (the most recently left articles win).
 MAX_POSITIONS = 500
@@ -397,7 +399,7 @@ class Store:
                 self._dir_lock.acquire()
             except OSError as exc:
                 raise StoreError(_cannot_use(directory, exc)) from None
-            for sub in ("", "headers", "flags", "bodies"):
+            for sub in ("", *FEED_FILE_KINDS):
                 remove_stale_temp_files(directory / sub)
         try:
             self._load_main()
@@ -858,7 +860,7 @@ class Store:
             # Files of an earlier subscription with the same id (removed, or a crash before
             # library.json was saved) must not lend it old tombstones or flags.
             with self._write_lock:
-                for kind in ("headers", "flags", "bodies"):
+                for kind in FEED_FILE_KINDS:
                     with contextlib.suppress(FileNotFoundError):
                         (self.directory / kind / f"{feed_id}.json").unlink()
             self._store_feed(feed)
@@ -919,6 +921,7 @@ class Store:
             self._gone.pop(feed_id, None)
             self._unread.pop(feed_id, None)
             self._bodies.pop(feed_id, None)
+            self._full_texts.pop(feed_id, None)
             self._unsaved.pop(feed_id, None)
             self._dirty_flags.discard(feed_id)
             self._sorted = None
@@ -935,7 +938,7 @@ class Store:
                 self._wake.set()
                 return
             with self._write_lock:
-                for kind in ("headers", "flags", "bodies"):
+                for kind in FEED_FILE_KINDS:
                     with contextlib.suppress(FileNotFoundError):
                         (self.directory / kind / f"{feed_id}.json").unlink()
 

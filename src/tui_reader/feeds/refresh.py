@@ -103,11 +103,12 @@ async def refresh_feeds(
 
     async def one(feed: Feed, active: Fetcher) -> None:
         outcome = await _refresh_one(store, feed, active, parse_slots)
-        if feed.id in full_text_feeds and outcome.status != "failed":
-            await _fetch_full_texts(store, feed.id, active, parse_slots, host_locks)
         summary.outcomes.append(outcome)
         if on_progress is not None:
+            # Reported before any full-text pages: the feed's articles are in already.
             on_progress(outcome, len(summary.outcomes), total)
+        if feed.id in full_text_feeds and outcome.status != "failed":
+            await _fetch_full_texts(store, feed.id, active, parse_slots, host_locks)
 
     if fetcher is not None:
         await asyncio.gather(*(one(feed, fetcher) for feed in feeds))
@@ -122,10 +123,9 @@ async def _refresh_one(
 ) -> FeedOutcome:
     title = feed.display_title
     if feed.retry_until is not None and feed.retry_until > datetime.now(UTC):
-        until = feed.retry_until.astimezone().strftime("%H:%M")
-        return FeedOutcome(
-            feed.id, title, "waiting", error=f"the server asked to wait until {until}"
-        )
+        until = feed.retry_until.astimezone().strftime("%Y-%m-%d %H:%M")
+        reason = f"the server asked not to be fetched before {until}"
+        return FeedOutcome(feed.id, title, "waiting", error=reason)
     result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
     now = datetime.now(UTC)
     if result.status == "not_modified":
