@@ -360,3 +360,25 @@ async def test_o_on_dangerous_links_launches_only_checked_http_urls(
     assert len(dangerous) >= 15
     assert not any(url == value.strip() for value in dangerous for (url,) in calls)
     assert pwned_files() == []
+
+
+@pytest.mark.parametrize("name", ["v04_billion_laughs.rss", "v05_external_entities.rss"])
+def test_add_names_the_real_reason_for_entity_feeds(name: str, tmp_path: Path) -> None:
+    """Regression: `tui-reader add` said "neither a feed nor a page that links to one" for
+    a feed with a DOCTYPE internal subset (the sniff did not skip it); now the parser's
+    reason (entity declarations refused) reaches the user."""
+    from tui_reader.feeds.parse import looks_like_feed
+    from tui_reader.feeds.subscribe import SubscribeError, subscribe
+
+    from .hostile_runner import serve_directory
+
+    assert looks_like_feed((HOSTILE / name).read_bytes())
+    assert not looks_like_feed(b"<!DOCTYPE html [ <!ENTITY x 'y'> ]><html></html>")
+    store = Store.open(tmp_path / "library")
+    try:
+        with serve_directory(HOSTILE) as url, pytest.raises(SubscribeError) as caught:
+            subscribe(store, f"{url}{name}")
+        assert "entities" in str(caught.value) and name in str(caught.value)
+        assert store.feeds() == []
+    finally:
+        store.close()

@@ -631,6 +631,11 @@ _FEED_ROOT = re.compile(rb"\s*<(?:[A-Za-z_][\w.-]*:)?(rss|RDF|feed)[\s>/]")
 _PROLOG_SKIP = re.compile(
     rb"\s*(?:<\?[^>]{0,500}\?>|<!--.{0,2000}?-->|<!DOCTYPE[^>\[]{0,500}>)", re.S
 )
+# A DOCTYPE with an internal subset (`<!DOCTYPE rss [ ... ]>`) that names a feed root: the
+# subset can be longer than the sniffed head, so the DOCTYPE's name decides. Such a
+# document counts as a feed here so that `parse_feed` gives the real reason (entity
+# declarations are refused) instead of "this is not a feed".
+_FEED_DOCTYPE = re.compile(rb"\s*<!DOCTYPE\s+(?:[A-Za-z_][\w.-]*:)?(rss|RDF|feed)[\s\[>]")
 
 
 def looks_like_feed(data: bytes) -> bool:
@@ -646,6 +651,8 @@ def looks_like_feed(data: bytes) -> bool:
             if match.end() == position:
                 break
             position = match.end()
+        if _FEED_DOCTYPE.match(head, position):
+            return True
         return _FEED_ROOT.match(head, position) is not None
     except Exception:  # a sniff never fails loudly
         return False
