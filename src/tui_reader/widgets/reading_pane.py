@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -27,8 +28,10 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Markdown, Static
 
-from ..render import Image, Link, RenderedBody, html_to_markdown, reading_minutes
 from ..text import check_url, clean_line
+
+if TYPE_CHECKING:
+    from ..render import Image, Link, RenderedBody
 
 WELCOME = """\
 # Welcome to tui-reader
@@ -47,6 +50,18 @@ Press **?** for every key, **q** to quit. To look around first, run `tui-reader 
 NOTHING_SELECTED = "Select an article to read it here."
 NO_FEED_TEXT = "*This article has no text in the feed.*"
 NO_FULL_TEXT = "*No text was extracted from the page.*"
+# As `render.reading_minutes`, which is not imported here (see `_render`).
+WORDS_PER_MINUTE = 230
+
+
+def _render(html: str, base_url: str) -> RenderedBody:
+    # Imported on first use: the HTML converter (BeautifulSoup, markdownify) is the
+    # biggest import of the reader and nothing needs it before an article is opened.
+    from ..render import html_to_markdown
+
+    return html_to_markdown(html, base_url)
+
+
 # Bodies longer than this (characters of HTML) are rendered in a worker thread.
 SYNC_RENDER_CHARS = 20_000
 # Seconds of scrolling quiet before the position is reported.
@@ -178,7 +193,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
         if article.author:
             byline.append(f"by {clean_line(article.author, 300)}")
         byline.append(long_date(article.published))
-        byline.append(f"{reading_minutes(article.words)} min read")
+        byline.append(f"{max(1, round(article.words / WORDS_PER_MINUTE))} min read")
         self.query_one("#reader-byline", Static).update(Content(" · ".join(byline)))
         link = check_url(article.link)
         button = self.query_one("#continue-reading", Button)
@@ -211,7 +226,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
         self.set_full_text_button(busy=False)
         self.scroll_home(animate=False)
         if len(html) <= SYNC_RENDER_CHARS:
-            self._apply(token, html_to_markdown(html, base_url))
+            self._apply(token, _render(html, base_url))
         else:
             self.query_one("#reader-body", Markdown).update("*Rendering…*")
             self._render_in_thread(token, html, base_url)
@@ -247,7 +262,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
 
     @work(thread=True, exclusive=True, group="reader-render", exit_on_error=False)
     def _render_in_thread(self, token: int, html: str, base_url: str) -> None:
-        rendered = html_to_markdown(html, base_url)
+        rendered = _render(html, base_url)
         if token == self._token:
             self.app.call_from_thread(self._apply, token, rendered)
 
