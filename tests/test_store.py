@@ -602,3 +602,9 @@ def test_unsubscribing_removes_cached_full_texts(store: Store) -> None:
     store.remove_feed(feed.id)
     store.flush()
     assert not path.exists()
+
+
+def test_untitled_feed_never_shows_credentials(store: Store) -> None:
+    feed, _ = store.add_feed("https://user:HV15-SECRET@creds.example.com/feed", "", "X")
+    assert "HV15-SECRET" not in feed.display_title
+    assert "creds.example.com" in feed.display_title

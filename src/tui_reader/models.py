@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from .text import hide_userinfo
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 UNCATEGORIZED = "Uncategorized"
@@ -35,7 +37,8 @@ class Feed:
 
     @property
     def display_title(self) -> str:
-        return self.title or self.url
+        # An untitled feed shows its address, with any user:password@ hidden.
+        return self.title or hide_userinfo(self.url)
 
     @property
     def is_broken(self) -> bool:

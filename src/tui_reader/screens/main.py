@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -445,6 +445,17 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
 
     def action_page_reader_up(self) -> None:
         self.reader.scroll_page_up(animate=False)
+
+    def _forward_event(self, event: events.Event) -> None:
+        # Textual 8.2.8: a mouse press that lands while the reading pane's Markdown is
+        # replacing its blocks can hit a block already detached (parent None), and the
+        # text-selection code then raises AttributeError, ending the app. Such a click
+        # has nothing left to act on: drop it instead. (Private hook; re-check on upgrade.)
+        try:
+            super()._forward_event(event)
+        except AttributeError:
+            if not isinstance(event, events.MouseEvent):
+                raise
 
     # ---------------------------------------------------------------- layout
 
