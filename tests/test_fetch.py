@@ -422,7 +422,7 @@ async def test_bench_latency_counts_against_deadline_and_per_host_bound(bench: _
     assert late.error == "timed out after 0.02 s"
 
     # Six fetches to one host with per_host=2 need at least three latency rounds.
-    limits = FetchLimits(per_host=2)
+    limits = FetchLimits(per_host=2, loopback_exempt=False)
     urls = [bench.url(name) for name in bench.good[:3]] * 2
     started = time.monotonic()
     async with Fetcher(limits) as fetcher:
@@ -578,7 +578,7 @@ async def test_deadline_covers_the_whole_redirect_chain(server: _TestServer) -> 
 
 async def test_queueing_for_a_slot_is_not_charged_to_the_deadline(server: _TestServer) -> None:
     # per_host=1: the second fetch waits ~1 s for the first, then needs ~1 s itself.
-    limits = FetchLimits(deadline=1.5, per_host=1)
+    limits = FetchLimits(deadline=1.5, per_host=1, loopback_exempt=False)
     async with Fetcher(limits) as fetcher:
         results = await asyncio.gather(
             fetcher.fetch(server.url("/sleep?s=1.0")), fetcher.fetch(server.url("/sleep?s=1.0"))
@@ -772,7 +772,9 @@ async def test_network_failures_become_plain_errors(server: _TestServer) -> None
 
 
 async def test_per_host_bound(server: _TestServer) -> None:
-    async with Fetcher(FetchLimits(per_host=2, global_concurrency=16)) as fetcher:
+    async with Fetcher(
+        FetchLimits(per_host=2, global_concurrency=16, loopback_exempt=False)
+    ) as fetcher:
         results = await asyncio.gather(
             *(fetcher.fetch(server.url("/sleep?s=0.2")) for _ in range(6))
         )
@@ -782,7 +784,9 @@ async def test_per_host_bound(server: _TestServer) -> None:
 
 async def test_global_bound_across_hosts(server: _TestServer) -> None:
     hosts = ["127.0.0.1", "localhost"] * 4
-    async with Fetcher(FetchLimits(per_host=4, global_concurrency=2)) as fetcher:
+    async with Fetcher(
+        FetchLimits(per_host=4, global_concurrency=2, loopback_exempt=False)
+    ) as fetcher:
         results = await asyncio.gather(
             *(fetcher.fetch(server.url("/sleep?s=0.2", host)) for host in hosts)
         )
@@ -794,7 +798,9 @@ async def test_a_slow_host_does_not_hold_up_other_hosts(server: _TestServer) -> 
     # Two slow feeds on one host with per_host=1 and only two global slots. The one that
     # waits for its host must not sit on the second global slot meanwhile, or the feed on
     # another host would wait 0.8 s for nothing (no static split of feeds across workers).
-    async with Fetcher(FetchLimits(per_host=1, global_concurrency=2)) as fetcher:
+    async with Fetcher(
+        FetchLimits(per_host=1, global_concurrency=2, loopback_exempt=False)
+    ) as fetcher:
         slow = [asyncio.create_task(fetcher.fetch(server.url("/sleep?s=0.8"))) for _ in range(2)]
         await asyncio.sleep(0.1)
         started = time.monotonic()
@@ -803,3 +809,13 @@ async def test_a_slow_host_does_not_hold_up_other_hosts(server: _TestServer) -> 
         assert [r.status for r in await asyncio.gather(*slow)] == ["ok", "ok"]
     assert fast.status == "ok" and fast.body == b"hello"
     assert fast_elapsed < 0.5
+
+
+async def test_loopback_is_exempt_from_the_per_host_bound(server: _TestServer) -> None:
+    """127.0.0.1 is the user's own machine: only the global limit applies to it."""
+    async with Fetcher(FetchLimits(per_host=1, global_concurrency=4)) as fetcher:
+        results = await asyncio.gather(
+            *(fetcher.fetch(server.url("/sleep?s=0.3")) for _ in range(6))
+        )
+    assert all(r.status == "ok" for r in results)
+    assert server.peak_by_host["127.0.0.1"] == 4  # the global limit, not per_host=1

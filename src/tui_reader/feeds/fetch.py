@@ -20,7 +20,9 @@ owns one `httpx.AsyncClient` and enforces:
   all-permanent (301/308) chain reports `permanent_url`.
 * **Bounded concurrency**: a global semaphore plus one per host, taken per request, so a
   slow host holds at most `per_host` slots and every other feed keeps flowing. Work is not
-  split across workers up front; callers just start one task per feed.
+  split across workers up front; callers just start one task per feed. The per-host
+  limit is politeness towards other people's servers; a loopback host (127.0.0.0/8,
+  ::1, localhost) is the user's own machine, so only the global limit applies to it.
 * **No exceptions**: every failure becomes a `FetchResult` with status "error" and a
   plain-words reason. Only `asyncio.CancelledError` propagates, as it must.
 """
@@ -30,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import ipaddress
 import socket
 import ssl
 import time
@@ -95,6 +98,8 @@ class FetchLimits:
     max_redirects: int = 5
     global_concurrency: int = 16
     per_host: int = 2
+    # Loopback hosts are the user's own machine: exempt from `per_host` (see the docstring).
+    loopback_exempt: bool = True
 
 
 @dataclass(frozen=True)
@@ -394,6 +399,15 @@ async def _stash_location(response: httpx.Response) -> None:
         del response.headers["location"]
 
 
+def _is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass
 class _HostGate:
     semaphore: asyncio.Semaphore
@@ -557,7 +571,9 @@ class Fetcher:
         assert self._global is not None
         gate = self._hosts.get(host)
         if gate is None:
-            gate = self._hosts[host] = _HostGate(asyncio.Semaphore(self.limits.per_host))
+            exempt = self.limits.loopback_exempt and _is_loopback(host)
+            allowed = self.limits.global_concurrency if exempt else self.limits.per_host
+            gate = self._hosts[host] = _HostGate(asyncio.Semaphore(allowed))
         gate.users += 1
         try:
             async with gate.semaphore, self._global:
