@@ -45,13 +45,16 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace `path` with `data` atomically; raises OSError and leaves `path` untouched.
 
     Steps: write a temp file next to `path`, fsync it, rename it over `path`, fsync the
     directory. A failure before the rename removes the temp file and leaves the old file;
     a failure of the directory fsync is raised after the rename (the new file is in place
     but perhaps not yet durable), so the caller writes again later.
+
+    `durable=False` skips both fsyncs: still atomic against a crash of this process (the
+    rename is), but not yet against power loss; the caller syncs a whole batch at once.
     """
     directory = path.parent
     # pid and thread in the name: two writers never share (and truncate) one temp file.
@@ -64,7 +67,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(temp, path)
@@ -72,7 +76,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
-    fsync_dir(directory)
+    if durable:
+        fsync_dir(directory)
 
 
 def remove_stale_temp_files(directory: Path) -> int:

@@ -110,11 +110,12 @@ async def refresh_feeds(
         if feed.id in full_text_feeds and outcome.status != "failed":
             await _fetch_full_texts(store, feed.id, active, parse_slots, host_locks)
 
-    if fetcher is not None:
-        await asyncio.gather(*(one(feed, fetcher) for feed in feeds))
-    else:
-        async with Fetcher(limits or FetchLimits()) as own:
-            await asyncio.gather(*(one(feed, own) for feed in feeds))
+    with store.bulk_writes():  # article files synced once at the end, not per file
+        if fetcher is not None:
+            await asyncio.gather(*(one(feed, fetcher) for feed in feeds))
+        else:
+            async with Fetcher(limits or FetchLimits()) as own:
+                await asyncio.gather(*(one(feed, own) for feed in feeds))
     return summary
 
 
