@@ -55,7 +55,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-FLUSH_DELAY = 0.05
+FLUSH_DELAY = 0.01
 RETRY_DELAY = 0.5
 DEFAULT_KEEP_READ = 1000
 # A hard cap per feed, so one runaway feed cannot grow without bound (oldest unstarred go).

@@ -276,6 +276,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
 
     def flags_changed(self, articles: Iterable[Article], *, read_delta: int = 0) -> None:
         """Update counts and rows after flags of `articles` changed by the user."""
+        had_unread = any(self._unread_by_feed.values())
         if read_delta:
             for article in articles:
                 self._unread_by_feed[article.feed_id] = (
@@ -284,7 +285,10 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         self.sidebar.update_counts(self._all_counts())
         self.article_list.refresh_flags()
         self._update_title()
-        self.refresh_bindings()
+        if any(self._unread_by_feed.values()) != had_unread:
+            # Only n / p depend on flags; rebuilding the footer on every keypress costs
+            # more than the change itself.
+            self.refresh_bindings()
 
     # ---------------------------------------------------------------- messages
 
