@@ -184,6 +184,8 @@ async def test_feed_health_lists_failures_first(store: Store) -> None:
         assert "HTTP 404 Not Found" in first_row
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
-        # The failing feed is marked in the sidebar.
-        label = str(app.screen.sidebar._view_nodes[f"feed:{failing.id}"].label)
+        # The failing feed is marked in the sidebar, once its category is open.
+        screen = app.screen
+        await go_to_first_feed(pilot, screen, failing.category)
+        label = str(screen.sidebar._view_nodes[f"feed:{failing.id}"].label)
         assert label.startswith("⚠")
