@@ -8,7 +8,7 @@ Usage (from the repository root)::
 
 What it does, in one run:
 
-* builds deterministic corpora with ``/work/shared/bench/feedcorpus.py`` (SMALL and BIG
+* builds deterministic corpora with ``../shared/bench/feedcorpus.py`` (SMALL and BIG
   feeds x 50 items, BIG at ``--epoch 1``, HUGE feeds for the 100k-article library);
 * serves each with ``feedserver.py`` on 127.0.0.1 (``--port 0``, then
   ``feedcorpus.py relink``; the epoch-1 corpus reuses the epoch-0 port), with a bounded
@@ -55,7 +55,10 @@ from types import ModuleType
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-BENCH_TOOLS = Path(os.environ.get("BENCH_TOOLS", "/work/shared/bench"))
+# ../shared/bench beside the checkout (where CI and sessions lay it out); $BENCH_TOOLS wins.
+BENCH_TOOLS = Path(
+    os.environ.get("BENCH_TOOLS", Path(__file__).resolve().parents[2] / "shared" / "bench")
+)
 VENV_PY = REPO / ".venv" / "bin" / "python"
 TR = REPO / ".venv" / "bin" / "tui-reader"
 INPROC = Path(__file__).resolve().parent / "inproc.py"
