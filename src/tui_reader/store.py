@@ -17,19 +17,17 @@ feed's small flags file on disk within `FLUSH_DELAY` seconds.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import gc
 import hashlib
 import itertools
 import logging
 import os
-import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,24 @@ from tinydb.storages import Storage
 
 from .atomic import DirectoryLock, LibraryLocked, atomic_write, remove_stale_temp_files
 from .models import EPOCH, UNCATEGORIZED, Article, Feed, NewArticle
+from .records import (
+    LibraryCorrupt,
+    MergeResult,
+    StoreError,
+    StoreReadOnly,
+    article_id,
+    feed_from_doc,
+    feed_to_doc,
+    from_epoch,
+    header_doc,
+    load_json_file,
+    load_main_file,
+    new_article,
+    sort_key,
+    str_ids,
+    unique_aside,
+    word_count,
+)
 from .text import clean_line, feed_url_key
 
 __all__ = [
@@ -49,6 +65,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreReadOnly",
+    "article_id",
 ]
 
 log = logging.getLogger(__name__)
@@ -64,30 +81,6 @@ FEED_FILE_KINDS = ("headers", "flags", "bodies", "fulltext")
 BODY_CACHE_FEEDS = 8
 # Reading positions remembered (the most recently left articles win).
 MAX_POSITIONS = 500
-
-
-class StoreError(RuntimeError):
-    """A library operation failed; the message is for the user."""
-
-
-class StoreReadOnly(StoreError):
-    """A change was asked of a library opened read-only."""
-
-
-class LibraryCorrupt(StoreError):
-    """library.json could not be read. It was moved aside; nothing was overwritten."""
-
-    def __init__(self, message: str, moved_to: Path | None, backup: Path | None) -> None:
-        super().__init__(message)
-        self.moved_to = moved_to
-        self.backup = backup
-
-
-@dataclass(frozen=True, slots=True)
-class MergeResult:
-    new: int = 0
-    updated: int = 0
-    pruned: int = 0
 
 
 class AtomicStorage(Storage):
@@ -151,175 +144,6 @@ class AtomicStorage(Storage):
 
     def close(self) -> None:
         self._cache = None
-
-
-def load_json_file(path: Path) -> dict[str, Any] | None:
-    """Read a TinyDB file; None when missing. Raises ValueError when it is not a TinyDB file."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    if not raw.strip():
-        raise ValueError("the file is empty")
-    data = orjson.loads(raw)
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise ValueError("the file is not a TinyDB document")
-    return data
-
-
-def load_main_file(path: Path) -> dict[str, Any] | None:
-    """`load_json_file` for library.json, which must also hold only object records (TinyDB
-    itself fails with a TypeError deep inside on anything else)."""
-    data = load_json_file(path)
-    for table in (data or {}).values():
-        if not all(isinstance(doc, dict) for doc in table.values()):
-            raise ValueError("a record is not an object")
-    return data
-
-
-def _unique_aside(path: Path, what: str) -> Path:
-    """A free name next to `path` to move a damaged file to (never overwrite an earlier one)."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    candidate = path.with_name(f"{path.name}.{what}-{stamp}")
-    n = 1
-    while candidate.exists():
-        candidate = path.with_name(f"{path.name}.{what}-{stamp}-{n}")
-        n += 1
-    return candidate
-
-
-def _str_ids(value: Any) -> list[str]:
-    """The string items of a list from a flags file (anything else is damage, skipped)."""
-    if not isinstance(value, list):
-        return []
-    return [i for i in value if isinstance(i, str)]
-
-
-# Articles are built at open by setting the slots directly: the frozen dataclass __init__
-# goes through object.__setattr__ per field and is 3x slower, 0.3 s of a 100k-article open.
-_ARTICLE_FIELDS = ("id", "feed_id", "title", "link", "author", "published", "fetched", "words")
-_FAST_ARTICLE = tuple(f.name for f in dataclasses.fields(Article)) == _ARTICLE_FIELDS and all(
-    hasattr(Article.__dict__.get(name), "__set__") for name in _ARTICLE_FIELDS
-)
-
-
-def _make_article_factory() -> Callable[..., Article]:
-    if not _FAST_ARTICLE:  # models.Article changed shape: fall back to the constructor
-        return Article
-    new = object.__new__
-    setters = [Article.__dict__[name].__set__ for name in _ARTICLE_FIELDS]
-    s_id, s_feed, s_title, s_link, s_author, s_published, s_fetched, s_words = setters
-
-    def make(
-        id: str,
-        feed_id: str,
-        title: str,
-        link: str,
-        author: str,
-        published: datetime,
-        fetched: datetime,
-        words: int,
-    ) -> Article:
-        article = new(Article)
-        s_id(article, id)
-        s_feed(article, feed_id)
-        s_title(article, title)
-        s_link(article, link)
-        s_author(article, author)
-        s_published(article, published)
-        s_fetched(article, fetched)
-        s_words(article, words)
-        return article
-
-    return make
-
-
-_new_article = _make_article_factory()
-
-# Newest first; ties broken by id so the order is the same on every open.
-def _SORT_KEY(article: Article) -> tuple[float, str]:
-    # Newest first, ties by id. Comparing float timestamps is much cheaper than comparing
-    # aware datetimes (130 -> 80 ms for 100,000 articles at start).
-    return (article.published.timestamp(), article.id)
-
-
-def _epoch(value: datetime | None) -> float | None:
-    return None if value is None else value.timestamp()
-
-
-def _from_epoch(value: Any, default: datetime | None = EPOCH) -> datetime | None:
-    if not isinstance(value, int | float):
-        return default
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
-        return default
-
-
-def article_id(feed_id: str, key: str) -> str:
-    """Stable id of an article: 12 hex digits from its feed and its feed-local key."""
-    return hashlib.blake2b(f"{feed_id}\0{key}".encode(), digest_size=6).hexdigest()
-
-
-def _feed_to_doc(feed: Feed) -> dict[str, Any]:
-    return {
-        "id": feed.id,
-        "url": feed.url,
-        "title": feed.title,
-        "category": feed.category,
-        "site_url": feed.site_url,
-        "etag": feed.etag,
-        "last_modified": feed.last_modified,
-        "last_checked": _epoch(feed.last_checked),
-        "last_success": _epoch(feed.last_success),
-        "last_error": feed.last_error,
-        "failures": feed.failures,
-        "retry_until": _epoch(feed.retry_until),
-    }
-
-
-_SAFE_ID = re.compile(r"[0-9a-z]{1,40}")
-
-
-def _feed_from_doc(doc: dict[str, Any]) -> Feed:
-    feed_id = doc["id"]
-    if not isinstance(feed_id, str) or not _SAFE_ID.fullmatch(feed_id):
-        # The id names the feed's files: never let a damaged record point outside.
-        raise ValueError("bad feed id")
-    return Feed(
-        id=feed_id,
-        url=str(doc["url"]),
-        title=clean_line(doc.get("title") or ""),
-        category=clean_line(doc.get("category") or "") or UNCATEGORIZED,
-        site_url=str(doc.get("site_url") or ""),
-        etag=doc.get("etag") if isinstance(doc.get("etag"), str) else None,
-        last_modified=doc.get("last_modified")
-        if isinstance(doc.get("last_modified"), str)
-        else None,
-        last_checked=_from_epoch(doc.get("last_checked"), None),
-        last_success=_from_epoch(doc.get("last_success"), None),
-        last_error=doc.get("last_error") if isinstance(doc.get("last_error"), str) else None,
-        failures=int(doc.get("failures") or 0),
-        retry_until=_from_epoch(doc.get("retry_until"), None),
-    )
-
-
-def _header_doc(article: Article, key: str) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "key": key,
-        "title": article.title,
-        "link": article.link,
-        "author": article.author,
-        "published": article.published.timestamp(),
-        "fetched": article.fetched.timestamp(),
-        "words": article.words,
-    }
-
-
-def _word_count(html: str) -> int:
-    # Cheap estimate for the reading time; tags count as a word or two, which is noise.
-    return len(html.split()) if html else 0
 
 
 class Store:
@@ -432,7 +256,7 @@ class Store:
                     f"The library file {path} cannot be read ({reason}). Open the reader "
                     "(or any command that changes the library) to set it aside."
                 ) from None
-            moved = _unique_aside(path, "corrupt")
+            moved = unique_aside(path, "corrupt")
             try:
                 os.replace(path, moved)
             except OSError as move_exc:
@@ -485,7 +309,7 @@ class Store:
         raw_feeds = (data or {}).get("feeds", {})
         for doc_id, doc in raw_feeds.items():
             try:
-                feed = _feed_from_doc(doc)
+                feed = feed_from_doc(doc)
             except (KeyError, TypeError, ValueError, AttributeError):
                 self.warnings.append("A damaged subscription record was skipped.")
                 continue
@@ -547,7 +371,7 @@ class Store:
             f"The {kind} file of feed {name!r} was damaged ({reason}); it was set aside and {lost}."
         )
         with contextlib.suppress(OSError):
-            os.replace(path, _unique_aside(path, "corrupt"))
+            os.replace(path, unique_aside(path, "corrupt"))
         if kind != "flags" and feed is not None and (feed.etag or feed.last_modified):
             # Without this the next refresh sends the old validators, gets 304 Not
             # Modified, and the lost articles never come back.
@@ -564,14 +388,14 @@ class Store:
         for doc in flags.get("flags", {}).values():
             if not isinstance(doc, dict):
                 continue
-            read.extend(_str_ids(doc.get("read")))
-            starred.extend(_str_ids(doc.get("starred")))
-            gone.update(dict.fromkeys(_str_ids(doc.get("gone"))))
+            read.extend(str_ids(doc.get("read")))
+            starred.extend(str_ids(doc.get("starred")))
+            gone.update(dict.fromkeys(str_ids(doc.get("gone"))))
         self._gone[feed_id] = gone
         headers = self._read_shard("headers", feed_id) or {}
         articles = self._articles
         keys = self._keys
-        make = _new_article
+        make = new_article
         from_ts = datetime.fromtimestamp
         fetched_cache: dict[Any, datetime] = {}  # one refresh stamps many articles alike
         for doc in headers.get("articles", {}).values():
@@ -597,7 +421,7 @@ class Store:
                 raw_fetched = doc.get("fetched")
                 fetched = fetched_cache.get(raw_fetched)
                 if fetched is None:
-                    fetched = _from_epoch(raw_fetched) or EPOCH
+                    fetched = from_epoch(raw_fetched) or EPOCH
                     fetched_cache[raw_fetched] = fetched
                 words = doc.get("words") or 0
                 articles[aid] = make(
@@ -811,7 +635,7 @@ class Store:
             ids = sorted(self._by_feed.get(feed_id, ()))
             headers = {
                 "articles": {
-                    str(n): _header_doc(self._articles[aid], self._keys[aid])
+                    str(n): header_doc(self._articles[aid], self._keys[aid])
                     for n, aid in enumerate(ids, start=1)
                 }
             }
@@ -923,7 +747,7 @@ class Store:
             table = (storage.read() or {}).get("feeds", {})
             doc_id = str(max((int(k) for k in table if k.isdigit()), default=0) + 1)
             self._feed_docs[feed.id] = doc_id
-        storage.put("feeds", doc_id, _feed_to_doc(feed))
+        storage.put("feeds", doc_id, feed_to_doc(feed))
         self._feeds[feed.id] = feed
         self._url_keys.setdefault(feed_url_key(feed.url), feed.id)
 
@@ -1001,7 +825,7 @@ class Store:
 
     def _all_sorted(self) -> list[Article]:
         if self._sorted is None:
-            self._sorted = sorted(self._articles.values(), key=_SORT_KEY, reverse=True)
+            self._sorted = sorted(self._articles.values(), key=sort_key, reverse=True)
         return self._sorted
 
     def articles(
@@ -1019,9 +843,7 @@ class Store:
                 # A few feeds while the full order is stale (during a refresh): sorting
                 # just their articles beats re-sorting all 100k.
                 wanted_ids = [i for f in set(feed_ids) for i in self._by_feed.get(f, ())]
-                result = sorted(
-                    (self._articles[i] for i in wanted_ids), key=_SORT_KEY, reverse=True
-                )
+                result = sorted((self._articles[i] for i in wanted_ids), key=sort_key, reverse=True)
             else:
                 result = self._all_sorted()
                 if feed_ids is not None:
@@ -1180,7 +1002,7 @@ class Store:
             data = {}
             if not self.read_only:
                 with contextlib.suppress(OSError):
-                    os.replace(path, _unique_aside(path, "corrupt"))
+                    os.replace(path, unique_aside(path, "corrupt"))
         except OSError:
             data = {}
         records: dict[str, dict[str, Any]] = {}
@@ -1336,7 +1158,7 @@ class Store:
                     # (and a feed that moves its dates does not look changed every time).
                     published=old.published if old else item.published,
                     fetched=old.fetched if old else fetched_at,
-                    words=_word_count(item.body_html),
+                    words=word_count(item.body_html),
                 )
                 if old is None:
                     new += 1
@@ -1385,7 +1207,7 @@ class Store:
         read = self._read
         budget = max(0, self.max_per_feed - len(ids & starred))
         newest_first = sorted(
-            (self._articles[i] for i in ids if i not in starred), key=_SORT_KEY, reverse=True
+            (self._articles[i] for i in ids if i not in starred), key=sort_key, reverse=True
         )
         doomed: list[str] = []
         read_kept = 0
