@@ -15,7 +15,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("j / k, ↓ / ↑", "move down / up in the focused pane"),
             ("Tab / Shift+Tab", "next / previous pane"),
-            ("Enter", "show the view / the article (focus stays in the list)"),
+            ("Enter", "show the view / article (the list keeps the focus)"),
             ("l / h, → / ←", "sidebar: open / close a category"),
             ("g / G, Home / End", "list: first / last article"),
             ("Ctrl+D / Ctrl+U", "list: page down / up"),
