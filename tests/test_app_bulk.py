@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tui_reader.app import TuiReader
@@ -17,13 +14,7 @@ from tui_reader.screens.main import MainScreen
 from tui_reader.store import Store
 
 from .conftest import NOW
-
-
-async def settle(pilot: Pilot[Any], condition: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
+from .pilot_helpers import settle
 
 
 async def test_mark_view_read_and_undo(store: Store) -> None:

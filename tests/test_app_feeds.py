@@ -17,18 +17,11 @@ from tui_reader.screens.feed_health import FeedHealthScreen
 from tui_reader.screens.main import MainScreen
 from tui_reader.store import Store
 
+from .pilot_helpers import settle
 from .shared_paths import BENCH
 from .test_refresh import Served, generate, serve, stop
 
 needs_bench = pytest.mark.skipif(not BENCH.is_dir(), reason="shared/bench is not beside the repo")
-
-
-async def wait_until(pilot: Pilot[None], condition, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.05)
 
 
 @pytest.fixture
@@ -58,7 +51,7 @@ async def test_refresh_keeps_navigation_responsive(served_corpus: Served, tmp_pa
             timer = app.set_interval(0.02, lambda: ticks.append(time.monotonic()))
             screen.action_refresh_all()
             assert screen._refreshing
-            await wait_until(pilot, lambda: not screen._refreshing)
+            await settle(pilot, lambda: not screen._refreshing)
             timer.stop()
             gaps = [b - a for a, b in itertools.pairwise(ticks)]
             assert len(ticks) > 10
@@ -66,7 +59,7 @@ async def test_refresh_keeps_navigation_responsive(served_corpus: Served, tmp_pa
             assert len(store) == 60 * 20
             label = str(screen.sidebar._view_nodes["all:"].label)
             assert label == f"All {60 * 20}"
-            await wait_until(
+            await settle(
                 pilot,
                 lambda: any("Refresh finished" in (n.title or "") for n in app._notifications),
             )
@@ -89,14 +82,14 @@ async def test_add_feed_dialog_subscribes(served_corpus: Served, tmp_path: Path)
             await pilot.press("enter")
             screen = app.screen
             assert isinstance(screen, MainScreen)
-            await wait_until(pilot, lambda: len(store.feeds()) == 1 and len(store) == 20)
+            await settle(pilot, lambda: len(store.feeds()) == 1 and len(store) == 20)
             await pilot.pause(0.2)
             assert "category:New" in screen.sidebar._view_nodes
             # A second subscription to the same feed is refused politely.
             await pilot.press("a")
             app.screen.query_one("#add-url", Input).value = url
             await pilot.press("enter")
-            await wait_until(
+            await settle(
                 pilot, lambda: any("Already subscribed" in n.message for n in app._notifications)
             )
             assert len(store.feeds()) == 1
@@ -112,7 +105,7 @@ async def test_add_feed_failure_is_reported(tmp_path: Path) -> None:
             await pilot.press("a")
             app.screen.query_one("#add-url", Input).value = "javascript:alert(1)"
             await pilot.press("enter")
-            await wait_until(
+            await settle(
                 pilot, lambda: any("Not subscribed" in (n.title or "") for n in app._notifications)
             )
             assert store.feeds() == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from textual.pilot import Pilot
@@ -13,12 +12,7 @@ from tui_reader.screens.dialogs import PromptScreen
 from tui_reader.screens.main import MainScreen
 from tui_reader.store import Store
 
-
-async def settle(pilot: Pilot[Any], condition: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
+from .pilot_helpers import settle
 
 
 async def type_search(pilot: Pilot[Any], screen: MainScreen, text: str) -> None:

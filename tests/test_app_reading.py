@@ -3,7 +3,7 @@ links `1`-`9`, the `L` link picker, `F` always-full-text, and the reading positi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from tui_reader.screens.reading import LinkPickerScreen
 from tui_reader.store import Store
 
 from .conftest import NOW
+from .pilot_helpers import settle
 from .test_fulltext import PageServer, news_page
 
 FEED_BODY = (
@@ -66,14 +67,6 @@ def reading_store(tmp_path: Path, pages: PageServer) -> Iterator[Store]:
         store.close()
 
 
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object], timeout: float = 8) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
-
-
 def body_text(screen: MainScreen) -> str:
     from textual.widgets import Markdown
 
@@ -83,7 +76,7 @@ def body_text(screen: MainScreen) -> str:
 async def open_article(pilot: Pilot[None], screen: MainScreen, title: str) -> None:
     article = next(a for a in screen.article_list.articles if a.title == title)
     screen.show_article(article)
-    await wait_for(pilot, lambda: screen.reader.body_settled)
+    await settle(pilot, lambda: screen.reader.body_settled)
 
 
 async def test_f_fetches_once_toggles_and_reads_offline(
@@ -97,7 +90,7 @@ async def test_f_fetches_once_toggles_and_reads_offline(
         await open_article(pilot, screen, "Good page")
         assert "Teaser" in body_text(screen)
         await pilot.press("f")
-        await wait_for(pilot, lambda: screen.reader.showing_full and screen.reader.body_settled)
+        await settle(pilot, lambda: screen.reader.showing_full and screen.reader.body_settled)
         text = body_text(screen)
         assert "Sleeper services are coming back" in text
         assert "Caledonian" not in text and "Subscribe today" not in text
@@ -107,10 +100,10 @@ async def test_f_fetches_once_toggles_and_reads_offline(
         assert pages.requests["/good"] == 1
         # f again: back to the feed's text; and once more: the full text, from the cache.
         await pilot.press("f")
-        await wait_for(pilot, lambda: not screen.reader.showing_full)
+        await settle(pilot, lambda: not screen.reader.showing_full)
         assert "Teaser" in body_text(screen)
         await pilot.press("f")
-        await wait_for(pilot, lambda: screen.reader.showing_full and screen.reader.body_settled)
+        await settle(pilot, lambda: screen.reader.showing_full and screen.reader.body_settled)
         assert "Sleeper services" in body_text(screen)
         # Numbered links now come from the full text.
         assert any(link.url.endswith("/capsule") for link in screen.reader.links)
@@ -126,8 +119,8 @@ async def test_failure_says_so_and_keeps_the_feed_text(
         assert isinstance(screen, MainScreen)
         await open_article(pilot, screen, "Gone page")
         await pilot.press("f")
-        await wait_for(pilot, lambda: pages.requests["/gone"] == 1)
-        await wait_for(
+        await settle(pilot, lambda: pages.requests["/gone"] == 1)
+        await settle(
             pilot, lambda: any("No full text" in str(n.message) for n in app._notifications)
         )
         message = next(
@@ -139,7 +132,7 @@ async def test_failure_says_so_and_keeps_the_feed_text(
         # The failure is on that article only: the other one still works.
         await open_article(pilot, screen, "Good page")
         await pilot.press("f")
-        await wait_for(pilot, lambda: screen.reader.showing_full and screen.reader.body_settled)
+        await settle(pilot, lambda: screen.reader.showing_full and screen.reader.body_settled)
         assert "Sleeper services" in body_text(screen)
 
 
@@ -163,7 +156,7 @@ async def test_digits_and_link_picker_open_through_the_policy(
         assert opened == ["https://two.example/b", "https://one.example/a"]
         assert any("no link 9" in str(n.message) for n in app._notifications)
         await pilot.press("L")
-        await wait_for(pilot, lambda: isinstance(app.screen, LinkPickerScreen))
+        await settle(pilot, lambda: isinstance(app.screen, LinkPickerScreen))
         picker = app.screen
         assert isinstance(picker, LinkPickerScreen)
         options = picker.query_one(OptionList)
@@ -172,7 +165,7 @@ async def test_digits_and_link_picker_open_through_the_policy(
         assert "[bold]second[/bold]" in prompts[1]
         assert "A [red]map[/red]" in prompts[2] and "https://i.example/x.png" in prompts[2]
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: app.screen is screen)
+        await settle(pilot, lambda: app.screen is screen)
         assert opened[-1] == "https://two.example/b"
 
 
@@ -201,10 +194,10 @@ async def test_full_text_mode_is_restored_with_the_position(reading_store: Store
         assert isinstance(screen, MainScreen)
         await open_article(pilot, screen, "Good page")
         await pilot.press("f")
-        await wait_for(pilot, lambda: screen.reader.showing_full and screen.reader.body_settled)
+        await settle(pilot, lambda: screen.reader.showing_full and screen.reader.body_settled)
         await open_article(pilot, screen, "Gone page")
         await open_article(pilot, screen, "Good page")
-        await wait_for(pilot, lambda: screen.reader.showing_full and screen.reader.body_settled)
+        await settle(pilot, lambda: screen.reader.showing_full and screen.reader.body_settled)
         assert "Sleeper services" in body_text(screen)
 
 
