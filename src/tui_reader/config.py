@@ -35,6 +35,11 @@ mark_read_on_open = true
 # Colour theme: any Textual theme name, e.g. "textual-dark", "nord", "gruvbox".
 theme = "textual-dark"
 
+# Offer "view here" for an article's images in the links picker (L, then v). Off: images
+# stay numbered placeholders. On: the terminal is asked once at start what it can show
+# (Kitty graphics, Sixel, else coloured blocks); an image is fetched only when you ask.
+inline_images = false
+
 # Remap keys by binding id (see `?` and README "Keys"); a comma separates several keys.
 [keys]
 # "article.toggle_read" = "x"
@@ -50,6 +55,7 @@ class Config:
     keep_read_per_feed: int = 1000
     mark_read_on_open: bool = True
     theme: str = "textual-dark"
+    inline_images: bool = False
     # Binding id -> key string, from the [keys] table.
     keys: tuple[tuple[str, str], ...] = ()
     # Problems found while reading the file, in plain words, for the user.

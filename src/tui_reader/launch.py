@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import sys
 from pathlib import Path
@@ -37,6 +38,15 @@ def _run(directory: Path, args: argparse.Namespace) -> int:
         return 2
     config = load_config(config_file(args.config))
     store.keep_read = config.keep_read_per_feed
+    if config.inline_images:
+        # textual-image asks the terminal what it can draw when it is imported, and the
+        # answer can only be read before Textual owns stdin: so here, before `app.run()`,
+        # and only for users who asked for images.
+        from .screens.image_view import prepare_inline_images
+
+        problem = prepare_inline_images()
+        if problem:
+            config = dataclasses.replace(config, warnings=(*config.warnings, problem))
     from .app import TuiReader
 
     app = TuiReader(store, config)

@@ -31,6 +31,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("o", "continue reading: open the article in your browser"),
             ("f", "full text here / again: the feed's text"),
             ("1-9 / L", "open link N of the article / pick from all its links"),
+            ("v", "in the L picker: view an image here (inline_images)"),
             ("u", "show only unread articles (toggle)"),
             ("A", "mark every article in the view read (asks first)"),
             ("z", "undo the last read/star change (up to 50)"),

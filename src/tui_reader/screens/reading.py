@@ -58,9 +58,14 @@ class LinkPickerScreen(ModalScreen[str | None]):
 
     Returns the chosen URL (already vetted by the renderer; the screen checks it again
     when opening). Texts and URLs come from the page: shown as `Content`, never markup.
+    With `view_images` (config `inline_images`), `v` on an image shows it here instead,
+    in `ImageViewScreen` on top of the picker; without it the key does nothing.
     """
 
-    BINDINGS = [Binding("escape,q,L", "cancel", "Close", id="links.close")]
+    BINDINGS = [
+        Binding("escape,q,L", "cancel", "Close", id="links.close"),
+        Binding("v", "view_image", "View image", id="links.view_image"),
+    ]
 
     DEFAULT_CSS = """
     LinkPickerScreen { align: center middle; }
@@ -73,15 +78,21 @@ class LinkPickerScreen(ModalScreen[str | None]):
     LinkPickerScreen #links-hint { color: $text-muted; }
     """
 
-    def __init__(self, links: tuple[Link, ...], images: tuple[Image, ...]) -> None:
+    def __init__(
+        self, links: tuple[Link, ...], images: tuple[Image, ...], view_images: bool = False
+    ) -> None:
         super().__init__()
+        self.view_images = view_images
         self.urls: list[str] = []
+        # Option index -> alt text, for the entries that are images (`v` views those).
+        self.image_alts: dict[int, str] = {}
         self._options: list[Option] = []
         for link in links:
             self._add(f"{link.number:>3}  {clean_line(link.text, 200) or '(no text)'}", link.url)
         for image in images:
             if image.url:
                 alt = clean_line(image.alt, 200) or "no description"
+                self.image_alts[len(self.urls)] = alt
                 self._add(f"img {image.number}  {alt}", image.url)
 
     def _add(self, label: str, url: str) -> None:
@@ -93,10 +104,10 @@ class LinkPickerScreen(ModalScreen[str | None]):
         with Vertical():
             yield Static(Content("Links in this article"), id="links-title")
             yield OptionList(*self._options, id="links")
-            yield Static(
-                Content("Enter: open in the browser · 1-9 in the reader · Esc: close"),
-                id="links-hint",
-            )
+            hint = "Enter: open in the browser · 1-9 in the reader · Esc: close"
+            if self.view_images:
+                hint = "Enter: open in the browser · v: view an image here · Esc: close"
+            yield Static(Content(hint), id="links-hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -104,6 +115,18 @@ class LinkPickerScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_view_image(self) -> None:
+        if not self.view_images:
+            return  # inline images are off: `v` stays a key that does nothing here
+        index = self.query_one(OptionList).highlighted
+        if index is None or index not in self.image_alts:
+            self.notify("Highlight an image (img N) to view it here.", timeout=3)
+            return
+        # Imported here: only needed once an image is asked for.
+        from .image_view import ImageViewScreen
+
+        self.app.push_screen(ImageViewScreen(self.urls[index], self.image_alts[index]))
 
 
 class ReadingActions(_Base):
@@ -237,7 +260,8 @@ class ReadingActions(_Base):
             if url:
                 self.open_url(url)
 
-        self.app.push_screen(LinkPickerScreen(reader.links, reader.images), chosen)
+        picker = LinkPickerScreen(reader.links, reader.images, self.config.inline_images)
+        self.app.push_screen(picker, chosen)
 
     # ---------------------------------------------------------------- position
 
