@@ -382,3 +382,21 @@ def test_no_widget_builds_markup_from_strings() -> None:
             if needle in text:
                 offenders.append(f"{path.name}: {needle}")
     assert offenders == []
+
+
+async def test_a_damaged_bodies_file_found_later_is_reported(library_path: Path) -> None:
+    store = Store.open(library_path)
+    feed = store.feeds()[0]
+    app = TuiReader(store)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            (library_path / "bodies" / f"{feed.id}.json").write_bytes(b"{not json")
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            article = next(iter(store.iter_feed_articles(feed.id)))
+            screen.show_article(article)
+            await pilot.pause(0.3)
+            assert any("damaged" in n.message for n in app._notifications)
+            assert app.is_running
+    finally:
+        store.close()

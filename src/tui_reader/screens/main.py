@@ -137,6 +137,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         self._before_search: str | None = None
         self._saved_members: dict[str, set[str]] = {}
         self._undo: list[FlagChange] = []
+        self._warnings_shown = 0  # how many of store.warnings have been toasted
         # Caches for search, kept across keystrokes (made on the first search).
         self._search_index: SearchIndex | None = None
 
@@ -175,8 +176,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         self._load_view(select_id=None)
         self.sidebar.focus()
         self.sidebar.move_to(ALL)
-        for warning in self.store.warnings:
-            self.notify(warning, title="Library", severity="warning", timeout=15, markup=False)
+        self.show_new_warnings()
         self.store.add_error_listener(lambda error: self.post_message(SaveFailed(error)))
         if self.config.refresh_on_start:
             self.call_after_refresh(self.action_refresh_all)
@@ -332,8 +332,17 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
             )
         )
         self.restore_reading_position(article)
+        # Reading a body can find its file damaged (it is set aside): say so now.
+        self.show_new_warnings()
         if self.config.mark_read_on_open:
             self.change_flags([article], "read", True, f"opened {article.title!r}")
+
+    def show_new_warnings(self) -> None:
+        """Toast the library's warnings not shown yet (damaged files set aside, ...)."""
+        warnings = self.store.warnings
+        for warning in warnings[self._warnings_shown :]:
+            self.notify(warning, title="Library", severity="warning", timeout=15, markup=False)
+        self._warnings_shown = len(warnings)
 
     # ---------------------------------------------------------------- actions
 
