@@ -16,6 +16,13 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 UNCATEGORIZED = "Uncategorized"
 
+WORDS_PER_MINUTE = 230
+
+
+def reading_minutes(words: int) -> int:
+    """Reading time in whole minutes at `WORDS_PER_MINUTE`, rounded, at least 1."""
+    return max(1, (max(0, words) + WORDS_PER_MINUTE // 2) // WORDS_PER_MINUTE)
+
 
 @dataclass(frozen=True, slots=True)
 class Feed:

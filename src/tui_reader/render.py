@@ -39,6 +39,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from markdown_it import MarkdownIt
 from markdownify import ATX, MarkdownConverter
 
+from tui_reader.models import WORDS_PER_MINUTE, reading_minutes
 from tui_reader.text import check_url, clean_line, clean_text
 
 __all__ = [
@@ -65,7 +66,6 @@ MAX_LINKS = 1000
 MAX_IMAGES = 1000
 MAX_ALT_CHARS = 200
 MAX_COLSPAN = 20  # markdownify repeats " |" colspan times; 1000 would bloat every row
-WORDS_PER_MINUTE = 230
 TRUNCATED_NOTE = "\\[… article truncated\\]"
 
 # lxml (libxml2) and never html.parser: on hostile input html.parser is quadratic (about
@@ -787,11 +787,6 @@ def word_count(html: str) -> int:
         text = _CJK.sub(" ", text)
     words = sum(1 for token in text.split() if _HAS_WORD.search(token))
     return words + (cjk + 1) // 2
-
-
-def reading_minutes(words: int) -> int:
-    """Reading time in whole minutes at `WORDS_PER_MINUTE`, rounded, at least 1."""
-    return max(1, (max(0, words) + WORDS_PER_MINUTE // 2) // WORDS_PER_MINUTE)
 
 
 def plain_summary(html: str, max_chars: int = 300) -> str:

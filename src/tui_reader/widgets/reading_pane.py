@@ -28,6 +28,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Markdown, Static
 
+from ..models import reading_minutes
 from ..text import check_url, clean_line
 
 if TYPE_CHECKING:
@@ -50,10 +51,6 @@ Press **?** for every key, **q** to quit. To look around first, run `tui-reader 
 NOTHING_SELECTED = "Select an article to read it here."
 NO_FEED_TEXT = "*This article has no text in the feed.*"
 NO_FULL_TEXT = "*No text was extracted from the page.*"
-# As `render.reading_minutes`, which is not imported here (see `_render`).
-WORDS_PER_MINUTE = 230
-
-
 def _render(html: str, base_url: str) -> RenderedBody:
     # Imported on first use: the HTML converter (BeautifulSoup, markdownify) is the
     # biggest import of the reader and nothing needs it before an article is opened.
@@ -193,7 +190,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
         if article.author:
             byline.append(f"by {clean_line(article.author, 300)}")
         byline.append(long_date(article.published))
-        byline.append(f"{max(1, round(article.words / WORDS_PER_MINUTE))} min read")
+        byline.append(f"{reading_minutes(article.words)} min read")
         self.query_one("#reader-byline", Static).update(Content(" · ".join(byline)))
         link = check_url(article.link)
         button = self.query_one("#continue-reading", Button)
