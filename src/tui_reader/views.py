@@ -10,7 +10,7 @@ from typing import Literal
 from . import clock
 from .models import Article
 from .query import QueryError, parse_query
-from .search import search
+from .search import SearchIndex
 from .store import Store
 
 ViewKind = Literal["all", "unread", "starred", "today", "saved", "category", "feed"]
@@ -55,12 +55,18 @@ def feed_ids_for(store: Store, view: View) -> list[str] | None:
 
 
 def articles_for(
-    store: Store, view: View, *, unread_only: bool = False, keep: str | None = None
+    store: Store,
+    view: View,
+    *,
+    unread_only: bool = False,
+    keep: str | None = None,
+    index: SearchIndex | None = None,
 ) -> list[Article]:
     """The articles a view shows, newest first.
 
     `keep` is an article id that stays in an unread-only list after it was read, so the
-    row the user is on does not vanish under the cursor.
+    row the user is on does not vanish under the cursor. `index` is the caller's search
+    caches, for saved searches (without it each call builds them again).
     """
     want_unread = unread_only or view.kind == "unread"
     articles = store.articles(
@@ -71,7 +77,8 @@ def articles_for(
     )
     if view.kind == "saved":
         try:
-            articles = search(store, parse_query(view.key, clock.now()), articles)
+            index = index or SearchIndex(store)
+            articles = index.search(parse_query(view.key, clock.now()), articles)
         except QueryError:
             articles = []
     if want_unread and keep is not None:

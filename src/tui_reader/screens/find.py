@@ -47,6 +47,13 @@ class FindActions(_Base):
     # ---------------------------------------------------------------- search
 
     @property
+    def search_index(self) -> SearchIndex:
+        """The screen's search caches (haystacks, body texts), made on first use."""
+        if self._search_index is None:
+            self._search_index = SearchIndex(self.store)
+        return self._search_index
+
+    @property
     def search_box(self) -> Input:
         return self.query_one("#search", Input)
 
@@ -60,9 +67,7 @@ class FindActions(_Base):
             current = self.article_list.highlighted
             self._before_search = current.id if current else None
             box.display = True
-            if self._search_index is None:
-                self._search_index = SearchIndex(self.store)
-            self._warm_search_index(self._search_index)
+            self._warm_search_index(self.search_index)
         self._update_search_title()
         box.focus()
 
@@ -109,7 +114,9 @@ class FindActions(_Base):
 
     def _search_base(self) -> list[Article]:
         view = ALL if self._search_library else self.view
-        articles = articles_for(self.store, view, unread_only=self.unread_only)
+        articles = articles_for(
+            self.store, view, unread_only=self.unread_only, index=self.search_index
+        )
         return sort_articles(articles, self.sort_for(view), self._sources)
 
     def _run_search(self, text: str) -> None:
@@ -135,9 +142,7 @@ class FindActions(_Base):
         if query.is_empty:
             self.post_message(SearchResults(text, query, base, ""))
             return
-        if self._search_index is None:
-            self._search_index = SearchIndex(self.store)
-        found = self._search_index.search(query, base)
+        found = self.search_index.search(query, base)
         if not worker.is_cancelled:
             self.post_message(SearchResults(text, query, found, ""))
 

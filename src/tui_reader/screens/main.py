@@ -138,7 +138,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         self._saved_members: dict[str, set[str]] = {}
         self._undo: list[FlagChange] = []
         self._warnings_shown = 0  # how many of store.warnings have been toasted
-        # Caches for search, kept across keystrokes (made on the first search).
+        # Caches for search and saved searches, kept across keystrokes (made on first use).
         self._search_index: SearchIndex | None = None
 
     # ---------------------------------------------------------------- layout
@@ -207,7 +207,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         members = {}
         for name, query in saved:
             view = View("saved", query, label=name)
-            members[query] = {a.id for a in articles_for(self.store, view)}
+            members[query] = {a.id for a in articles_for(self.store, view, index=self.search_index)}
         self.app.call_from_thread(self._saved_counted, members)
 
     def _saved_counted(self, members: dict[str, set[str]]) -> None:
@@ -242,7 +242,13 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
             # The search's results replace the view; run it again over the new articles.
             self._run_search(self.search_box.value)
             return
-        articles = articles_for(self.store, self.view, unread_only=self.unread_only, keep=keep)
+        articles = articles_for(
+            self.store,
+            self.view,
+            unread_only=self.unread_only,
+            keep=keep,
+            index=self.search_index,
+        )
         articles = sort_articles(articles, self.sort_for(self.view), self._sources)
         article_list = self.article_list
         if not self.store.feeds():

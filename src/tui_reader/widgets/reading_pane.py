@@ -51,6 +51,8 @@ Press **?** for every key, **q** to quit. To look around first, run `tui-reader 
 NOTHING_SELECTED = "Select an article to read it here."
 NO_FEED_TEXT = "*This article has no text in the feed.*"
 NO_FULL_TEXT = "*No text was extracted from the page.*"
+
+
 def _render(html: str, base_url: str) -> RenderedBody:
     # Imported on first use: the HTML converter (BeautifulSoup, markdownify) is the
     # biggest import of the reader and nothing needs it before an article is opened.
