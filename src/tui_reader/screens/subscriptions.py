@@ -34,10 +34,7 @@ LIST_RELOAD_INTERVAL = 0.5
 
 
 class SubscriptionActions(_Base):
-    """Refresh and feed management for `MainScreen`."""
-
-    _refreshing: bool = False
-    _last_list_reload: float = 0.0
+    """Refresh and feed management for `MainScreen` (its state is set in its __init__)."""
 
     # ---------------------------------------------------------------- refresh
 
