@@ -26,13 +26,13 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ..models import Article
-from ..render import Image, Link
 from ..store import StoreError
 from ..text import check_url, clean_line
 from ..widgets.reading_pane import ArticleView, ReadingPane
 
 if TYPE_CHECKING:
     from ..fulltext import FullText
+    from ..render import Image, Link
     from .main import MainScreen
 
     _Base = MainScreen
