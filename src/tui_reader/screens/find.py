@@ -19,7 +19,6 @@ from ..models import Article
 from ..query import Query, QueryError, parse_query
 from ..search import SearchIndex
 from ..views import ALL, SORTS, View, articles_for, sort_articles
-from .dialogs import PromptScreen
 
 if TYPE_CHECKING:
     from .main import MainScreen
@@ -214,6 +213,8 @@ class FindActions(_Base):
             self._save_setting("saved_searches", [{"name": n, "query": q} for n, q in saved])
             self.reload_feeds()
             self.notify(f"Saved search {name!r} is in the sidebar.", markup=False, timeout=4)
+
+        from .dialogs import PromptScreen
 
         self.app.push_screen(
             PromptScreen("Save search", f"A name for the search {text!r}:", text), named

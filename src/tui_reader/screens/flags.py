@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Literal
 from .. import clock
 from ..models import Article
 from ..store import StoreError
-from .dialogs import ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
     from .main import MainScreen
@@ -123,6 +122,8 @@ class FlagActions(_Base):
                 older, f"Mark {_plural(len(older), 'article')} older than {answer} read?"
             )
 
+        from .dialogs import PromptScreen
+
         self.app.push_screen(
             PromptScreen("Mark older articles read", "Older than (e.g. 12h, 7d, 2w, 3m):", "7d"),
             chosen,
@@ -137,5 +138,7 @@ class FlagActions(_Base):
                     f"Marked {_plural(len(changed), 'article')} read. Press z to undo.",
                     timeout=4,
                 )
+
+        from .dialogs import ConfirmScreen
 
         self.app.push_screen(ConfirmScreen("Mark read", question, "Mark read"), answered)

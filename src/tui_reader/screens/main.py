@@ -18,7 +18,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 
-from ..browser import BrowserError, launch, plan_launch
 from ..config import Config
 from ..messages import SaveFailed
 from ..models import Article
@@ -31,7 +30,6 @@ from ..widgets.category_sidebar import CategorySidebar
 from ..widgets.reading_pane import ArticleView, ReadingPane
 from .find import FindActions
 from .flags import FlagActions, FlagChange
-from .help import HelpScreen
 from .reading import READING_ACTIONS, ReadingActions
 from .subscriptions import SubscriptionActions
 
@@ -401,6 +399,9 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
 
     def open_url(self, raw_url: str) -> None:
         """Open `raw_url` through the URL policy; refused URLs are shown as plain text."""
+        # The browser module (webbrowser, subprocess) is imported when a link is opened.
+        from ..browser import BrowserError, plan_launch
+
         try:
             plan = plan_launch(raw_url, self.config.browser or None)
         except BrowserError as exc:
@@ -413,6 +414,8 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
             self._launch_in_background(plan)
 
     def _launch(self, plan: object) -> None:
+        from ..browser import BrowserError, launch
+
         try:
             launch(plan)  # type: ignore[arg-type]
         except BrowserError as exc:
@@ -420,6 +423,8 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
 
     @work(thread=True, exit_on_error=False, group="browser")
     def _launch_in_background(self, plan: object) -> None:
+        from ..browser import BrowserError, launch
+
         try:
             launch(plan)  # type: ignore[arg-type]
         except BrowserError as exc:
@@ -512,4 +517,6 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         self.article_list.focus()
 
     def action_show_help(self) -> None:
+        from .help import HelpScreen
+
         self.app.push_screen(HelpScreen())

@@ -17,12 +17,10 @@ from ..messages import FeedRefreshed, RefreshFinished, SaveFailed
 from ..models import Feed
 from ..store import StoreError
 from ..views import View
-from .add_feed import AddFeedRequest, AddFeedScreen
-from .dialogs import ConfirmScreen, PromptScreen
-from .feed_health import FeedHealthScreen
 
 if TYPE_CHECKING:
     from ..feeds.refresh import RefreshSummary
+    from .add_feed import AddFeedRequest
     from .main import MainScreen
 
     _Base = MainScreen
@@ -125,6 +123,9 @@ class SubscriptionActions(_Base):
     # ---------------------------------------------------------------- add feed
 
     def action_add_feed(self) -> None:
+        # Dialogs are imported when first opened: the first screen does not need them.
+        from .add_feed import AddFeedScreen
+
         default = self.view.key if self.view.kind == "category" else ""
         self.app.push_screen(AddFeedScreen(self.store.categories(), default), self._add_feed_chosen)
 
@@ -160,6 +161,8 @@ class SubscriptionActions(_Base):
         if feed is None:
             return
 
+        from .dialogs import PromptScreen
+
         def chosen(title: str | None) -> None:
             if title:
                 self._change_feed(feed, title=title)
@@ -173,6 +176,8 @@ class SubscriptionActions(_Base):
         feed = self.selected_feed()
         if feed is None:
             return
+
+        from .dialogs import PromptScreen
 
         def chosen(category: str | None) -> None:
             if category:
@@ -226,9 +231,13 @@ class SubscriptionActions(_Base):
             self._reload_list_keeping_cursor()
             self.notify(f"Unsubscribed from {feed.display_title}.", markup=False)
 
+        from .dialogs import ConfirmScreen
+
         self.app.push_screen(ConfirmScreen("Unsubscribe", question, "Unsubscribe"), answered)
 
     def action_feed_health(self) -> None:
+        from .feed_health import FeedHealthScreen
+
         self.app.push_screen(
             FeedHealthScreen(self.store.feeds(), self.store.article_counts_by_feed())
         )
