@@ -42,10 +42,10 @@ def _err(message: str) -> None:
 
 
 @contextmanager
-def open_store(args: argparse.Namespace, *, read_only: bool) -> Iterator[Store]:
+def open_store(args: argparse.Namespace, *, read_only: bool, lazy: bool = False) -> Iterator[Store]:
     directory = library_dir(getattr(args, "db", None))
     try:
-        store = Store.open(directory, read_only=read_only)
+        store = Store.open(directory, read_only=read_only, lazy=lazy)
     except (LibraryLocked, LibraryCorrupt, StoreError) as exc:
         raise CommandError(str(exc)) from None
     try:
@@ -254,7 +254,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_refresh(args: argparse.Namespace) -> int:
     from .feeds.refresh_cli import run_refresh
 
-    with open_store(args, read_only=False) as store:
+    # Lazy: a feed that answers 304 needs none of its article files read.
+    with open_store(args, read_only=False, lazy=True) as store:
         feeds = store.feeds()
         if args.category:
             feeds = [f for f in feeds if f.category == args.category]

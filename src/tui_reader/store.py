@@ -198,22 +198,29 @@ class Store:
         # reading positions (article id -> record), read from settings on first use.
         self._full_texts: dict[str, dict[str, dict[str, Any]]] = {}
         self._positions: dict[str, dict[str, Any]] | None = None
+        # Feeds whose headers and flags are not in memory yet (`open(lazy=True)`): read
+        # the first time something needs them. Empty after an eager open.
+        self._unloaded: set[str] = set()
 
     # ------------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, directory: str | os.PathLike[str], *, read_only: bool = False) -> Store:
+    def open(
+        cls, directory: str | os.PathLike[str], *, read_only: bool = False, lazy: bool = False
+    ) -> Store:
         """Open (creating if needed) the library in `directory`.
 
         A writer takes the directory lock (`LibraryLocked` if another instance has it);
         `read_only=True` takes no lock and refuses changes, for `list`, `feeds`, `export`.
+        `lazy=True` reads only library.json now and each feed's headers and flags the
+        first time they are needed (`refresh`: a feed that answers 304 needs neither).
         Every failure is a `StoreError` (or subclass) with a message for the user.
         """
         store = cls(Path(directory), read_only=read_only)
-        store._open()
+        store._open(lazy=lazy)
         return store
 
-    def _open(self) -> None:
+    def _open(self, *, lazy: bool = False) -> None:
         directory = self.directory
         if self.read_only:
             if not (directory / "library.json").exists():
@@ -230,7 +237,11 @@ class Store:
                 remove_stale_temp_files(directory / sub)
         try:
             self._load_main()
-            self._load_shards()
+            self._unloaded = set(self._feeds)
+            if lazy:
+                self._load_emptied_headers()
+            else:
+                self._load_all()
         except BaseException:
             self._release_lock()
             raise
@@ -322,15 +333,49 @@ class Store:
             with contextlib.suppress(OSError):
                 atomic_write(backup, path.read_bytes())
 
-    def _load_shards(self) -> None:
+    def _load_all(self) -> None:
+        """Read the headers and flags of every feed not in memory yet."""
+        if not self._unloaded:
+            return
         gc_was_enabled = gc.isenabled()
         gc.disable()  # 100k small objects: the collector would rescan them again and again
         try:
-            for feed_id in list(self._feeds):
-                self._load_feed_shards(feed_id)
+            for feed_id in list(self._unloaded):
+                self._load_feed(feed_id)
         finally:
             if gc_was_enabled:
                 gc.enable()
+
+    def _load_feeds(self, feed_ids: Iterable[str]) -> None:
+        """Read the headers and flags of these feeds if they are not in memory yet."""
+        unloaded = self._unloaded
+        if unloaded:
+            for feed_id in [f for f in feed_ids if f in unloaded]:
+                self._load_feed(feed_id)
+
+    def _load_emptied_headers(self) -> None:
+        """Load now the feeds whose headers file is empty (a power loss during a bulk
+        write): loading sets it aside and clears the feed's validators, so even a lazy
+        refresh fetches the feed again instead of getting 304 for articles it lost."""
+        try:
+            entries = list(os.scandir(self.directory / "headers"))
+        except OSError:
+            return
+        for entry in entries:
+            feed_id = entry.name.removesuffix(".json")
+            if feed_id in self._unloaded and entry.name.endswith(".json"):
+                with contextlib.suppress(OSError):
+                    if entry.stat().st_size == 0:
+                        self._load_feed(feed_id)
+
+    def _known(self, article_id: str) -> Article | None:
+        """The article, loading every feed first when it is not in memory and some feeds
+        are not loaded yet (an article id does not tell its feed)."""
+        article = self._articles.get(article_id)
+        if article is None and self._unloaded:
+            self._load_all()
+            article = self._articles.get(article_id)
+        return article
 
     def _read_shard(
         self, kind: str, feed_id: str, *, strict: bool = False
@@ -378,9 +423,12 @@ class Store:
             with self._lock:
                 self._store_feed(replace(feed, etag=None, last_modified=None))
 
-    def _load_feed_shards(self, feed_id: str) -> None:
-        ids: set[str] = set()
-        self._by_feed[feed_id] = ids
+    def _load_feed(self, feed_id: str) -> None:
+        """Read one feed's flags and headers into memory (once; safe from any thread)."""
+        with self._lock:
+            if feed_id not in self._unloaded:
+                return
+        # Read and parsed without the lock: a refresh's record_fetch need not wait for it.
         flags = self._read_shard("flags", feed_id) or {}
         read: list[str] = []
         starred: list[str] = []
@@ -391,10 +439,10 @@ class Store:
             read.extend(str_ids(doc.get("read")))
             starred.extend(str_ids(doc.get("starred")))
             gone.update(dict.fromkeys(str_ids(doc.get("gone"))))
-        self._gone[feed_id] = gone
         headers = self._read_shard("headers", feed_id) or {}
-        articles = self._articles
-        keys = self._keys
+        ids: set[str] = set()
+        articles: dict[str, Article] = {}
+        keys: dict[str, str] = {}
         make = new_article
         from_ts = datetime.fromtimestamp
         fetched_cache: dict[Any, datetime] = {}  # one refresh stamps many articles alike
@@ -439,9 +487,18 @@ class Store:
             except (KeyError, TypeError, ValueError):
                 continue
         read_here = {i for i in read if i in ids}
-        self._read.update(read_here)
-        self._starred.update(i for i in starred if i in ids)
-        self._unread[feed_id] = len(ids) - len(read_here)
+        with self._lock:
+            if feed_id not in self._unloaded:
+                return  # loaded by another thread meanwhile, or unsubscribed
+            self._unloaded.discard(feed_id)
+            self._articles.update(articles)
+            self._keys.update(keys)
+            self._by_feed[feed_id] = ids
+            self._gone[feed_id] = gone
+            self._read.update(read_here)
+            self._starred.update(i for i in starred if i in ids)
+            self._unread[feed_id] = len(ids) - len(read_here)
+            self._sorted = None
 
     # ------------------------------------------------------------------ closing
 
@@ -571,6 +628,8 @@ class Store:
 
     def _flags_payload(self, feed_id: str) -> tuple[int, dict[str, Any]]:
         """The flags file of a feed, with its version (call with _lock held)."""
+        # Only loaded feeds get dirty; this guards the file against an empty overwrite.
+        self._load_feeds((feed_id,))
         ids = self._by_feed.get(feed_id, set())
         payload = {
             "flags": {
@@ -772,6 +831,7 @@ class Store:
                 self._starred.discard(aid)
             self._gone.pop(feed_id, None)
             self._unread.pop(feed_id, None)
+            self._unloaded.discard(feed_id)  # never read its files back in
             self._bodies.pop(feed_id, None)
             self._full_texts.pop(feed_id, None)
             self._unsaved.pop(feed_id, None)
@@ -818,9 +878,10 @@ class Store:
     # ------------------------------------------------------------------ articles
 
     def article(self, article_id: str) -> Article | None:
-        return self._articles.get(article_id)
+        return self._known(article_id)
 
     def __len__(self) -> int:
+        self._load_all()
         return len(self._articles)
 
     def _all_sorted(self) -> list[Article]:
@@ -837,6 +898,10 @@ class Store:
         since: datetime | None = None,
     ) -> list[Article]:
         """Articles, newest first, filtered. `feed_ids=None` means every feed."""
+        if feed_ids is None:
+            self._load_all()
+        else:
+            self._load_feeds(feed_ids)
         with self._lock:
             result: Iterable[Article]
             if feed_ids is not None and self._sorted is None:
@@ -861,12 +926,21 @@ class Store:
             return list(result)
 
     def is_read(self, article_id: str) -> bool:
+        if self._unloaded:
+            self._known(article_id)
         return article_id in self._read
 
     def is_starred(self, article_id: str) -> bool:
+        if self._unloaded:
+            self._known(article_id)
         return article_id in self._starred
 
     def unread_count(self, feed_ids: Iterable[str] | None = None) -> int:
+        if feed_ids is None:
+            self._load_all()
+        else:
+            feed_ids = list(feed_ids)
+            self._load_feeds(feed_ids)
         with self._lock:
             if feed_ids is None:
                 return len(self._articles) - len(self._read)
@@ -874,14 +948,17 @@ class Store:
 
     def unread_counts_by_feed(self) -> dict[str, int]:
         """Unread articles per feed (a copy; kept up to date, so this is O(feeds))."""
+        self._load_all()
         with self._lock:
             return dict(self._unread)
 
     def article_counts_by_feed(self) -> dict[str, int]:
+        self._load_all()
         with self._lock:
             return {feed_id: len(ids) for feed_id, ids in self._by_feed.items()}
 
     def starred_count(self) -> int:
+        self._load_all()
         return len(self._starred)
 
     def set_read(self, article_ids: Iterable[str], read: bool = True) -> list[str]:
@@ -896,6 +973,9 @@ class Store:
         self, flag: set[str], article_ids: Iterable[str], value: bool, *, counts: bool
     ) -> list[str]:
         self._check_writable()
+        article_ids = list(article_ids)
+        if self._unloaded and any(aid not in self._articles for aid in article_ids):
+            self._load_all()  # an id does not tell its feed
         changed: list[str] = []
         feeds: set[str] = set()
         unread = self._unread
@@ -921,7 +1001,7 @@ class Store:
 
     def body(self, article_id: str) -> str:
         """The article's HTML body ("" when it has none or its file is unreadable)."""
-        article = self._articles.get(article_id)
+        article = self._known(article_id)
         if article is None:
             return ""
         return self._feed_bodies(article.feed_id).get(article_id, "")
@@ -980,7 +1060,7 @@ class Store:
         extracted HTML ("" after a failure), `url` the page it came from (the base for its
         links), `error` the plain-words failure ("" on success), `fetched` Unix seconds.
         """
-        article = self._articles.get(article_id)
+        article = self._known(article_id)
         if article is None:
             return None
         return self._feed_full_texts(article.feed_id).get(article_id)
@@ -1031,7 +1111,7 @@ class Store:
         feed.
         """
         self._check_writable()
-        article = self._articles.get(article_id)
+        article = self._known(article_id)
         if article is None:
             return False
         feed_id = article.feed_id
@@ -1129,6 +1209,9 @@ class Store:
     def _merge(
         self, feed_id: str, incoming: Iterable[NewArticle], fetched_at: datetime
     ) -> MergeResult:
+        # This feed's own headers and flags are all a merge needs (identity, flags kept,
+        # tombstones, retention); the other feeds stay unread on a lazy open.
+        self._load_feeds((feed_id,))
         try:
             # strict: an unreadable (not damaged) bodies file must not be replaced by one
             # that holds only this fetch's articles.
@@ -1291,6 +1374,7 @@ class Store:
     # ------------------------------------------------------------------ misc
 
     def iter_feed_articles(self, feed_id: str) -> Iterator[Article]:
+        self._load_feeds((feed_id,))
         with self._lock:
             ids = list(self._by_feed.get(feed_id, ()))
         for aid in ids:
