@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -819,3 +821,49 @@ async def test_loopback_is_exempt_from_the_per_host_bound(server: _TestServer) -
         )
     assert all(r.status == "ok" for r in results)
     assert server.peak_by_host["127.0.0.1"] == 4  # the global limit, not per_host=1
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[_TestServer, Path]]:
+    """The test server behind TLS, with a self-signed certificate for 127.0.0.1."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    srv = _TestServer()
+    srv.routes.update(ROUTES)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    srv.socket = context.wrap_socket(srv.socket, server_side=True)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    yield srv, cert
+    srv.shutdown()
+    srv.server_close()
+
+
+async def test_tls_certificates_are_verified(
+    tls_server: tuple[_TestServer, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    srv, cert = tls_server
+    url = f"https://127.0.0.1:{srv.port}/hello"
+    # A certificate no trusted authority signed is refused, in plain words.
+    refused = await fetch(url, FetchLimits(deadline=5))
+    assert refused.status == "error" and refused.error is not None
+    assert refused.error.startswith("TLS certificate not accepted"), refused.error
+    # Trusting it explicitly ($SSL_CERT_FILE, as behind an intercepting proxy) works.
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    trusted = await fetch(url, FetchLimits(deadline=5))
+    assert (trusted.status, trusted.body) == ("ok", b"hello"), trusted.error

@@ -2,19 +2,18 @@
 
 Feeds come from strangers, so a fetch must not be able to hurt the reader: not by being
 slow, not by being big, not by redirecting somewhere odd and not by raising. `Fetcher`
-owns one `httpx.AsyncClient` and enforces:
+owns one `CurlSession` (libcurl driven by the event loop, see `curl_session.py` for why)
+and enforces:
 
 * **A total deadline** (`FetchLimits.deadline`) around the whole fetch, redirects and body
-  streaming included. httpx's own timeouts are per socket operation, so a server dripping
-  one byte a second would never trip them; `asyncio.timeout` does. The clock starts once
-  the first request holds its connection slots, so time spent queueing behind other feeds
-  is not charged to this one.
-* **A cap on decoded bytes** (`max_body_bytes`). Bodies are read with `aiter_raw` and
-  decoded here, in pieces of at most `_PIECE` bytes per stage, because httpx's decoders
-  inflate each network chunk in one call: a `Content-Encoding: gzip, gzip` bomb turns a few
-  KB on the wire into a gigabyte inside a single `decompress()`. Raw bytes are capped too,
-  so a stream that decodes to nothing (trailing garbage, empty deflate blocks) cannot run
-  forever either.
+  streaming included, with `asyncio.timeout`: a server dripping one byte a second never
+  trips a per-read timeout. The clock starts once the first request holds its connection
+  slots, so time spent queueing behind other feeds is not charged to this one.
+* **A cap on decoded bytes** (`max_body_bytes`). libcurl hands over the raw bytes and they
+  are decoded here, in pieces of at most `_PIECE` bytes per stage, so a
+  `Content-Encoding: gzip, gzip` bomb that turns a few KB on the wire into a gigabyte is
+  stopped at the cap, a piece at a time. Raw bytes are capped too, so a stream that
+  decodes to nothing (trailing garbage, empty deflate blocks) cannot run forever either.
 * **Redirects followed by hand** (`follow_redirects=False`) so each hop passes the URL
   policy (`text.check_url`: http/https with a host), at most `max_redirects` hops. Only an
   all-permanent (301/308) chain reports `permanent_url`.
@@ -32,9 +31,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import errno
+import http
 import ipaddress
-import socket
-import ssl
 import time
 import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -43,10 +42,10 @@ from datetime import UTC
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
-import httpx
-
 from tui_reader import __version__
 from tui_reader.text import BAD_PORTS, UrlRejected, check_url, clean_line, normalize_feed_url
+
+from .curl_session import E_WEIRD_SERVER_REPLY, CurlError, CurlSession, Response
 
 try:  # Brotli is optional; only a version that can bound its output is used (see below).
     import brotli as _brotli
@@ -82,8 +81,6 @@ MAX_RETRY_AFTER = 7 * 24 * 3600.0
 _MAX_VALIDATOR = 512
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-# Where `_stash_location` keeps a redirect's Location (see there for why).
-_LOCATION_KEY = "tui_reader.location"
 _PERMANENT = frozenset({301, 308})
 _RETRY_STATUSES = frozenset({429, 503})
 
@@ -176,7 +173,10 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 def _reason(status: int, fallback: str) -> str:
     # The standard phrase, not the server's: the server's is untrusted text.
-    phrase = httpx.codes.get_reason_phrase(status) or clean_line(fallback, max_length=60)
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = clean_line(fallback, max_length=60)
     return f"HTTP {status} {phrase}".rstrip()
 
 
@@ -245,7 +245,7 @@ class _ZlibStage:
             if not out or (not pending and len(out) < _PIECE):
                 break
         # Data after the end of the stream (another gzip member, or junk) is ignored, as
-        # httpx does; the raw-byte cap stops it from being an endless download.
+        # browsers do; the raw-byte cap stops it from being an endless download.
 
     def finish(self) -> Iterator[bytes]:
         # Leniency as in browsers: a stream cut short keeps what was decoded.
@@ -320,51 +320,37 @@ def _finish_all(stages: list[_Stage]) -> Iterator[bytes]:
 
 # --------------------------------------------------------------------------- errors
 
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
+# libcurl errors that mean the server's answer was not HTTP as it should be.
+_PROTOCOL_ERRORS = frozenset({1, E_WEIRD_SERVER_REPLY, 16, 18, 52, 56, 92})
+_TLS_ERRORS = frozenset({35, 53, 54, 58, 59, 64, 66, 77, 80, 82, 83, 90, 91, 98})
 
 
-def _describe(exc: Exception, host: str, limits: FetchLimits) -> str:
-    """Plain words for an exception from httpx or the network. No tracebacks."""
-    chain = list(_causes(exc))
-    for cause in chain:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            detail = clean_line(cause.verify_message or cause.reason or "", max_length=120)
-            return f"TLS certificate not accepted ({detail})" if detail else "TLS error"
-        if isinstance(cause, ssl.SSLError):
-            detail = clean_line(cause.reason or cause.strerror or "", max_length=120)
-            return f"TLS error ({detail})" if detail else "TLS error"
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"could not connect within {_seconds(limits.connect_timeout)} s"
-    if isinstance(exc, httpx.TimeoutException):
+def _describe(error: CurlError, host: str, limits: FetchLimits) -> str:
+    """Plain words for a failed transfer. libcurl's own text can quote the server, so it
+    only ever appears cleaned and shortened."""
+    code = error.code
+    detail = clean_line(error.message, max_length=120)
+    if code == 6:  # CURLE_COULDNT_RESOLVE_HOST
+        return f"host not found ({clean_line(host, max_length=120)})"
+    if error.os_errno == errno.ECONNREFUSED or "refused" in error.message.lower():
+        return "connection refused"
+    if code == 7:  # CURLE_COULDNT_CONNECT
+        return f"could not connect ({detail or 'no reason given'})"
+    if code == 28:  # CURLE_OPERATION_TIMEDOUT
+        if not error.connected:
+            return f"could not connect within {_seconds(limits.connect_timeout)} s"
         return f"timed out after {_seconds(limits.deadline)} s"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return f"the server broke the HTTP protocol ({clean_line(str(exc), max_length=120)})"
-    if isinstance(exc, httpx.LocalProtocolError):
-        return f"the request could not be sent ({clean_line(str(exc), max_length=120)})"
-    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
-        return f"invalid address ({clean_line(str(exc), max_length=120)})"
-    for cause in chain:
-        if isinstance(cause, socket.gaierror):
-            return f"host not found ({clean_line(host, max_length=120)})"
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, ConnectionResetError):
-            return "connection reset by the server"
-        if isinstance(cause, OSError) and cause.strerror:
-            return f"network error ({clean_line(cause.strerror, max_length=120)})"
-    if isinstance(exc, httpx.ConnectError):
-        return f"could not connect ({clean_line(str(exc), max_length=120) or 'no reason given'})"
-    if isinstance(exc, httpx.HTTPError):
-        detail = clean_line(str(exc), max_length=120)
-        return f"network error ({detail})" if detail else "network error"
-    return f"unexpected error ({type(exc).__name__})"
+    if code == 60:  # CURLE_PEER_FAILED_VERIFICATION
+        return f"TLS certificate not accepted ({detail})" if detail else "TLS error"
+    if code in _TLS_ERRORS:
+        return f"TLS error ({detail})" if detail else "TLS error"
+    if error.os_errno == errno.ECONNRESET or "reset" in error.message.lower():
+        return "connection reset by the server"
+    if code in _PROTOCOL_ERRORS:
+        return f"the server broke the HTTP protocol ({detail or 'no reason given'})"
+    if code == 3:  # CURLE_URL_MALFORMAT
+        return f"invalid address ({detail})"
+    return f"network error ({detail})" if detail else "network error"
 
 
 # --------------------------------------------------------------------------- fetcher
@@ -379,24 +365,12 @@ def _blocked_port(url: str) -> int | None:
     try:
         port = urlsplit(url).port
     except ValueError:
-        return None  # check_url already accepted it; httpx will judge it again
+        return None  # check_url already accepted it; libcurl will judge it again
     return port if port is not None and port in BAD_PORTS else None
 
 
 def _port_reason(port: int) -> str:
     return f"port {port} belongs to another kind of service, not to web feeds"
-
-
-async def _stash_location(response: httpx.Response) -> None:
-    """Response hook: move Location out of the headers before httpx reads it.
-
-    Even with `follow_redirects=False`, httpx builds `response.next_request` from the
-    Location header, and raises `InvalidURL` (losing the response) on one it cannot parse,
-    such as "javascript:alert(1)". This module judges Location itself, so httpx must not.
-    """
-    if response.status_code in _REDIRECTS and "location" in response.headers:
-        response.extensions[_LOCATION_KEY] = response.headers["location"]
-        del response.headers["location"]
 
 
 def _is_loopback(host: str) -> bool:
@@ -458,30 +432,26 @@ class Fetcher:
             raise ValueError("the user agent must be printable ASCII")
         self.limits = limits
         self.user_agent = agent
-        self._client: httpx.AsyncClient | None = None
+        self._session: CurlSession | None = None
         self._global: asyncio.Semaphore | None = None
         self._hosts: dict[str, _HostGate] = {}
 
     async def __aenter__(self) -> Fetcher:
         limits = self.limits
         self._global = asyncio.Semaphore(limits.global_concurrency)
-        self._client = httpx.AsyncClient(
-            follow_redirects=False,
-            # Per-operation timeouts are only a backstop: the total deadline is the real one.
-            timeout=httpx.Timeout(limits.deadline, connect=limits.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=limits.global_concurrency,
-                max_keepalive_connections=limits.global_concurrency,
-            ),
-            headers={"User-Agent": self.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            event_hooks={"response": [_stash_location]},
+        session = CurlSession(
+            user_agent=self.user_agent,
+            connect_timeout=limits.connect_timeout,
+            # libcurl's own limit is a backstop for the total deadline enforced here.
+            max_time=limits.deadline + 5.0,
         )
+        self._session = await session.__aenter__()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -515,8 +485,8 @@ class Fetcher:
 
     async def _fetch(self, request: _Request) -> FetchResult:
         url = request.url
-        client = self._client
-        if client is None:
+        session = self._session
+        if session is None or not session.is_open:
             return FetchResult("error", url, error="the fetcher is not open")
         first = check_url(url)
         if not first.ok:
@@ -528,7 +498,7 @@ class Fetcher:
         timer = asyncio.timeout(None)
         try:
             async with timer:
-                return await self._follow(client, request, timer)
+                return await self._follow(session, request, timer)
         except TimeoutError:
             if not timer.expired():
                 raise  # pragma: no cover - inner timeouts are mapped in _follow
@@ -541,8 +511,7 @@ class Fetcher:
                 retry_after=failure.retry_after,
             )
         except Exception as exc:  # the promise is "never raises": map whatever slipped by
-            host = urlsplit(request.chain.current).hostname or ""
-            return self._error(request, _describe(exc, host, self.limits))
+            return self._error(request, f"unexpected error ({type(exc).__name__})")
 
     def _error(
         self,
@@ -584,34 +553,34 @@ class Fetcher:
                 del self._hosts[host]  # don't keep a semaphore per host ever seen
 
     async def _follow(
-        self, client: httpx.AsyncClient, request: _Request, timer: asyncio.Timeout
+        self, session: CurlSession, request: _Request, timer: asyncio.Timeout
     ) -> FetchResult:
         chain = request.chain
         loop = asyncio.get_running_loop()
+        header_lines = [f"{name}: {value}" for name, value in request.headers.items()]
+        header_lines.append(f"Accept-Encoding: {ACCEPT_ENCODING}")
         while True:
             host = urlsplit(chain.current).hostname or ""
             async with self._slot(host):
                 if chain.hops == 0:
                     timer.reschedule(loop.time() + self.limits.deadline)
+                reader = _BodyReader(self.limits, request.conditional)
                 try:
-                    response = await client.send(
-                        client.build_request("GET", chain.current, headers=request.headers),
-                        stream=True,
-                    )
-                except (httpx.HTTPError, OSError, ValueError) as exc:
-                    raise _Failure(_describe(exc, host, self.limits)) from None
-                try:
-                    if response.status_code not in _REDIRECTS:
-                        return await self._complete(request, response, host)
-                    self._next_hop(chain, response)
-                finally:
-                    await response.aclose()
+                    response = await session.get(chain.current, header_lines, reader)
+                except CurlError as error:
+                    status = reader.response.status if reader.response else None
+                    raise _Failure(
+                        _describe(error, host, self.limits), http_status=status or None
+                    ) from None
+            if response.status not in _REDIRECTS:
+                return self._complete(request, response, reader)
+            self._next_hop(chain, response)
 
-    def _next_hop(self, chain: _Chain, response: httpx.Response) -> None:
-        status = response.status_code
-        location = response.extensions.get(_LOCATION_KEY)
+    def _next_hop(self, chain: _Chain, response: Response) -> None:
+        status = response.status
+        location = response.header("location")
         if not location:
-            raise _Failure(f"{_reason(status, response.reason_phrase)} without a Location")
+            raise _Failure(f"{_reason(status, response.reason)} without a Location")
         if chain.hops >= self.limits.max_redirects:
             raise _Failure(f"too many redirects (more than {self.limits.max_redirects})")
         target = check_url(location, base=chain.current)
@@ -631,14 +600,11 @@ class Fetcher:
             chain.downgraded = True
         chain.current = target.url.split("#", 1)[0]
 
-    async def _complete(
-        self, request: _Request, response: httpx.Response, host: str
-    ) -> FetchResult:
-        status = response.status_code
+    def _complete(self, request: _Request, response: Response, reader: _BodyReader) -> FetchResult:
+        status = response.status
         chain = request.chain
-        headers = response.headers
-        etag = _validator(headers.get("etag"))
-        last_modified = _validator(headers.get("last-modified"))
+        etag = _validator(response.header("etag"))
+        last_modified = _validator(response.header("last-modified"))
         if status == 304 and request.conditional:
             return FetchResult(
                 "not_modified",
@@ -652,15 +618,12 @@ class Fetcher:
         if not 200 <= status < 300:
             retry_after = None
             if status in _RETRY_STATUSES:
-                retry_after = parse_retry_after(headers.get("retry-after"))
+                retry_after = parse_retry_after(response.header("retry-after"))
             # The wait is reported in `retry_after` only; callers word it (refresh.py does).
-            message = _reason(status, response.reason_phrase)
+            message = _reason(status, response.reason)
             raise _Failure(message, http_status=status, retry_after=retry_after)
-        try:
-            body = await self._read_body(response)
-        except (httpx.HTTPError, OSError, ValueError) as exc:
-            raise _Failure(_describe(exc, host, self.limits), http_status=status) from None
-        content_type = clean_line(headers.get("content-type"), max_length=200) or None
+        body = reader.finish()
+        content_type = clean_line(response.header("content-type"), max_length=200) or None
         return FetchResult(
             "ok",
             request.url,
@@ -673,30 +636,51 @@ class Fetcher:
             http_status=status,
         )
 
-    async def _read_body(self, response: httpx.Response) -> bytes:
-        limit = self.limits.max_body_bytes
-        too_large = _Failure(
-            f"response larger than {_size(limit)}", http_status=response.status_code
-        )
+
+class _BodyReader:
+    """Receives one response from the `CurlSession`: wants the body of a 2xx only, and
+    decodes it as it arrives, under the raw and decoded caps (raising `_Failure`)."""
+
+    def __init__(self, limits: FetchLimits, conditional: bool) -> None:
+        self.limit = limits.max_body_bytes
         # Compressed data is never much bigger than what it decodes to, so the same cap
         # (plus slack for headers of tiny bodies) bounds the download itself.
-        raw_limit = limit + _PIECE
-        declared = response.headers.get("content-length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > raw_limit:
-            raise too_large  # no need to download what will be refused
-        stages = _stages(response.headers.get_list("content-encoding", split_commas=True))
-        body = bytearray()
-        raw_total = 0
-        async for chunk in response.aiter_raw():
-            raw_total += len(chunk)
-            if raw_total > raw_limit:
-                raise too_large
-            for piece in _through(stages, (chunk,)):
-                body += piece
-                if len(body) > limit:
-                    raise too_large
-        for piece in _finish_all(stages):
-            body += piece
-            if len(body) > limit:
-                raise too_large
-        return bytes(body)
+        self.raw_limit = self.limit + _PIECE
+        self.response: Response | None = None
+        self.stages: list[_Stage] = []
+        self.body = bytearray()
+        self.raw_total = 0
+
+    def _too_large(self) -> _Failure:
+        status = self.response.status if self.response else None
+        return _Failure(f"response larger than {_size(self.limit)}", http_status=status)
+
+    def start(self, response: Response) -> bool:
+        self.response = response
+        if not 200 <= response.status < 300:
+            return False  # redirects, 304 and errors are judged on their headers alone
+        declared = response.header("content-length") or ""
+        if declared.isascii() and declared.isdigit() and int(declared) > self.raw_limit:
+            raise self._too_large()  # no need to download what will be refused
+        self.stages = _stages(response.header_list("content-encoding"))
+        return True
+
+    def feed(self, chunk: bytes) -> None:
+        self.raw_total += len(chunk)
+        if self.raw_total > self.raw_limit:
+            raise self._too_large()
+        if not self.stages:
+            self._add(chunk)
+            return
+        for piece in _through(self.stages, (chunk,)):
+            self._add(piece)
+
+    def _add(self, piece: bytes) -> None:
+        self.body += piece
+        if len(self.body) > self.limit:
+            raise self._too_large()
+
+    def finish(self) -> bytes:
+        for piece in _finish_all(self.stages):
+            self._add(piece)
+        return bytes(self.body)
