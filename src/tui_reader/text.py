@@ -203,7 +203,31 @@ _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _HOST_CHARS = re.compile(r"[a-z0-9._~\-\[\]:%]+")
 
 
+# The common case, for which `_normalize_http_url_slow` is the identity: a lower-case
+# http(s) scheme and host name with no port or userinfo, then a path (and optionally a
+# non-empty query and fragment) made only of characters that `quote` keeps as they are
+# and that carry no structure for `urlsplit`: no space, control, non-ASCII, backslash,
+# `[`, `]`, `;`, nor `?`/`#` inside the path. tests/test_text_fastpath.py checks that
+# the fast path agrees with the slow one.
+_PLAIN_CHARS = r"A-Za-z0-9\-._~:/@&=+,%!*"
+_PLAIN_URL = re.compile(
+    rf"https?://[a-z0-9.\-]+/[{_PLAIN_CHARS}]*(?:\?[{_PLAIN_CHARS}?]+)?(?:#[{_PLAIN_CHARS}?]+)?"
+)
+# The same without a path: the slow path adds "/".
+_PLAIN_ORIGIN = re.compile(r"https?://[a-z0-9.\-]+")
+
+
 def _normalize_http_url(raw: str, base: str | None = None) -> str:
+    # Most feed links are already normal: skip urlsplit/quote/urlunsplit for them.
+    if len(raw) <= MAX_URL_LENGTH:
+        if _PLAIN_URL.fullmatch(raw):
+            return raw
+        if _PLAIN_ORIGIN.fullmatch(raw):
+            return raw + "/"
+    return _normalize_http_url_slow(raw, base)
+
+
+def _normalize_http_url_slow(raw: str, base: str | None = None) -> str:
     if len(raw) > MAX_URL_LENGTH:
         raise UrlRejected("the address is too long")
     # Browsers strip these before parsing; doing the same stops "java\tscript:" tricks.

@@ -1,0 +1,82 @@
+"""The fast paths of the parsing hot spots give exactly what the slow paths give.
+
+`text` is the security boundary for untrusted text and URLs, so every shortcut added for
+speed keeps its slow original under a private name and is compared with it here on
+random input, biased towards what could make the two disagree: ports, userinfo, IPv6,
+upper case, percent-escapes, unicode, spaces, controls and URL delimiters.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from tui_reader import text
+
+SETTINGS = settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _outcome(function, *args):  # type: ignore[no-untyped-def]
+    """The result, or the exception type and message (both must match too)."""
+    try:
+        return ("ok", function(*args))
+    except Exception as exc:
+        return ("raised", type(exc).__name__, str(exc))
+
+
+# ------------------------------------------------------------------ URLs
+
+URL_PIECES = st.sampled_from(
+    [
+        "http", "https", "HTTP", "hTTps", "ftp", "javascript", ":", "//", "/", "///", "?",
+        "#", "@", "user", "user:pw@", "%40", "%2F", "%zz", "%", ":80", ":443", ":8080",
+        ":0", ":65536", ":-1", ":", "[::1]", "[fe80::1%25eth0]", "[", "]", "example.org",
+        "EXAMPLE.org", "b\u00fccher.de", "xn--bcher-kva.de", "a", "-", ".", "..", "~", "_",
+        " ", "\t", "\n", "\r", "\x00", "\x1b", "\x7f", "\x85", "\u00e9", "\u2028",
+        "\ud800", "\U0001f600", "\\", ";", "&", "=", "+", ",", "!", "*", "'", '"', "<",
+        ">", "{", "}", "|", "^", "`", "$", "(", ")", "a/b", "x=1&y=2", "/./", "/../",
+    ]
+)  # fmt: skip
+LIKELY_URLS = st.builds(
+    lambda scheme, host, rest: f"{scheme}://{host}{rest}",
+    st.sampled_from(["http", "https", "HTTPS", "ftp"]),
+    st.text(alphabet="abcXYZ019.-:@[]%_~", max_size=20),
+    st.lists(URL_PIECES, max_size=8).map("".join),
+)
+# Mostly what the fast path admits, with an occasional character it must not admit.
+PLAIN_ALPHABET = "abzAZ09-._~:/@&=+,%!*?#" + "; []\\\t\u00e9'"
+NEAR_PLAIN_URLS = st.builds(
+    lambda scheme, host, rest: f"{scheme}://{host}{rest}",
+    st.sampled_from(["http", "https"]),
+    st.text(alphabet="az09.-", min_size=1, max_size=12),
+    st.text(alphabet=PLAIN_ALPHABET, max_size=30),
+)
+URLS = st.one_of(
+    NEAR_PLAIN_URLS,
+    LIKELY_URLS,
+    st.lists(URL_PIECES, max_size=12).map("".join),
+    st.text(max_size=60),
+)
+BASES = st.one_of(st.none(), st.sampled_from(["https://example.org/a/b", "http://x/"]))
+
+
+@SETTINGS
+@given(URLS, BASES)
+@example("https://example.org", None)
+@example("https://example.org/", None)
+@example("https://example.org/a?", None)
+@example("https://example.org/a#", None)
+@example("https://example.org/a?b#c", None)
+@example("https://example.org:443/a", None)
+@example("https://u@example.org/a", None)
+@example("https://Example.org/a", None)
+@example("https://example.org/a;b", None)
+@example("https://example.org/a b", None)
+@example("https://./", None)
+@example("https://-/", None)
+@example("https://example.org/" + "a" * 5000, None)
+@example("https://example.org/" + "a" * (text.MAX_URL_LENGTH - 20), None)
+def test_normalize_http_url_fast_path_matches_slow(raw: str, base: str | None) -> None:
+    assert _outcome(text._normalize_http_url, raw, base) == _outcome(
+        text._normalize_http_url_slow, raw, base
+    )
