@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NOW, make_articles
+from tui_reader import store as store_module
 from tui_reader.store import Store, article_id
 
 
@@ -181,3 +182,45 @@ def test_concurrent_loads_of_one_feed_count_once(library_path: Path) -> None:
             thread.join()
         assert store.unread_counts_by_feed()[ids["Alpha"]] == 6
         assert len(store) == 15 and store.unread_count() == 15
+
+
+# --------------------------------------------------------------------------- bulk writes
+
+
+def test_bulk_writes_defer_library_json_until_a_flush(
+    library_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "BULK_MAIN_INTERVAL", 3600.0)
+    main = library_path / "library.json"
+    with Store.open(library_path, lazy=True) as store, store.bulk_writes():
+        store.flush()
+        before = main.read_bytes()
+        for feed in store.feeds():
+            store.record_fetch(feed.id, ok=True, etag="v2", when=NOW)
+        store._write_pending()  # a writer pass inside the bulk: library.json waits
+        assert main.read_bytes() == before
+        store.flush()  # ... but a flush writes it
+        assert b'"etag":"v2"' in main.read_bytes()
+
+
+def test_bulk_writes_sync_only_when_an_article_file_was_written(
+    library_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    syncs: list[int] = []
+    monkeypatch.setattr(store_module.os, "sync", lambda: syncs.append(1))
+    with Store.open(library_path, lazy=True) as store:
+        feed_id = store.feeds()[0].id
+        with store.bulk_writes():
+            store.record_fetch(feed_id, ok=True, when=NOW)
+        assert syncs == []  # every feed answered 304: nothing to sync
+        with store.bulk_writes():
+            store.merge_articles(feed_id, make_articles("late", 1), NOW)
+        assert syncs == [1]
+
+
+def test_the_backup_is_library_json_as_it_opened(library_path: Path) -> None:
+    opened = (library_path / "library.json").read_bytes()
+    with Store.open(library_path, lazy=True) as store:
+        store.record_fetch(store.feeds()[0].id, ok=False, error="boom", when=NOW)
+    assert (library_path / "library.json.bak").read_bytes() == opened
+    assert (library_path / "library.json").read_bytes() != opened

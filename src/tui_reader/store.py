@@ -73,6 +73,9 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 FLUSH_DELAY = 0.01
 RETRY_DELAY = 0.5
+# Inside `bulk_writes` (a refresh) library.json is written at most this often unless
+# someone flushes: 1,000 fetch records would otherwise rewrite it a hundred times.
+BULK_MAIN_INTERVAL = 2.0
 DEFAULT_KEEP_READ = 1000
 # A hard cap per feed, so one runaway feed cannot grow without bound (oldest unstarred go).
 DEFAULT_MAX_PER_FEED = 5000
@@ -161,6 +164,11 @@ class Store:
         self._write_lock = threading.Lock()
         self._merge_lock = threading.Lock()
         self._bulk_depth = 0  # > 0 inside `bulk_writes`
+        self._bulk_unsynced = False  # an article file was written without fsync
+        self._main_since = 0.0  # monotonic time library.json was last written (or deferred from)
+        self._flush_waiters = 0  # flush() calls waiting: the writer defers nothing then
+        # library.json as it opened cleanly, for the writer to save as library.json.bak.
+        self._pending_backup: bytes | None = None
         self._dir_lock: DirectoryLock | None = None
         self._db: TinyDB | None = None
         self._main_storage: AtomicStorage | None = None
@@ -249,6 +257,8 @@ class Store:
             self._writer = threading.Thread(target=self._writer_loop, name="store-writer")
             self._writer.daemon = True
             self._writer.start()
+            if self._pending_backup is not None:
+                self._wake.set()
 
     def _release_lock(self) -> None:
         if self._dir_lock is not None:
@@ -329,9 +339,10 @@ class Store:
             self._url_keys.setdefault(feed_url_key(feed.url), feed.id)
         if not self.read_only and data is not None:
             # A good load: keep it as the backup that a later corruption can fall back to.
-            # Written atomically, so a crash while copying never leaves a torn backup.
+            # The writer thread saves it (atomically) before anything else, so opening does
+            # not wait for its fsyncs.
             with contextlib.suppress(OSError):
-                atomic_write(backup, path.read_bytes())
+                self._pending_backup = path.read_bytes()
 
     def _load_all(self) -> None:
         """Read the headers and flags of every feed not in memory yet."""
@@ -513,16 +524,20 @@ class Store:
         deadline = time.monotonic() + timeout
         with self._idle:
             start = self._passes
-            self._wake.set()
-            while self._has_pending() or self._writing:
-                if self._passes > start and self.last_write_error:
-                    raise StoreError(f"Changes could not be saved: {self.last_write_error}")
-                if not self._writer.is_alive():
-                    raise StoreError("Changes could not be saved: the writer has stopped.")
-                if time.monotonic() >= deadline:
-                    raise StoreError("Changes could not be saved in time (the disk is slow?).")
-                self._idle.wait(0.05)
+            self._flush_waiters += 1  # the writer defers nothing while someone waits
+            try:
                 self._wake.set()
+                while self._has_pending() or self._writing:
+                    if self._passes > start and self.last_write_error:
+                        raise StoreError(f"Changes could not be saved: {self.last_write_error}")
+                    if not self._writer.is_alive():
+                        raise StoreError("Changes could not be saved: the writer has stopped.")
+                    if time.monotonic() >= deadline:
+                        raise StoreError("Changes could not be saved in time (the disk is slow?).")
+                    self._idle.wait(0.05)
+                    self._wake.set()
+            finally:
+                self._flush_waiters -= 1
 
     def close(self) -> None:
         if self._closed:
@@ -553,11 +568,14 @@ class Store:
     # ------------------------------------------------------------------ writer
 
     def _main_dirty(self) -> None:
-        self._wake.set()
+        if self._bulk_depth == 0:  # inside bulk_writes the writer's own timer saves it
+            self._wake.set()
 
     def _has_pending(self) -> bool:
         main = self._main_storage
-        return bool(self._dirty_flags or self._unsaved) or (main is not None and main.dirty)
+        return bool(self._dirty_flags or self._unsaved or self._pending_backup is not None) or (
+            main is not None and main.dirty
+        )
 
     def _next_version(self) -> int:
         self._version += 1
@@ -582,12 +600,27 @@ class Store:
         """One pass: write what is dirty. Returns True when something failed."""
         main_storage = self._main_storage
         assert main_storage is not None
+        backup = self._pending_backup
+        if backup is not None:
+            # Before library.json is first replaced; a failure only keeps the older backup.
+            self._pending_backup = None
+            with contextlib.suppress(OSError):
+                atomic_write(self.directory / "library.json.bak", backup)
         with self._lock:
             pending = self._dirty_flags
             self._dirty_flags = set()
             payloads = {fid: self._flags_payload(fid) for fid in pending if fid in self._feeds}
             unsaved = list(self._unsaved)
-            main = main_storage.snapshot()
+            now = time.monotonic()
+            defer_main = (
+                self._bulk_depth > 0
+                and not self._flush_waiters
+                and not self._closed
+                and now - self._main_since < BULK_MAIN_INTERVAL
+            )
+            main = None if defer_main else main_storage.snapshot()
+            if main is not None:
+                self._main_since = now
             main_version = self._next_version()
             self._writing = bool(payloads or unsaved) or main is not None
         failed: dict[str, str] = {}
@@ -644,14 +677,17 @@ class Store:
 
     def _write_file(self, slot: tuple[str, str], version: int, path: Path, data: bytes) -> bool:
         """Write `data` unless a newer version of the same file is already on disk."""
-        # Inside `bulk_writes`, article files skip their fsyncs (synced once at the end);
-        # library.json and flags, which hold the user's own changes, always sync.
-        durable = self._bulk_depth == 0 or slot[0] in ("main", "flags")
         with self._write_lock:
+            # Inside `bulk_writes`, article files skip their fsyncs (synced once at the end);
+            # library.json and flags, which hold the user's own changes, always sync. Read
+            # under _write_lock: the end of a bulk sees every unsynced write made in it.
+            durable = self._bulk_depth == 0 or slot[0] in ("main", "flags")
             if self._written.get(slot, -1) > version:
                 return False
             if slot[0] != "main" and slot[1] not in self._feeds:
                 return False  # unsubscribed meanwhile: do not bring its file back
+            if not durable:
+                self._bulk_unsynced = True  # set before the write: a failed one may be half-synced
             atomic_write(path, data, durable=durable)
             self._written[slot] = version
             return True
@@ -660,7 +696,10 @@ class Store:
     def bulk_writes(self) -> Iterator[None]:
         """Write article files (headers, bodies, full texts) without a pair of fsyncs
         each, and sync them all at the end: a refresh of 1,000 feeds otherwise spends
-        most of its time waiting for the disk.
+        most of its time waiting for the disk. library.json (fetch records, validators) is
+        written at most every `BULK_MAIN_INTERVAL` seconds meanwhile, and at once by a
+        `flush()`: a crash loses at most those records, and the next refresh fetches
+        those feeds again.
 
         Each file is still replaced atomically, so a crash of the process loses nothing
         written. After a power loss in the middle, a file may come back empty: loading
@@ -668,6 +707,8 @@ class Store:
         feed again.
         """
         with self._lock:
+            if self._bulk_depth == 0:
+                self._main_since = time.monotonic()
             self._bulk_depth += 1
         try:
             yield
@@ -676,7 +717,13 @@ class Store:
                 self._bulk_depth -= 1
                 last = self._bulk_depth == 0
             if last:
-                os.sync()
+                with self._write_lock:
+                    unsynced, self._bulk_unsynced = self._bulk_unsynced, False
+                if unsynced:  # nothing to sync after a refresh where every feed said 304
+                    os.sync()
+                main = self._main_storage
+                if main is not None and main.dirty:
+                    self._wake.set()  # the deferred library.json
 
     def _write_shard(self, kind: str, feed_id: str, payload: dict[str, Any], version: int) -> None:
         path = self.directory / kind / f"{feed_id}.json"
