@@ -368,8 +368,18 @@ def _parse_atom(root: Any, prefix: str, url: str | None) -> tuple[str, str, list
     site_url = link_or_empty(site_href.strip(), site_base)
     feed_author = _atom_author(root, prefix)
     entries = list(root.iterchildren(prefix + "entry"))
-    published_tags = (prefix + "published", prefix + "issued", prefix + "created")
-    updated_tags = (prefix + "updated", prefix + "modified")
+    # Clark tag -> field, built once per feed rather than compared per child.
+    fields = {
+        prefix + "id": "id",
+        prefix + "title": "title",
+        prefix + "content": "content",
+        prefix + "summary": "summary",
+        prefix + "published": "published",
+        prefix + "issued": "published",
+        prefix + "created": "published",
+        prefix + "updated": "updated",
+        prefix + "modified": "updated",
+    }
 
     def raw_items() -> Any:
         for entry in entries:
@@ -381,18 +391,21 @@ def _parse_atom(root: Any, prefix: str, url: str | None) -> tuple[str, str, list
                 tag = child.tag
                 if not isinstance(tag, str):
                     continue
-                if tag == prefix + "id":
+                field = fields.get(tag)
+                if field is None:
+                    continue
+                if field == "id":
                     item.guid = item.guid or _text(child)
-                elif tag == prefix + "title":
+                elif field == "title":
                     if not item.title:
                         item.title, item.title_is_html = _atom_text(child)
-                elif tag == prefix + "content":
+                elif field == "content":
                     content = content or _atom_body(child)
-                elif tag == prefix + "summary":
+                elif field == "summary":
                     summary = summary or _atom_body(child)
-                elif tag in published_tags:
+                elif field == "published":
                     published = published or _text(child).strip()
-                elif tag in updated_tags:
+                else:
                     updated = updated or _text(child).strip()
             item.link, item.base = _atom_link(entry, prefix, base)
             item.author = _atom_author(entry, prefix) or feed_author
@@ -427,68 +440,77 @@ _RSS_FIELDS: dict[str, str] = {
     XHTML + "body": "xhtml_body",
 }
 _RSS_LOCAL_FIELDS = {local: field for local, field in _RSS_FIELDS.items() if "{" not in local}
+# Every tag that names a field: the plain RSS 2.0 names also count in the RSS 1.0 and 0.90
+# namespaces. One dict look-up per child instead of splitting its namespace off.
+_RSS_ALL_FIELDS: dict[str, str] = {
+    **_RSS_FIELDS,
+    **{ns + local: field for ns in (RSS10, RSS090) for local, field in _RSS_LOCAL_FIELDS.items()},
+}
 # "Name <mail>" is rare; RSS 2.0 says "mail (Name)".
 _RSS_AUTHOR = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")
-
-
-def _rss_field(tag: str) -> str | None:
-    field = _RSS_FIELDS.get(tag)
-    if field is None and tag[:1] == "{":
-        ns, local = _local(tag)
-        if ns in _RSS_NAMESPACES:
-            field = _RSS_LOCAL_FIELDS.get(local)
-    return field
 
 
 def _rss_item(el: Any, base: str | None) -> RawItem:
     item = RawItem(base=_rebase(el, base))
     found: dict[str, Any] = {}
+    # The text of each childless field element, read once: lxml decodes `.text` anew on
+    # every access, and a body can be many kilobytes.
+    texts: dict[str, str] = {}
     for child in el:
-        tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        field = _rss_field(tag)
+        field = _RSS_ALL_FIELDS.get(child.tag)  # comments have a function as tag: None
         if field is None:
             continue
         if field == "atom_link":
             rel = (child.get("rel") or "alternate").strip().lower()
             if rel != "alternate" or not (child.get("href") or "").strip():
                 continue
-        elif field in found or (len(child) == 0 and not (child.text or "").strip()):
+            found.setdefault(field, child)
+            continue
+        if field in found:
             continue  # the first non-empty occurrence of each field wins
-        found.setdefault(field, child)
+        if len(child) == 0:
+            value = child.text or ""
+            if not value.strip():
+                continue
+            texts[field] = value
+        found[field] = child
+
+    def text_of(field: str) -> str:
+        value = texts.get(field)
+        return _text(found[field]) if value is None else value
+
     if "title" in found:
-        item.title = _text(found["title"])
+        item.title = text_of("title")
     if "link" in found:
-        item.link = _text(found["link"])
+        item.link = text_of("link")
     elif "atom_link" in found:
         item.link = found["atom_link"].get("href") or ""
     if "guid" in found:
         guid = found["guid"]
-        item.guid = _text(guid)
+        item.guid = text_of("guid")
         if (guid.get("isPermaLink") or "true").strip().lower() != "false":
             item.permalink = item.guid.strip()
     elif RDF + "about" in el.attrib:
         item.guid = el.get(RDF + "about") or ""  # RSS 1.0 names each item by URI
     if "creator" in found:
-        item.author = _text(found["creator"])
+        item.author = text_of("creator")
     elif "author" in found:
-        author = _text(found["author"])
+        author = text_of("author")
         match = _RSS_AUTHOR.match(author)
         item.author = match.group(1) if match else author
     elif "atom_author" in found:
         item.author = _atom_author(el, ATOM)
     if "date" in found:
-        item.date = _text(found["date"]).strip()
+        item.date = text_of("date").strip()
     for field in ("content", "xhtml_body", "atom_content", "description", "atom_summary"):
         if field in found:
-            child = found[field]
             if field.startswith("atom_"):
-                body = _atom_body(child)
-            elif field == "xhtml_body":
-                body = _markup(child)
+                body = _atom_body(found[field])
             else:
-                body = _markup(child)
+                # `_markup` of a childless element is its text.
+                body = texts.get(field)
+                if body is None:
+                    body = _markup(found[field])
             if body.strip():
                 item.body_html = body
                 break
