@@ -648,7 +648,9 @@ class _BodyReader:
         self.raw_limit = self.limit + _PIECE
         self.response: Response | None = None
         self.stages: list[_Stage] = []
-        self.body = bytearray()
+        # Pieces joined once at the end: growing one buffer copies it again and again.
+        self.pieces: list[bytes] = []
+        self.size = 0
         self.raw_total = 0
 
     def _too_large(self) -> _Failure:
@@ -676,11 +678,12 @@ class _BodyReader:
             self._add(piece)
 
     def _add(self, piece: bytes) -> None:
-        self.body += piece
-        if len(self.body) > self.limit:
+        self.size += len(piece)
+        if self.size > self.limit:
             raise self._too_large()
+        self.pieces.append(piece)
 
     def finish(self) -> bytes:
         for piece in _finish_all(self.stages):
             self._add(piece)
-        return bytes(self.body)
+        return self.pieces[0] if len(self.pieces) == 1 else b"".join(self.pieces)
