@@ -159,10 +159,22 @@ class CategorySidebar(Tree[View]):
             return
         if node.parent is not None and node.parent is not self.root:
             node.parent.expand()
-        self.call_after_refresh(self._move_cursor_to, node)
+        # Rows get their line numbers when the tree is next laid out; `last_line` numbers
+        # them now, so the cursor is on its row in the first frame and keys pressed at once
+        # act from there. Once laid out (sizes known), the cursor's row is scrolled into
+        # view: wherever the cursor is by then, as keys may have moved it meanwhile.
+        if self.last_line >= 0:
+            self.move_cursor(node, animate=False)
+            self.call_after_refresh(self._scroll_to_cursor)
+        else:
+            self.call_after_refresh(self._move_cursor_to, node)
 
     def _move_cursor_to(self, node: TreeNode[View]) -> None:
         self.move_cursor(node, animate=False)
+
+    def _scroll_to_cursor(self) -> None:
+        if self.cursor_node is not None:
+            self.scroll_to_node(self.cursor_node, animate=False)
 
     # ---------------------------------------------------------------- actions
 
