@@ -15,6 +15,7 @@ the new body has been laid out.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -26,12 +27,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, Markdown, Static
+from textual.widgets import Button, Static
 
 from ..models import reading_minutes
 from ..text import check_url, clean_line
 
 if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
     from ..render import Image, Link, RenderedBody
 
 WELCOME = """\
@@ -135,13 +138,17 @@ class ReadingPane(VerticalScroll, can_focus=True):
         self._token = 0
         self._pending_scroll = 0
         self._position_timer: Timer | None = None
+        # The body's Markdown widget, made when the first body is shown: until then a
+        # Static draws "Select an article" the same way, and Textual's Markdown (its
+        # import, CSS and parser) stays out of the reader's start-up.
+        self._body: Markdown | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-category", classes="reader-meta", markup=False)
         yield Static(id="reader-title", markup=False)
         yield Static(id="reader-byline", classes="reader-meta", markup=False)
         yield Static(id="reader-mode", classes="reader-meta", markup=False)
-        yield Markdown(NOTHING_SELECTED, id="reader-body", open_links=False)
+        yield Static(NOTHING_SELECTED, id="reader-placeholder", markup=False)
         yield Static(id="reader-attribution", classes="reader-meta", markup=False)
         with Horizontal(id="reader-actions"):
             # Not focusable: Tab cycles the three panes; `o` is the keyboard way to press it.
@@ -176,7 +183,9 @@ class ReadingPane(VerticalScroll, can_focus=True):
         self.body_settled = True
         self._show_chrome(False)
         self.query_one("#reader-mode").display = False
-        self.query_one("#reader-body", Markdown).update(message)
+        if self._body is None and message == NOTHING_SELECTED:
+            return  # the placeholder says it already
+        self._set_body(message)
 
     def show(self, article: ArticleView) -> None:
         """Render `article` (the feed's text) and scroll to its top."""
@@ -227,7 +236,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
         if len(html) <= SYNC_RENDER_CHARS:
             self._apply(token, _render(html, base_url))
         else:
-            self.query_one("#reader-body", Markdown).update("*Rendering…*")
+            self._set_body("*Rendering…*")
             self._render_in_thread(token, html, base_url)
 
     def restore_scroll(self, y: int) -> None:
@@ -259,6 +268,19 @@ class ReadingPane(VerticalScroll, can_focus=True):
         self.images = ()
         return self._token
 
+    def _set_body(self, markdown: str) -> Awaitable[object]:
+        """Show `markdown` as the body; the awaitable is done when its blocks are mounted."""
+        if self._body is not None:
+            return self._body.update(markdown)
+        from textual.widgets import Markdown
+
+        self._body = Markdown(markdown, id="reader-body", open_links=False)
+        placeholder = self.query_one("#reader-placeholder")
+        # Markdown renders its first text while mounting: the mount is the update.
+        mounted = self.mount(self._body, after=placeholder)
+        placeholder.remove()
+        return mounted
+
     @work(thread=True, exclusive=True, group="reader-render", exit_on_error=False)
     def _render_in_thread(self, token: int, html: str, base_url: str) -> None:
         rendered = _render(html, base_url)
@@ -270,7 +292,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
             return  # another article (or the other text) was asked for meanwhile
         self.links, self.images = rendered.links, rendered.images
         body = rendered.markdown.strip() or (NO_FULL_TEXT if self.showing_full else NO_FEED_TEXT)
-        update = self.query_one("#reader-body", Markdown).update(body)
+        update = self._set_body(body)
 
         async def settle() -> None:
             await update
