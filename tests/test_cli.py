@@ -335,3 +335,33 @@ def test_restore_backup_keeps_the_current_file(
 def test_restore_backup_without_backup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "restore-backup", "--db", str(tmp_path))
     assert code == 2 and "there is no backup" in err
+
+
+# --------------------------------------------------------------------------- refresh
+
+
+def test_piped_refresh_imports_neither_rich_nor_search(tmp_path: Path) -> None:
+    """`refresh` from cron or a script imports only its own path (start-up time)."""
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "lib"
+    with Store.open(db) as store:
+        store.add_feed("http://127.0.0.1:9/feed.xml", "Nowhere")  # refused at once
+    code = (
+        "import sys\n"
+        "from tui_reader.__main__ import main\n"
+        f"status = main(['--db', {str(db)!r}, 'refresh'])\n"
+        "extra = [m for m in sys.modules if m.split('.')[0] == 'rich'\n"
+        "         or m in ('tui_reader.search', 'tui_reader.query')]\n"
+        "print('EXTRA', extra)\n"
+        "sys.exit(status)\n"
+    )
+    # These would make rich (and so the refresh) treat the pipe as a terminal.
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert "EXTRA []" in result.stdout, result.stdout + result.stderr
+    assert "[1/1] failed: Nowhere" in result.stdout
+    assert "Refreshed 1 feeds: 0 updated, 0 unchanged, 1 failed; 0 new articles." in result.stdout
+    assert "  failed: Nowhere: " in result.stdout

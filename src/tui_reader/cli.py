@@ -2,6 +2,9 @@
 
 Output that contains feed text is printed as plain, sanitised text (Rich `Text`, never
 markup). `list --json` and `mark` are a stable interface: see README "Scripting".
+
+Each command imports what only it needs (rich, search, OPML) inside its function: a
+`refresh` run from cron or a script should not pay for the others' imports.
 """
 
 from __future__ import annotations
@@ -12,20 +15,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import orjson
-from rich.console import Console
-from rich.text import Text
 
-from . import clock
 from .atomic import LibraryLocked
 from .models import Article, Feed
 from .paths import library_dir
-from .query import QueryError, parse_query
-from .search import search
 from .store import LibraryCorrupt, Store, StoreError
 from .text import clean_line, hide_userinfo
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class CommandError(Exception):
@@ -33,11 +34,15 @@ class CommandError(Exception):
 
 
 def _console(file: TextIO | None = None) -> Console:
+    from rich.console import Console
+
     # emoji=False and markup=False: feed text like ":smile:" or "[bold]" prints as written.
     return Console(file=file or sys.stdout, emoji=False, markup=False, highlight=False)
 
 
 def _err(message: str) -> None:
+    from rich.text import Text
+
     _console(sys.stderr).print(Text(f"tui-reader: {message}"), soft_wrap=True)
 
 
@@ -81,6 +86,10 @@ def article_json(store: Store, article: Article) -> dict[str, object]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from . import clock
+    from .query import QueryError, parse_query
+    from .search import search
+
     query_text = " ".join(getattr(args, "query", None) or [])
     try:
         query = parse_query(query_text, clock.now())
@@ -147,6 +156,8 @@ def feed_status(feed: Feed) -> str:
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
     with open_store(args, read_only=True) as store:
         unread = store.unread_counts_by_feed()
         totals = store.article_counts_by_feed()
@@ -202,6 +213,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
     from .opml import ImportFormatError, read_subscriptions
 
     path = Path(args.file)
@@ -238,6 +251,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
     from .feeds.subscribe import SubscribeError, subscribe
 
     with open_store(args, read_only=False) as store:
@@ -285,6 +300,8 @@ def cmd_restore_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
     from .config import EXAMPLE, load_config
     from .paths import config_file
 
