@@ -25,8 +25,8 @@ from typing import Literal
 from ..models import Feed
 from ..store import Store, StoreError
 from ..text import check_url
+from .common import FeedParseError
 from .fetch import Fetcher, FetchLimits, FetchResult
-from .parse import FeedParseError, parse_feed
 
 Status = Literal["updated", "unchanged", "failed", "waiting"]
 
@@ -155,6 +155,10 @@ def _parse_and_store(
     store: Store, feed: Feed, result: FetchResult, now: datetime
 ) -> tuple[int, str | None]:
     """Parse and save; returns (new articles, the problem to report or None)."""
+    # Imported on first use: lxml and the parser's tables are not needed when every
+    # feed answers 304, and loading them is a tenth of such a refresh.
+    from .parse import parse_feed
+
     parsed = parse_feed(
         result.body,
         url=result.final_url or feed.url,
