@@ -8,10 +8,13 @@ upper case, percent-escapes, unicode, spaces, controls and URL delimiters.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tui_reader import text
+from tui_reader.feeds import dates
 
 SETTINGS = settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
 
@@ -80,3 +83,67 @@ def test_normalize_http_url_fast_path_matches_slow(raw: str, base: str | None) -
     assert _outcome(text._normalize_http_url, raw, base) == _outcome(
         text._normalize_http_url_slow, raw, base
     )
+
+
+# ------------------------------------------------------------------ dates
+
+# Mostly ASCII digits, sometimes something a strict pattern must refuse (other digits too).
+DIGIT_OR_ODD = st.sampled_from(
+    list("0123456789" * 5) + ["", " ", "\t", "x", "\u0663", "\uff11", "-", "+", ":", "Z"]
+)
+
+
+def _digits(n: int) -> st.SearchStrategy[str]:
+    """n characters, nearly always ASCII digits."""
+    return st.lists(DIGIT_OR_ODD, min_size=n, max_size=n).map("".join)
+
+
+ISO_LIKE = st.builds(
+    "{}-{}-{}{}{}:{}:{}{}".format,
+    _digits(4),
+    _digits(2),
+    _digits(2),
+    st.sampled_from(["T", "t", " ", "x"]),
+    _digits(2),
+    _digits(2),
+    _digits(2),
+    st.sampled_from(["Z", "z", "", " Z", "+0000", "Q"]),
+)
+RFC822_LIKE = st.builds(
+    "{}, {} {} {} {}:{}:{} {}{}".format,
+    st.sampled_from(["Sat", "Mon", "sat", "XYZ", "Mo", "Mon."]),
+    _digits(2),
+    st.sampled_from(["Jan", "jun", "DEC", "Foo", "May", "Ju"]),
+    _digits(4),
+    _digits(2),
+    _digits(2),
+    _digits(2),
+    st.sampled_from(["+", "-", "x", ""]),
+    _digits(4),
+)
+DATES = st.one_of(ISO_LIKE, RFC822_LIKE, st.text(max_size=40))
+
+
+@SETTINGS
+@given(DATES)
+@example("2024-06-01T11:38:16Z")
+@example("2024-02-30T11:38:16Z")
+@example("0001-01-01T00:00:00Z")
+@example("Sat, 01 Jun 2024 11:57:38 +0000")
+@example("Sat, 01 Jun 2024 11:57:38 +9999")
+@example("Sat, 01 Jun 2024 11:57:38 -1800")
+@example("Sat, 01 Jun 0024 11:57:38 +0000")
+@example("Sat, 31 Feb 2024 11:57:38 +0000")
+def test_parse_date_fast_path_matches_slow(raw: str) -> None:
+    assert _outcome(dates._parse, raw) == _outcome(dates._parse_slow, raw)
+
+
+@given(st.datetimes(timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=3))])))
+def test_as_utc_of_utc_is_what_astimezone_gives(value: datetime) -> None:
+    try:
+        expected = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError:
+        expected = value.replace(tzinfo=UTC)
+    result = dates.as_utc(value)
+    assert result == expected
+    assert result.tzinfo is UTC

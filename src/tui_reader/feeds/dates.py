@@ -49,9 +49,18 @@ _RFC822 = re.compile(
     re.ASCII,
 )
 
+# "2024-06-01T11:38:16Z" and "Sat, 01 Jun 2024 11:57:38 +0000": each a strict subset of
+# what _ISO / _RFC822 accept, with every field at a fixed position.
+_ISO_PLAIN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
+_RFC822_PLAIN = re.compile(
+    r"[A-Za-z]{3}, \d\d [A-Za-z]{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}", re.ASCII
+)
+
 
 def as_utc(value: datetime) -> datetime:
     """`value` as an aware UTC datetime; a naive one is taken to be UTC already."""
+    if value.tzinfo is UTC:
+        return value  # what astimezone(UTC) returns too, without the call
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     try:
@@ -82,6 +91,21 @@ def parse_date_or_none(raw: object) -> datetime | None:
 
 
 def _parse(raw: object) -> datetime | None:
+    # Fast paths for the two spellings most feeds use. Such a string is ASCII, short and
+    # has no surrounding space, so `_parse_slow` would reach the same regex; its groups are
+    # cut out by position here and go to the same code. test_text_fastpath compares both.
+    if isinstance(raw, str):
+        if len(raw) == 20 and _ISO_PLAIN.fullmatch(raw):
+            return _iso_value(raw[:4], raw[5:7], raw[8:10], raw[11:13], raw[14:16], raw[17:19])
+        if len(raw) == 31 and _RFC822_PLAIN.fullmatch(raw):
+            return _rfc822_value(
+                raw[5:7], raw[8:11], raw[12:16], raw[17:19], raw[20:22], raw[23:25],
+                raw[26], raw[27:29], raw[29:31], None,
+            )  # fmt: skip
+    return _parse_slow(raw)
+
+
+def _parse_slow(raw: object) -> datetime | None:
     if not isinstance(raw, str):
         return None
     text = raw.strip()
@@ -99,6 +123,21 @@ def _parse_iso(text: str) -> datetime | None:
     if match is None:
         return None
     year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
+    return _iso_value(year, month, day, hour, minute, second, fraction, sign, off_h, off_m)
+
+
+def _iso_value(
+    year: str,
+    month: str,
+    day: str,
+    hour: str | None,
+    minute: str | None,
+    second: str | None,
+    fraction: str | None = None,
+    sign: str | None = None,
+    off_h: str | None = None,
+    off_m: str | None = None,
+) -> datetime | None:
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     value = datetime(
         int(year),
@@ -128,7 +167,21 @@ def _parse_rfc822(text: str) -> datetime | None:
     match = _RFC822.fullmatch(text)
     if match is None:
         return None
-    day, month_name, year_text, hour, minute, second, sign, off_h, off_m, zone = match.groups()
+    return _rfc822_value(*match.groups())
+
+
+def _rfc822_value(
+    day: str,
+    month_name: str,
+    year_text: str,
+    hour: str,
+    minute: str,
+    second: str | None,
+    sign: str | None,
+    off_h: str | None,
+    off_m: str | None,
+    zone: str | None,
+) -> datetime | None:
     month = _MONTHS.get(month_name[:3].lower())
     if month is None:
         return None
