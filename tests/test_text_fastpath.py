@@ -147,3 +147,29 @@ def test_as_utc_of_utc_is_what_astimezone_gives(value: datetime) -> None:
     result = dates.as_utc(value)
     assert result == expected
     assert result.tzinfo is UTC
+
+
+# ------------------------------------------------------------------ sanitiser
+
+CLEAN_TEXT = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=40),
+    st.text(max_size=40),
+)
+
+
+@SETTINGS
+@given(CLEAN_TEXT)
+def test_clean_ascii_shortcut_matches_the_regex_check(value: str) -> None:
+    # The shortcut may only skip work the regex check would also have skipped.
+    if value.isascii() and value.isprintable():
+        assert not text._NEEDS_WORK.search(value)
+        assert not text._TEXT_NEEDS_WORK.search(value)
+
+
+def test_no_printable_ascii_character_needs_work() -> None:
+    printable = "".join(chr(code) for code in range(0x20, 0x7F))
+    assert printable.isascii() and printable.isprintable()
+    assert not text._NEEDS_WORK.search(printable)
+    assert not text._TEXT_NEEDS_WORK.search(printable)
+    for code in [*range(0x20), 0x7F]:
+        assert not chr(code).isprintable()
