@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -56,6 +58,15 @@ class TuiReader(App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         for warning in self.config.warnings:
             self.notify(warning, title="Config", severity="warning", timeout=10, markup=False)
+        self.call_after_refresh(self._started)
+
+    def _started(self) -> None:
+        """After the first frame: garbage collection back on, if start-up turned it off."""
+        if not gc.isenabled():
+            # launch.py paused the collector for start-up. What exists now (modules, the
+            # library) lives as long as the app: frozen, later collections skip it.
+            gc.freeze()
+            gc.enable()
 
     def _remember_theme(self, theme: object) -> None:
         name = getattr(theme, "name", None)

@@ -4,33 +4,44 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import shutil
 import sys
 from pathlib import Path
 
-from .atomic import LibraryLocked
-from .config import load_config
-from .paths import config_file, library_dir
-from .store import LibraryCorrupt, Store, StoreError
-
 
 def run_app(args: argparse.Namespace) -> int:
-    scratch: Path | None = None
-    if args.demo:
-        from .demo_library import make_demo_library
-
-        directory = scratch = make_demo_library()
-    else:
-        directory = library_dir(args.db)
+    # Until the first frame, nearly every object made (Textual's modules, the library's
+    # articles) lives as long as the app: the cyclic collector would only scan them again
+    # and again (a fifth of start-up). The app turns it back on after its first frame
+    # (`TuiReader._started`); that is also why the imports below are here, not at the top.
+    gc.disable()
     try:
-        return _run(directory, args)
+        from .paths import library_dir
+
+        scratch: Path | None = None
+        if args.demo:
+            from .demo_library import make_demo_library
+
+            directory = scratch = make_demo_library()
+        else:
+            directory = library_dir(args.db)
+        try:
+            return _run(directory, args)
+        finally:
+            if scratch is not None:
+                # The demo is a scratch copy: nothing in it is worth keeping.
+                shutil.rmtree(scratch, ignore_errors=True)
     finally:
-        if scratch is not None:
-            # The demo is a scratch copy: nothing in it is worth keeping.
-            shutil.rmtree(scratch, ignore_errors=True)
+        gc.enable()
 
 
 def _run(directory: Path, args: argparse.Namespace) -> int:
+    from .atomic import LibraryLocked
+    from .config import load_config
+    from .paths import config_file
+    from .store import LibraryCorrupt, Store, StoreError
+
     try:
         store = Store.open(directory)
     except (LibraryLocked, LibraryCorrupt, StoreError) as exc:
