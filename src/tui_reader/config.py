@@ -8,7 +8,6 @@ never writes this file; choices made in the app are kept in the library instead.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -76,6 +75,8 @@ def load_config(path: Path) -> Config:
         return Config()
     except OSError as exc:
         return Config(warnings=(f"Cannot read the config file {path}: {exc.strerror}.",))
+    import tomllib  # only when there is a file: most start-ups have none
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
