@@ -1278,6 +1278,7 @@ class Store:
                     continue
                 seen.add(aid)
                 old = self._articles.get(aid)
+                same_body = old is not None and bodies.get(aid, "") == item.body_html
                 article = Article(
                     id=aid,
                     feed_id=feed_id,
@@ -1288,12 +1289,13 @@ class Store:
                     # (and a feed that moves its dates does not look changed every time).
                     published=old.published if old else item.published,
                     fetched=old.fetched if old else fetched_at,
-                    words=word_count(item.body_html),
+                    # Counting words is a tenth of a merge: an unchanged body keeps its count.
+                    words=old.words if same_body and old else word_count(item.body_html),
                 )
                 if old is None:
                     new += 1
                     self._unread[feed_id] = self._unread.get(feed_id, 0) + 1
-                elif old == article and bodies.get(aid, "") == item.body_html:
+                elif same_body and old == article:
                     continue
                 else:
                     updated += 1
