@@ -142,6 +142,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
         # Static draws "Select an article" the same way, and Textual's Markdown (its
         # import, CSS and parser) stays out of the reader's start-up.
         self._body: Markdown | None = None
+        self._action_buttons: tuple[Button, Button] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-category", classes="reader-meta", markup=False)
@@ -150,14 +151,20 @@ class ReadingPane(VerticalScroll, can_focus=True):
         yield Static(id="reader-mode", classes="reader-meta", markup=False)
         yield Static(NOTHING_SELECTED, id="reader-placeholder", markup=False)
         yield Static(id="reader-attribution", classes="reader-meta", markup=False)
-        with Horizontal(id="reader-actions"):
+        # Its buttons come with the first article (`_buttons`): hidden until then anyway.
+        yield Horizontal(id="reader-actions")
+
+    def _buttons(self) -> tuple[Button, Button]:
+        """Continue reading and Full text, mounted the first time an article is shown."""
+        if self._action_buttons is None:
             # Not focusable: Tab cycles the three panes; `o` is the keyboard way to press it.
             button = Button("Continue reading", id="continue-reading", variant="primary")
             button.can_focus = False
-            yield button
             full = Button("Full text", id="full-text", tooltip="Read the whole article here (f)")
             full.can_focus = False
-            yield full
+            self.query_one("#reader-actions").mount(button, full)
+            self._action_buttons = (button, full)
+        return self._action_buttons
 
     def on_mount(self) -> None:
         self._show_chrome(False)
@@ -204,7 +211,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
         byline.append(f"{reading_minutes(article.words)} min read")
         self.query_one("#reader-byline", Static).update(Content(" · ".join(byline)))
         link = check_url(article.link)
-        button = self.query_one("#continue-reading", Button)
+        button, full = self._buttons()
         if link.ok:
             attribution = f"Read the rest of this article on {source or link.host}."
             button.disabled = False
@@ -216,7 +223,6 @@ class ReadingPane(VerticalScroll, can_focus=True):
             button.disabled = True
             button.tooltip = None
         self.query_one("#reader-attribution", Static).update(Content(attribution))
-        full = self.query_one("#full-text", Button)
         full.disabled = not link.ok
         self.show_body(article.body_html, article.link, full=False)
 
@@ -247,7 +253,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
             self._pending_scroll = y
 
     def set_full_text_button(self, *, busy: bool) -> None:
-        button = self.query_one("#full-text", Button)
+        _, button = self._buttons()
         if busy:
             button.label = "Fetching full text…"
             button.disabled = True
