@@ -54,11 +54,18 @@ class FindActions(_Base):
 
     @property
     def search_box(self) -> Input:
-        return self.query_one("#search", Input)
+        """The search field above the list; mounted (hidden) on first use, as most
+        sessions never search and the first frame does not need it."""
+        if self._search_box is None:
+            box = Input(id="search", placeholder="Search")
+            box.display = False
+            self.query_one("#list-column").mount(box, before=self.article_list)
+            self._search_box = box
+        return self._search_box
 
     @property
     def searching(self) -> bool:
-        return self.search_box.display
+        return self._search_box is not None and self._search_box.display
 
     def action_search(self) -> None:
         box = self.search_box

@@ -138,6 +138,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         self._warnings_shown = 0  # how many of store.warnings have been toasted
         # Caches for search and saved searches, kept across keystrokes (made on first use).
         self._search_index: SearchIndex | None = None
+        self._search_box: Input | None = None  # mounted by the first `/`
 
     # ---------------------------------------------------------------- layout
 
@@ -147,9 +148,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
             yield CategorySidebar(id="sidebar")
             with Horizontal(id="content"):
                 with Vertical(id="list-column"):
-                    search = Input(id="search", placeholder="Search")
-                    search.display = False
-                    yield search
+                    # The search field is mounted above the list when first opened (find.py).
                     yield ArticleList(self.store.is_read, self.store.is_starred, id="articles")
                 yield ReadingPane(id="reader")
         # The palette (Ctrl+P) is listed in `?`; its footer slot is needed at 80 columns.
