@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 
 from ..config import Config
 from ..messages import SaveFailed
@@ -27,6 +27,7 @@ from ..store import Store, StoreError
 from ..views import ALL, SMART_VIEWS, View, articles_for, sort_articles, unread_in
 from ..widgets.article_list import ArticleList
 from ..widgets.category_sidebar import CategorySidebar
+from ..widgets.footer import ReaderFooter
 from ..widgets.reading_pane import ArticleView, ReadingPane
 from .find import FindActions
 from .flags import FlagActions, FlagChange
@@ -152,7 +153,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
                     yield ArticleList(self.store.is_read, self.store.is_starred, id="articles")
                 yield ReadingPane(id="reader")
         # The palette (Ctrl+P) is listed in `?`; its footer slot is needed at 80 columns.
-        yield Footer(compact=True, show_command_palette=False)
+        yield ReaderFooter(compact=True, show_command_palette=False)
 
     @property
     def sidebar(self) -> CategorySidebar:
