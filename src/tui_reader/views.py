@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from . import clock
 from .models import Article
-from .query import QueryError, parse_query
-from .search import SearchIndex
 from .store import Store
+
+if TYPE_CHECKING:
+    from .search import SearchIndex
 
 ViewKind = Literal["all", "unread", "starred", "today", "saved", "category", "feed"]
 
@@ -76,6 +77,11 @@ def articles_for(
         since=start_of_today() if view.kind == "today" else None,
     )
     if view.kind == "saved":
+        # The query language and search are imported for saved searches only: the
+        # reader's first screen (All) needs neither.
+        from .query import QueryError, parse_query
+        from .search import SearchIndex
+
         try:
             index = index or SearchIndex(store)
             articles = index.search(parse_query(view.key, clock.now()), articles)

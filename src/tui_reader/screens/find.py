@@ -16,11 +16,11 @@ from textual.worker import get_current_worker
 
 from .. import clock
 from ..models import Article
-from ..query import Query, QueryError, parse_query
-from ..search import SearchIndex
 from ..views import ALL, SORTS, View, articles_for, sort_articles
 
 if TYPE_CHECKING:
+    from ..query import Query
+    from ..search import SearchIndex
     from .main import MainScreen
 
     _Base = MainScreen
@@ -49,6 +49,9 @@ class FindActions(_Base):
     def search_index(self) -> SearchIndex:
         """The screen's search caches (haystacks, body texts), made on first use."""
         if self._search_index is None:
+            # Imported on first use, with the query language: not needed to start.
+            from ..search import SearchIndex
+
             self._search_index = SearchIndex(self.store)
         return self._search_index
 
@@ -139,6 +142,8 @@ class FindActions(_Base):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search_worker(self, text: str, base: list[Article]) -> None:
+        from ..query import QueryError, parse_query
+
         worker = get_current_worker()
         try:
             query = parse_query(text, clock.now())
@@ -206,6 +211,8 @@ class FindActions(_Base):
         if not text:
             self.notify("Type a search first, then save it.", timeout=3)
             return
+        from ..query import QueryError, parse_query
+
         try:
             parse_query(text, clock.now())
         except QueryError as exc:

@@ -8,6 +8,7 @@ pushes the results back into the widgets. Every flag change goes to the store at
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -21,8 +22,6 @@ from textual.widgets import Header, Input
 from ..config import Config
 from ..messages import SaveFailed
 from ..models import Article
-from ..query import Query
-from ..search import SearchIndex
 from ..store import Store, StoreError
 from ..views import ALL, SMART_VIEWS, View, articles_for, sort_articles, unread_in
 from ..widgets.article_list import ArticleList
@@ -33,6 +32,10 @@ from .find import FindActions
 from .flags import FlagActions, FlagChange
 from .reading import READING_ACTIONS, ReadingActions
 from .subscriptions import SubscriptionActions
+
+if TYPE_CHECKING:
+    from ..query import Query
+    from ..search import SearchIndex
 
 
 class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, Screen[None]):
@@ -245,7 +248,8 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
             self.view,
             unread_only=self.unread_only,
             keep=keep,
-            index=self.search_index,
+            # Only saved searches use the search caches: made when one is first shown.
+            index=self.search_index if self.view.kind == "saved" else None,
         )
         articles = sort_articles(articles, self.sort_for(self.view), self._sources)
         article_list = self.article_list
