@@ -81,6 +81,9 @@ class NewArticle:
     author: str
     published: datetime
     body_html: str = ""
+    # Words in the body (`records.word_count`), counted by the parser so that a pool of
+    # parser processes does it in parallel; None: the store counts them.
+    words: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

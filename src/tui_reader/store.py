@@ -1290,7 +1290,7 @@ class Store:
                     published=old.published if old else item.published,
                     fetched=old.fetched if old else fetched_at,
                     # Counting words is a tenth of a merge: an unchanged body keeps its count.
-                    words=old.words if same_body and old else word_count(item.body_html),
+                    words=old.words if same_body and old else _words_of(item),
                 )
                 if old is None:
                     new += 1
@@ -1446,3 +1446,7 @@ def _cannot_use(path: Path, exc: OSError) -> str:
         f"Cannot use the library at {path}: {why}. Read-only commands (list, feeds, "
         "export) still work; or choose another library with --db."
     )
+
+
+def _words_of(item: NewArticle) -> int:
+    return item.words if item.words is not None else word_count(item.body_html)

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tui_reader.models import NewArticle, ParsedFeed
+from tui_reader.records import word_count
 from tui_reader.text import clean_line, clean_text, safe_link
 
 from .dates import parse_date
+from .errors import FeedParseError as FeedParseError  # raised here, caught everywhere
 
 MAX_TITLE = 1000
 MAX_AUTHOR = 300
@@ -40,10 +42,6 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 def clean_body(value: str, max_length: int = MAX_BODY) -> str:
     """`text.clean_text` with the body cap."""
     return clean_text(value, max_length)
-
-
-class FeedParseError(Exception):
-    """The document cannot be used as a feed; `str(exc)` is a plain-words reason."""
 
 
 @dataclass(slots=True)
@@ -132,6 +130,7 @@ def make_article(raw: RawItem, fetched_at: datetime) -> NewArticle | None:
         author=clean_line(raw.author, MAX_AUTHOR),
         published=parse_date(raw.date, fetched_at),
         body_html=body,
+        words=word_count(body),
     )
 
 

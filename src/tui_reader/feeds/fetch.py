@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import errno
 import http
 import ipaddress
@@ -161,6 +160,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if text.isascii() and text.isdigit():
         # Compare digit counts before converting, so "9" * 5000 costs nothing.
         return MAX_RETRY_AFTER if len(text) > 9 else min(float(int(text)), MAX_RETRY_AFTER)
+    import email.utils  # rarely needed: only a Retry-After given as a date
+
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -1,10 +1,11 @@
-"""Refresh many feeds: fetch (async, bounded) -> parse (thread) -> store (one batch a feed).
+"""Refresh many feeds: fetch (async, bounded) -> parse -> store (one batch a feed).
 
 Every feed is its own task; the `Fetcher`'s global and per-host limits decide how many
 run at once, so a slow feed holds one slot, never a static share of the work. Parsing
-and saving happen in worker threads behind a small semaphore, so memory holds only the
-bodies of the few feeds in that stage, not of every feed fetched. One feed's failure is
-recorded on that feed and never stops the others.
+(`parse_pool.FeedParser`: in processes for a big refresh, else in a thread) and saving
+(in a thread) happen behind a small semaphore, so memory holds only the bodies of the
+few feeds in that stage, not of every feed fetched. One feed's failure is recorded on
+that feed and never stops the others.
 
 Feeds marked "always full text" (`Store.full_text_feeds`) then have the pages of their
 newest articles fetched and extracted (`fulltext.fetch_full_text`), politely: at most
@@ -22,11 +23,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from ..models import Feed
+from ..models import Feed, ParsedFeed
 from ..store import Store, StoreError
 from ..text import check_url
-from .common import FeedParseError
+from .errors import FeedParseError
 from .fetch import Fetcher, FetchLimits, FetchResult
+from .parse_pool import FeedParser
 
 Status = Literal["updated", "unchanged", "failed", "waiting"]
 
@@ -95,13 +97,15 @@ async def refresh_feeds(
     """Refresh `feeds`; `on_progress(outcome, done, total)` runs after each feed."""
     summary = RefreshSummary()
     total = len(feeds)
-    parse_slots = asyncio.Semaphore(PARSE_SLOTS)
+    parser = FeedParser(total)
+    # With a pool, every parser process has a document waiting while others are saved.
+    parse_slots = asyncio.Semaphore(PARSE_SLOTS + parser.workers)
 
     full_text_feeds = store.full_text_feeds()
     host_locks: dict[str, asyncio.Lock] = {}
 
     async def one(feed: Feed, active: Fetcher) -> None:
-        outcome = await _refresh_one(store, feed, active, parse_slots)
+        outcome = await _refresh_one(store, feed, active, parse_slots, parser)
         summary.outcomes.append(outcome)
         if on_progress is not None:
             # Reported before any full-text pages: the feed's articles are in already.
@@ -109,17 +113,24 @@ async def refresh_feeds(
         if feed.id in full_text_feeds and outcome.status != "failed":
             await _fetch_full_texts(store, feed.id, active, parse_slots, host_locks)
 
-    with store.bulk_writes():  # article files synced once at the end, not per file
-        if fetcher is not None:
-            await asyncio.gather(*(one(feed, fetcher) for feed in feeds))
-        else:
-            async with Fetcher(limits or FetchLimits()) as own:
-                await asyncio.gather(*(one(feed, own) for feed in feeds))
+    try:
+        with store.bulk_writes():  # article files synced once at the end, not per file
+            if fetcher is not None:
+                await asyncio.gather(*(one(feed, fetcher) for feed in feeds))
+            else:
+                async with Fetcher(limits or FetchLimits()) as own:
+                    await asyncio.gather(*(one(feed, own) for feed in feeds))
+    finally:
+        parser.close()
     return summary
 
 
 async def _refresh_one(
-    store: Store, feed: Feed, fetcher: Fetcher, parse_slots: asyncio.Semaphore
+    store: Store,
+    feed: Feed,
+    fetcher: Fetcher,
+    parse_slots: asyncio.Semaphore,
+    parser: FeedParser,
 ) -> FeedOutcome:
     title = feed.display_title
     if feed.retry_until is not None and feed.retry_until > datetime.now(UTC):
@@ -139,7 +150,9 @@ async def _refresh_one(
         return FeedOutcome(feed.id, title, "failed", error=error)
     async with parse_slots:
         try:
-            new, problem = await asyncio.to_thread(_parse_and_store, store, feed, result, now)
+            url = result.final_url or feed.url
+            parsed = await parser.parse(result.body, url, now, result.content_type)
+            new, problem = await asyncio.to_thread(_store, store, feed, result, parsed, now)
         except (FeedParseError, StoreError) as exc:
             # No validators saved: the next refresh must fetch the document again.
             store.record_fetch(feed.id, ok=False, error=str(exc), when=now)
@@ -151,20 +164,10 @@ async def _refresh_one(
     return FeedOutcome(feed.id, title, "updated" if new else "unchanged", new=new)
 
 
-def _parse_and_store(
-    store: Store, feed: Feed, result: FetchResult, now: datetime
+def _store(
+    store: Store, feed: Feed, result: FetchResult, parsed: ParsedFeed, now: datetime
 ) -> tuple[int, str | None]:
-    """Parse and save; returns (new articles, the problem to report or None)."""
-    # Imported on first use: lxml and the parser's tables are not needed when every
-    # feed answers 304, and loading them is a tenth of such a refresh.
-    from .parse import parse_feed
-
-    parsed = parse_feed(
-        result.body,
-        url=result.final_url or feed.url,
-        fetched_at=now,
-        content_type=result.content_type,
-    )
+    """Save a parsed feed; returns (new articles, the problem to report or None)."""
     merged = store.merge_articles(feed.id, parsed.articles, now)
     if parsed.incomplete:
         # Keep what could be read, but say so, and keep no validators so that the next
