@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-if TYPE_CHECKING:  # the refresh machinery (httpx, lxml) loads only when a refresh runs
+if TYPE_CHECKING:  # the refresh machinery (pycurl, lxml) loads only when a refresh runs
     from .feeds.refresh import FeedOutcome, RefreshSummary
 
 

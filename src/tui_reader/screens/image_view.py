@@ -145,7 +145,7 @@ class ImageViewScreen(ModalScreen[None]):
 
     @work(exclusive=True, group="image-view", exit_on_error=False)
     async def _load(self, url: str) -> None:
-        # Imported here: httpx is only needed once an image is asked for.
+        # Imported here: the fetcher is only needed once an image is asked for.
         from ..feeds.fetch import Fetcher, FetchLimits
 
         limits = FetchLimits(max_body_bytes=MAX_IMAGE_BYTES, deadline=DEADLINE)

@@ -174,7 +174,7 @@ class ReadingActions(_Base):
 
     @work(thread=True, group="full-text", exit_on_error=False)
     def _fetch_full_text(self, article_id: str, link: str) -> None:
-        # Imported here: httpx and trafilatura are not needed to show the reader.
+        # Imported here: the fetcher and trafilatura are not needed to show the reader.
         from ..fulltext import fetch_full_text_sync
 
         result = fetch_full_text_sync(link, cancelled=get_current_worker().cancelled_event)

@@ -64,7 +64,7 @@ class SubscriptionActions(_Base):
         def progress(outcome: object, done: int, total: int) -> None:
             self.post_message(FeedRefreshed(outcome, done, total))  # type: ignore[arg-type]
 
-        # Imported here: httpx and the parsers are not needed to show the reader.
+        # Imported here: the fetcher and the parsers are not needed to show the reader.
         from ..feeds.refresh import refresh_feeds
 
         try:
