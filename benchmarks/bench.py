@@ -17,7 +17,8 @@ What it does, in one run:
   order flips every repetition), with ``benchrun.run_once`` (wall, CPU and peak RSS of the
   child from ``os.wait4``); first paint uses ``tuiprobe.probe`` (a real tmux pane);
 * benchmarks ONE version of the code: by default a snapshot of the working tree's
-  ``src/`` copied at start (others may be editing it) and put first on ``PYTHONPATH``
+  ``src/`` copied at start (others may be editing it), byte-compiled as an installed
+  package is, and put first on ``PYTHONPATH``
   for every tui-reader process; the snapshot is smoke-tested (import, list) and retaken
   until it works (``--live`` uses ``src/`` as it is);
 * writes ``results.md`` (the Markdown table for docs/benchmarks.md), ``results.json`` and
@@ -91,6 +92,9 @@ def snapshot_src(work: Path, attempts: int = 10) -> Path:
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(REPO / "src", dest, ignore=shutil.ignore_patterns("__pycache__"))
+        # Byte-compiled, as pip leaves an installed package: with PYTHONDONTWRITEBYTECODE
+        # set (as in some shells) every run would otherwise compile every module again.
+        subprocess.run([str(VENV_PY), "-m", "compileall", "-q", str(dest)], check=True)
         env = {**os.environ, "PYTHONPATH": str(dest)}
         shutil.rmtree(probe_db, ignore_errors=True)
         checks = [
@@ -713,7 +717,9 @@ class Bench:
         nb_app = self.work / "nb-app.db"
         if self.newsboat:
             replace_tree(snap_small_nb, nb_app)
-        tr, nb = self.paint_pair(app_db, small, nb_app, s.runs_small, s.warmup_small)
+        # More runs than the refresh rows: a paint takes a second, and its median is noisy.
+        paint_runs = s.runs_small * 2 - 1
+        tr, nb = self.paint_pair(app_db, small, nb_app, paint_runs, s.warmup_small)
         self.rows.append(
             Row(
                 f"first paint, {n_small * s.items // 1000}k articles",
