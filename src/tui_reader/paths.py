@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "tui-reader"
 DB_ENV = "TUI_READER_DB"
 CONFIG_ENV = "TUI_READER_CONFIG"
@@ -14,6 +12,9 @@ CONFIG_ENV = "TUI_READER_CONFIG"
 
 def default_library_dir() -> Path:
     """The user's library: `$XDG_DATA_HOME/tui-reader/library` on Linux."""
+    # Imported here: with --db or $TUI_READER_DB it is not needed (~5 ms of a 0.2 s refresh).
+    import platformdirs
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "library"
 
 
@@ -34,4 +35,6 @@ def config_file(cli_value: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(CONFIG_ENV)
     if env:
         return Path(env).expanduser()
+    import platformdirs
+
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
