@@ -867,3 +867,46 @@ async def test_tls_certificates_are_verified(
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     trusted = await fetch(url, FetchLimits(deadline=5))
     assert (trusted.status, trusted.body) == ("ok", b"hello"), trusted.error
+
+
+# --------------------------------------------------------------------------- admission
+
+
+async def test_admission_slot_is_kept_for_a_body_and_released_otherwise(
+    server: _TestServer,
+) -> None:
+    admission = asyncio.Semaphore(1)
+    async with Fetcher() as fetcher:
+        ok = await fetcher.fetch(server.url("/hello"), admission=admission)
+        assert ok.status == "ok" and ok.admitted
+        assert admission.locked()  # the caller holds it until the body is dealt with
+        admission.release()
+        missing = await fetcher.fetch(server.url("/nowhere"), admission=admission)
+        refused = await fetcher.fetch("ftp://127.0.0.1/x", admission=admission)
+        assert (missing.http_status, missing.admitted) == (404, False)
+        assert (refused.status, refused.admitted) == ("error", False)
+        assert not admission.locked()  # errors gave their slot back
+
+
+async def test_a_full_admission_holds_new_fetches_back_and_cancelling_frees_it(
+    server: _TestServer,
+) -> None:
+    admission = asyncio.Semaphore(1)
+    async with Fetcher() as fetcher:
+        first = await fetcher.fetch(server.url("/hello"), admission=admission)
+        assert first.admitted
+        waiting = asyncio.create_task(fetcher.fetch(server.url("/hello"), admission=admission))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # no room for another body until the first is dealt with
+        admission.release()
+        second = await asyncio.wait_for(waiting, 5)
+        assert second.status == "ok" and second.admitted
+        admission.release()
+        slow = asyncio.create_task(
+            fetcher.fetch(server.url("/drip?interval=0.2"), admission=admission)
+        )
+        await asyncio.sleep(0.3)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        assert not admission.locked()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import http
 import ipaddress
@@ -115,6 +116,8 @@ class FetchResult:
     http_status: int | None = None
     error: str | None = None
     retry_after: float | None = None  # seconds, from 429/503 Retry-After (delta or HTTP-date)
+    # The caller's `admission` slot is still held for this body (see `Fetcher.fetch`).
+    admitted: bool = False
 
 
 # --------------------------------------------------------------------------- helpers
@@ -418,6 +421,8 @@ class _Request:
     conditional: bool
     sent_etag: str | None = None
     sent_last_modified: str | None = None
+    admission: asyncio.Semaphore | None = None
+    admitted: bool = False
     chain: _Chain = field(init=False)
 
 
@@ -455,12 +460,23 @@ class Fetcher:
             session.close()
 
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        admission: asyncio.Semaphore | None = None,
     ) -> FetchResult:
         """Fetch a feed, conditionally when validators are given. Never raises.
 
         A 304 gives status "not_modified"; an ok result carries the response's validators
         for the caller to store and pass back next time.
+
+        `admission` bounds how many bodies a caller holds at once: a slot of it is taken
+        once the request has its connection slots (a feed waiting for a busy host holds
+        none) and before the deadline starts. An "ok" result keeps that slot
+        (`FetchResult.admitted`) for the caller to release when done with the body; any
+        other outcome releases it here.
         """
         headers = {"Accept": FEED_ACCEPT}
         sent_etag = _validator(etag)
@@ -475,8 +491,19 @@ class Fetcher:
             conditional=bool(sent_etag or sent_modified),
             sent_etag=sent_etag,
             sent_last_modified=sent_modified,
+            admission=admission,
         )
-        return await self._fetch(request)
+        try:
+            result = await self._fetch(request)
+        except BaseException:  # cancelled: nobody will get the body
+            if request.admitted and admission is not None:
+                admission.release()
+            raise
+        if request.admitted and admission is not None:
+            if result.status == "ok":
+                return dataclasses.replace(result, admitted=True)
+            admission.release()
+        return result
 
     async def fetch_page(self, url: str) -> FetchResult:
         """Fetch an HTML page (feed discovery, full text) under the same limits."""
@@ -564,6 +591,9 @@ class Fetcher:
             host = urlsplit(chain.current).hostname or ""
             async with self._slot(host):
                 if chain.hops == 0:
+                    if request.admission is not None and not request.admitted:
+                        await request.admission.acquire()
+                        request.admitted = True
                     timer.reschedule(loop.time() + self.limits.deadline)
                 reader = _BodyReader(self.limits, request.conditional)
                 try:

@@ -35,6 +35,9 @@ Status = Literal["updated", "unchanged", "failed", "waiting"]
 # Parsing is CPU-bound and saving is disk-bound: a few at a time keeps both busy on a
 # 2-core machine without holding every fetched body in memory.
 PARSE_SLOTS = 3
+# Fetched bodies held at once (downloading, or waiting for a parse slot), beyond the
+# parser processes' own.
+MAX_BODIES = 24
 # Full-text pages fetched per "always full text" feed per refresh, newest articles first.
 FULL_TEXT_PER_FEED = 10
 # Seconds between two page fetches from one host during a refresh.
@@ -100,12 +103,15 @@ async def refresh_feeds(
     parser = FeedParser(total)
     # With a pool, every parser process has a document waiting while others are saved.
     parse_slots = asyncio.Semaphore(PARSE_SLOTS + parser.workers)
+    # Bodies downloading or waiting to be parsed: fetching is faster than parsing, so
+    # without this bound every fetched body of a big refresh would wait in memory.
+    bodies = asyncio.Semaphore(MAX_BODIES + parser.workers)
 
     full_text_feeds = store.full_text_feeds()
     host_locks: dict[str, asyncio.Lock] = {}
 
     async def one(feed: Feed, active: Fetcher) -> None:
-        outcome = await _refresh_one(store, feed, active, parse_slots, parser)
+        outcome = await _refresh_one(store, feed, active, parse_slots, parser, bodies)
         summary.outcomes.append(outcome)
         if on_progress is not None:
             # Reported before any full-text pages: the feed's articles are in already.
@@ -131,13 +137,31 @@ async def _refresh_one(
     fetcher: Fetcher,
     parse_slots: asyncio.Semaphore,
     parser: FeedParser,
+    bodies: asyncio.Semaphore,
 ) -> FeedOutcome:
     title = feed.display_title
     if feed.retry_until is not None and feed.retry_until > datetime.now(UTC):
         until = feed.retry_until.astimezone().strftime("%Y-%m-%d %H:%M")
         reason = f"the server asked not to be fetched before {until}"
         return FeedOutcome(feed.id, title, "waiting", error=reason)
-    result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+    result = await fetcher.fetch(
+        feed.url, etag=feed.etag, last_modified=feed.last_modified, admission=bodies
+    )
+    try:
+        return await _deal_with(store, feed, result, parse_slots, parser)
+    finally:
+        if result.admitted:
+            bodies.release()
+
+
+async def _deal_with(
+    store: Store,
+    feed: Feed,
+    result: FetchResult,
+    parse_slots: asyncio.Semaphore,
+    parser: FeedParser,
+) -> FeedOutcome:
+    title = feed.display_title
     now = datetime.now(UTC)
     if result.status == "not_modified":
         store.record_fetch(feed.id, ok=True, url=result.permanent_url, when=now)
