@@ -4,13 +4,16 @@ Parsing is pure-Python work per item (about 50 us), so in one process a refresh 
 hundreds of feeds parses on one core while the others idle. A refresh of at least
 `POOL_MIN_FEEDS` feeds therefore parses in a pool of processes, one per core; the main
 process keeps fetching and saving. Smaller refreshes parse in a thread, as before: a
-pool costs ~0.1 s to start, more than a few feeds take to parse.
+pool takes ~0.15 s to start, more than a few feeds take to parse.
 
 Why "forkserver" and not "fork": the pool is made when the first document arrives,
 when the store's writer thread and the event loop are running. Forking a process with
 threads can copy a lock some other thread holds; the fork server is a fresh interpreter
 (started with fork + exec), and workers fork from it. It preloads the parser, so a
-worker starts in milliseconds.
+worker starts in milliseconds. As with every multiprocessing start method but "fork",
+each worker imports the program's main module again: `tui_reader.__main__` and the
+`tui-reader` script only run under `if __name__ == "__main__"`; a program that does not
+guard its entry point makes the pool fail, and the refresh parses in threads instead.
 
 Results come back as plain tuples rather than dataclasses: they pickle about twice as
 fast, and there are 50,000 of them in a 1,000-feed refresh.
