@@ -432,12 +432,10 @@ def replace_tree(src: Path, dst: Path) -> None:
 
 def _tree_rss_kib(pid: int) -> tuple[int, int]:
     """(VmRSS, VmHWM) in KiB, summed over `pid` and its descendants."""
-    pids, rss, hwm = [pid], 0, 0
-    while pids:
-        p = pids.pop()
+    rss = hwm = 0
+    for p in _descendants(pid):
         try:
             status = Path(f"/proc/{p}/status").read_text()
-            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
         except OSError:
             continue
         for line in status.splitlines():
@@ -445,7 +443,6 @@ def _tree_rss_kib(pid: int) -> tuple[int, int]:
                 rss += int(line.split()[1])
             elif line.startswith("VmHWM:"):
                 hwm += int(line.split()[1])
-        pids.extend(int(c) for c in children)
     return rss, hwm
 
 
