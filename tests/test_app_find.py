@@ -16,10 +16,13 @@ from .pilot_helpers import settle
 
 
 async def type_search(pilot: Pilot[Any], screen: MainScreen, text: str) -> None:
+    """Open the search, type `text` and wait for the answer to all of it: on a slow
+    machine the debounce can fire mid-word, and that earlier answer must not count."""
     await pilot.press("slash")
     assert screen.searching
     assert screen.focused is screen.search_box
     await pilot.press(*text)
+    await settle(pilot, lambda: screen.search_answered_for == text)
 
 
 def titles(screen: MainScreen) -> list[str]:

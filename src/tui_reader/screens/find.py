@@ -118,6 +118,7 @@ class FindActions(_Base):
         box.value = ""
         box.display = False
         self._query = None
+        self.search_answered_for = None
         self._load_view(select_id=self._before_search)
         self.article_list.focus()
 
@@ -160,6 +161,7 @@ class FindActions(_Base):
     def on_search_results(self, event: SearchResults) -> None:
         if not self.searching or event.text != self.search_box.value:
             return  # an answer to a query the user has already changed
+        self.search_answered_for = event.text
         box = self.search_box
         if event.error:
             box.border_subtitle = f"⚠ {event.error}"

@@ -136,6 +136,9 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         self._search_library = False
         self._search_timer: Timer | None = None
         self._query: Query | None = None
+        # The search text whose answer the list shows now (answers to older keystrokes
+        # can arrive while the user types on; tests and the title wait for this one).
+        self.search_answered_for: str | None = None
         self._before_search: str | None = None
         self._saved_members: dict[str, set[str]] = {}
         self._undo: list[FlagChange] = []
