@@ -584,8 +584,10 @@ class Store:
     def _writer_loop(self) -> None:
         while True:
             self._wake.wait(timeout=1.0)
-            if not self._closed:
-                time.sleep(FLUSH_DELAY)  # let a burst of changes coalesce into one write
+            if not self._closed and not self._flush_waiters:
+                # Let a burst of changes coalesce into one write; someone waiting in
+                # flush() (a command about to exit) gains nothing from the wait.
+                time.sleep(FLUSH_DELAY)
             self._wake.clear()
             # Read after the clear: a close() that came during the sleep is either seen
             # here or has set the event again, so the next wait returns at once.
