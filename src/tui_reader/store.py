@@ -37,13 +37,16 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
 from .atomic import DirectoryLock, LibraryLocked, atomic_write, remove_stale_temp_files
-from .models import EPOCH, UNCATEGORIZED, Article, Feed, NewArticle
+from .models import EPOCH, UNCATEGORIZED, Article, EncodedBodies, Feed, NewArticle
 from .records import (
     LibraryCorrupt,
     MergeResult,
     StoreError,
     StoreReadOnly,
     article_id,
+    bodies_file,
+    bodies_from_doc,
+    decode_bodies,
     feed_from_doc,
     feed_to_doc,
     from_epoch,
@@ -188,7 +191,8 @@ class Store:
         self._dirty_flags: set[str] = set()
         # Feeds whose headers/bodies could not be written by merge_articles: the writer
         # retries them, with the bodies pinned here so an LRU eviction cannot lose them.
-        self._unsaved: dict[str, dict[str, str]] = {}
+        # A first fetch's bodies may be pinned as the file a parser process encoded.
+        self._unsaved: dict[str, dict[str, str] | EncodedBodies] = {}
         # Every payload gets a version when it is built (under _lock); a write is skipped
         # when a newer payload of the same file is already on disk, so two writers (the
         # background thread and a synchronous save) can never put an older state last.
@@ -747,16 +751,21 @@ class Store:
                     for n, aid in enumerate(ids, start=1)
                 }
             }
-            body_docs = {
-                "bodies": {
-                    str(n): {"id": aid, "html": bodies.get(aid, "")}
-                    for n, aid in enumerate(ids, start=1)
-                }
-            }
+            if isinstance(bodies, EncodedBodies) and bodies.ids == tuple(ids):
+                encoded = bodies.data  # the file as a parser process made it
+                html_of = None
+            else:
+                encoded = None
+                html_of = decode_bodies(bodies) if isinstance(bodies, EncodedBodies) else bodies
             version = self._next_version()
         # Bodies first: a header without its body shows an empty article, the other way
         # round an article nobody can reach.
-        self._write_shard("bodies", feed_id, body_docs, version)
+        if encoded is None:
+            assert html_of is not None
+            encoded = bodies_file(ids, html_of)
+        self._write_file(
+            ("bodies", feed_id), version, self.directory / "bodies" / f"{feed_id}.json", encoded
+        )
         self._write_shard("headers", feed_id, headers, version)
         with self._lock:
             if self._unsaved.get(feed_id) is bodies:
@@ -1058,16 +1067,13 @@ class Store:
     def _feed_bodies(self, feed_id: str, *, strict: bool = False) -> dict[str, str]:
         with self._lock:
             cached = self._unsaved.get(feed_id) or self._bodies.get(feed_id)
+            if isinstance(cached, EncodedBodies):
+                return decode_bodies(cached)  # not written yet (rare): not worth caching
             if cached is not None:
                 if feed_id in self._bodies:
                     self._bodies.move_to_end(feed_id)
                 return cached
-        data = self._read_shard("bodies", feed_id, strict=strict) or {}
-        bodies = {
-            doc["id"]: doc["html"]
-            for doc in data.get("bodies", {}).values()
-            if isinstance(doc, dict) and isinstance(doc.get("html"), str) and "id" in doc
-        }
+        bodies = bodies_from_doc(self._read_shard("bodies", feed_id, strict=strict))
         with self._lock:
             # A merge may have cached newer bodies while the file was read: keep those.
             bodies = self._bodies.setdefault(feed_id, bodies)
@@ -1239,7 +1245,11 @@ class Store:
     # ------------------------------------------------------------------ refresh
 
     def merge_articles(
-        self, feed_id: str, incoming: Iterable[NewArticle], fetched_at: datetime
+        self,
+        feed_id: str,
+        incoming: Iterable[NewArticle],
+        fetched_at: datetime,
+        encoded_bodies: EncodedBodies | None = None,
     ) -> MergeResult:
         """Add new articles and update changed ones for one feed, then apply retention.
 
@@ -1248,15 +1258,32 @@ class Store:
         are remembered by id so that a feed still listing them does not bring them back.
         Headers and bodies are on disk when this returns (StoreError if they could not be
         written; the writer then keeps retrying).
+
+        `encoded_bodies`: the items' bodies as a parser process encoded them for a feed
+        with no articles (their `body_html` is empty). Written as they are when the feed
+        still has none and nothing is pruned; otherwise decoded and merged as usual.
         """
         self._check_writable()
         # One merge at a time: two merges of a feed must not write its files out of order,
         # and the writes are serialised by _write_lock anyway.
         with self._merge_lock:
-            return self._merge(feed_id, incoming, fetched_at)
+            return self._merge(feed_id, incoming, fetched_at, encoded_bodies)
+
+    def is_new_feed(self, feed_id: str) -> bool:
+        """True when the feed has no articles, not even pruned ones: its first fetch's
+        bodies file can then be encoded by whoever parses it (`merge_articles`)."""
+        self._load_feeds((feed_id,))
+        with self._lock:
+            return not (
+                self._by_feed.get(feed_id) or self._gone.get(feed_id) or feed_id in self._unsaved
+            )
 
     def _merge(
-        self, feed_id: str, incoming: Iterable[NewArticle], fetched_at: datetime
+        self,
+        feed_id: str,
+        incoming: Iterable[NewArticle],
+        fetched_at: datetime,
+        encoded: EncodedBodies | None = None,
     ) -> MergeResult:
         # This feed's own headers and flags are all a merge needs (identity, flags kept,
         # tombstones, retention); the other feeds stay unread on a lazy open.
@@ -1273,6 +1300,23 @@ class Store:
                 raise StoreError("that feed is no longer subscribed")
             ids = self._by_feed.setdefault(feed_id, set())
             gone = self._gone.setdefault(feed_id, {})
+            if encoded is not None:
+                incoming = list(incoming)
+            if encoded is not None and (
+                ids
+                or gone
+                or bodies
+                or feed_id in self._unsaved
+                or len(encoded.ids) > min(self.keep_read, self.max_per_feed)  # would prune
+                or any(item.words is None for item in incoming)  # to be counted from bodies
+            ):
+                # Not a plain first fetch any more: merge the bodies as text after all.
+                html_of = decode_bodies(encoded)
+                incoming = [
+                    replace(item, body_html=html_of.get(article_id(feed_id, item.key), ""))
+                    for item in incoming
+                ]
+                encoded = None
             seen: set[str] = set()
             for item in incoming:
                 aid = article_id(feed_id, item.key)
@@ -1304,15 +1348,23 @@ class Store:
                 self._articles[aid] = article
                 self._keys[aid] = item.key
                 ids.add(aid)
-                bodies[aid] = item.body_html
+                if encoded is None:
+                    bodies[aid] = item.body_html
             pruned = self._apply_retention(feed_id, bodies)
             if not (new or updated or pruned or feed_id in self._unsaved):
                 return MergeResult()
             self._sorted = None
-            self._unsaved[feed_id] = bodies  # pinned until written (also for the writer)
-            self._bodies[feed_id] = bodies
-            self._bodies.move_to_end(feed_id)
-            self._trim_body_cache()
+            if encoded is not None:
+                # Pinned as the encoded file; read back (decoded) only if asked for before
+                # it is written. The cache may hold this feed's (empty) bodies from before:
+                # they must go, the file is read again when asked for.
+                self._unsaved[feed_id] = encoded
+                self._bodies.pop(feed_id, None)
+            else:
+                self._unsaved[feed_id] = bodies  # pinned until written (also for the writer)
+                self._bodies[feed_id] = bodies
+                self._bodies.move_to_end(feed_id)
+                self._trim_body_cache()
             flags = self._flags_payload(feed_id) if pruned else None
             if flags is not None:
                 self._dirty_flags.discard(feed_id)

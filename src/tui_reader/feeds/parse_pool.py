@@ -16,7 +16,9 @@ each worker imports the program's main module again: `tui_reader.__main__` and t
 guard its entry point makes the pool fail, and the refresh parses in threads instead.
 
 Results come back as plain tuples rather than dataclasses: they pickle about twice as
-fast, and there are 50,000 of them in a 1,000-feed refresh.
+fast, and there are 50,000 of them in a 1,000-feed refresh. For a feed's first fetch
+the worker also encodes the feed's bodies file and sends that instead of the bodies
+(`EncodedBodies`): the main process, which saves every feed, is the busier one.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..models import NewArticle, ParsedFeed
+from ..models import EncodedBodies, NewArticle, ParsedFeed
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -47,6 +49,7 @@ _Compact = tuple[
     tuple[str, ...],
     str | None,
     list[tuple[str, str, str, str, datetime, str, int | None]],
+    tuple[tuple[str, ...], bytes] | None,
 ]
 
 
@@ -66,15 +69,29 @@ def pool_is_possible() -> bool:
 
 
 def parse_compact(
-    body: bytes, url: str, fetched_at: datetime, content_type: str | None
+    body: bytes,
+    url: str,
+    fetched_at: datetime,
+    content_type: str | None,
+    new_feed_id: str | None = None,
 ) -> _Compact:
-    """Runs in a pool process: `parse_feed`, with the result flattened for pickling."""
+    """Runs in a pool process: `parse_feed`, with the result flattened for pickling.
+
+    With `new_feed_id` (a feed with no articles yet), the bodies come back as the feed's
+    encoded bodies file instead of as text (`EncodedBodies`).
+    """
     parsed = _parse_here(body, url, fetched_at, content_type)
+    encoded = None
+    if new_feed_id is not None:
+        from ..records import encode_new_bodies
+
+        found = encode_new_bodies(new_feed_id, parsed.articles)
+        encoded = (found.ids, found.data)
     articles = [
-        (a.key, a.title, a.link, a.author, a.published, a.body_html, a.words)
+        (a.key, a.title, a.link, a.author, a.published, "" if encoded else a.body_html, a.words)
         for a in parsed.articles
     ]
-    return parsed.title, parsed.site_url, parsed.warnings, parsed.incomplete, articles
+    return parsed.title, parsed.site_url, parsed.warnings, parsed.incomplete, articles, encoded
 
 
 def _parse_here(
@@ -87,13 +104,14 @@ def _parse_here(
 
 def expand(compact: _Compact) -> ParsedFeed:
     """The `ParsedFeed` a `parse_compact` result stands for."""
-    title, site_url, warnings, incomplete, articles = compact
+    title, site_url, warnings, incomplete, articles, encoded = compact
     return ParsedFeed(
         title=title,
         site_url=site_url,
         articles=tuple(NewArticle(*fields) for fields in articles),
         warnings=warnings,
         incomplete=incomplete,
+        encoded_bodies=EncodedBodies(*encoded) if encoded else None,
     )
 
 
@@ -110,9 +128,19 @@ class FeedParser:
         self.workers = _worker_count() if self._want_pool else 0
 
     async def parse(
-        self, body: bytes, url: str, fetched_at: datetime, content_type: str | None
+        self,
+        body: bytes,
+        url: str,
+        fetched_at: datetime,
+        content_type: str | None,
+        new_feed_id: str | None = None,
     ) -> ParsedFeed:
-        """Parse one document; raises `FeedParseError` as `parse_feed` does."""
+        """Parse one document; raises `FeedParseError` as `parse_feed` does.
+
+        `new_feed_id`: the document is the first of a feed with no articles; a pool process
+        then encodes its bodies file (`ParsedFeed.encoded_bodies`). Threads ignore it: the
+        encoding would be on this process's cores anyway.
+        """
         args = (body, url, fetched_at, content_type)
         pool = self._get_pool()
         if pool is not None:
@@ -120,7 +148,8 @@ class FeedParser:
 
             loop = asyncio.get_running_loop()
             try:
-                return expand(await loop.run_in_executor(pool, parse_compact, *args))
+                compact = await loop.run_in_executor(pool, parse_compact, *args, new_feed_id)
+                return expand(compact)
             except BrokenProcessPool:
                 self._want_pool = False
         return await asyncio.to_thread(_parse_here, *args)
@@ -140,7 +169,7 @@ class FeedParser:
 
             try:
                 context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["tui_reader.feeds.parse"])
+                context.set_forkserver_preload(["tui_reader.feeds.parse", "tui_reader.records"])
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
             except (OSError, ValueError):
                 self._want_pool = False  # no processes to be had: threads will do

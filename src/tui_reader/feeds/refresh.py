@@ -175,7 +175,9 @@ async def _deal_with(
     async with parse_slots:
         try:
             url = result.final_url or feed.url
-            parsed = await parser.parse(result.body, url, now, result.content_type)
+            # A feed's first fetch: a parser process can encode its bodies file too.
+            new_feed = feed.id if parser.in_processes and store.is_new_feed(feed.id) else None
+            parsed = await parser.parse(result.body, url, now, result.content_type, new_feed)
             if parser.in_processes:
                 # Saving a feed is ~0.5 ms of CPU; a hop to a thread and back costs as much
                 # and makes it fight this loop for the GIL. Parsing, the big part, is in
@@ -198,7 +200,7 @@ def _store(
     store: Store, feed: Feed, result: FetchResult, parsed: ParsedFeed, now: datetime
 ) -> tuple[int, str | None]:
     """Save a parsed feed; returns (new articles, the problem to report or None)."""
-    merged = store.merge_articles(feed.id, parsed.articles, now)
+    merged = store.merge_articles(feed.id, parsed.articles, now, parsed.encoded_bodies)
     if parsed.incomplete:
         # Keep what could be read, but say so, and keep no validators so that the next
         # refresh fetches the document again instead of getting a 304 for a broken copy.
