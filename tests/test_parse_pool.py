@@ -114,13 +114,14 @@ async def test_a_broken_pool_falls_back_to_threads(tmp_path: Path) -> None:
 
 
 def test_a_new_feeds_bodies_come_back_as_its_encoded_file(tmp_path: Path) -> None:
-    """With a feed id, the bodies come back as that feed's bodies file, and not as text."""
+    """With a feed id, the bodies are staged as that feed's bodies file, not sent back."""
     for name, body in _documents(tmp_path)[:20]:
         try:
             plain = expand(parse_compact(body, "http://127.0.0.1/f.xml", NOW, None))
         except FeedParseError:
             continue
-        encoded = expand(parse_compact(body, "http://127.0.0.1/f.xml", NOW, None, "feed0001"))
+        new_feed = ("feed0001", str(tmp_path))
+        encoded = expand(parse_compact(body, "http://127.0.0.1/f.xml", NOW, None, new_feed))
         assert encoded.encoded_bodies is not None, name
         assert all(a.body_html == "" for a in encoded.articles), name
         assert [replace(a, body_html="") for a in plain.articles] == list(encoded.articles)
@@ -129,3 +130,5 @@ def test_a_new_feeds_bodies_come_back_as_its_encoded_file(tmp_path: Path) -> Non
             want.setdefault(article_id("feed0001", a.key), a.body_html)
         assert encoded.encoded_bodies.ids == tuple(sorted(want)), name
         assert decode_bodies(encoded.encoded_bodies) == want, name
+        assert Path(encoded.encoded_bodies.staged).parent == tmp_path
+        Path(encoded.encoded_bodies.staged).unlink()

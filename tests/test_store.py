@@ -614,25 +614,32 @@ def test_untitled_feed_never_shows_credentials(store: Store) -> None:
 # --------------------------------------------------------------------------- encoded bodies
 
 
-def _encoded(feed_id: str, items: list[NewArticle]) -> tuple[list[NewArticle], EncodedBodies]:
+def _encoded(
+    store: Store, feed_id: str, items: list[NewArticle]
+) -> tuple[list[NewArticle], EncodedBodies]:
     """What a parser process sends for a new feed: items without bodies (their words
-    counted), and the file."""
+    counted), and the bodies file it staged."""
     bare = [replace(a, body_html="", words=word_count(a.body_html)) for a in items]
-    return bare, encode_new_bodies(feed_id, items)
+    return bare, encode_new_bodies(feed_id, items, store.directory / "bodies")
+
+
+def _staged_files(store: Store) -> list[str]:
+    return [p.name for p in (store.directory / "bodies").iterdir() if ".tmp-" in p.name]
 
 
 def test_a_new_feeds_encoded_bodies_are_written_as_they_are(empty: Store) -> None:
     feed, _ = empty.add_feed("https://a.example.com/feed", "A")
-    assert empty.is_new_feed(feed.id)
+    assert empty.first_bodies_dir(feed.id) == empty.directory / "bodies"
     items = make_articles("a", 5)
     items.append(replace(items[0], body_html="a later copy of a-0"))  # the first one wins
-    bare, encoded = _encoded(feed.id, items)
+    bare, encoded = _encoded(empty, feed.id, items)
+    staged = Path(encoded.staged).read_bytes()
     assert empty.merge_articles(feed.id, bare, NOW, encoded) == MergeResult(new=5)
-    assert not empty.is_new_feed(feed.id)
+    assert empty.first_bodies_dir(feed.id) is None
     want = {article_id(feed.id, a.key): a.body_html for a in items[:5]}
     assert {a.id: empty.body(a.id) for a in empty.articles()} == want
     raw = (empty.directory / "bodies" / f"{feed.id}.json").read_bytes()
-    assert raw == encoded.data
+    assert raw == staged and not _staged_files(empty)  # renamed into place
     again = reopen(empty)
     try:
         assert {a.id: again.body(a.id) for a in again.articles()} == want
@@ -649,9 +656,10 @@ def test_encoded_bodies_for_a_feed_that_has_articles_are_merged_as_text(empty: S
     # Encoded while the feed looked new (say, a refresh racing an import): merged as text.
     edited = replace(old[1], body_html="<p>edited</p>")
     items = [old[0], edited, *make_articles("b", 2)]
-    bare, encoded = _encoded(feed.id, items)
+    bare, encoded = _encoded(empty, feed.id, items)
     result = empty.merge_articles(feed.id, bare, NOW, encoded)
     assert result == MergeResult(new=2, updated=1)
+    assert not _staged_files(empty)
     bodies = {a.id: empty.body(a.id) for a in empty.articles()}
     assert bodies[article_id(feed.id, old[1].key)] == "<p>edited</p>"
     assert bodies[article_id(feed.id, old[2].key)] == old[2].body_html
@@ -668,9 +676,9 @@ def test_encoded_bodies_that_retention_would_prune_are_merged_as_text(empty: Sto
     feed, _ = empty.add_feed("https://a.example.com/feed", "A")
     empty.max_per_feed = 3
     items = make_articles("a", 5)  # newest first
-    bare, encoded = _encoded(feed.id, items)
+    bare, encoded = _encoded(empty, feed.id, items)
     result = empty.merge_articles(feed.id, bare, NOW, encoded)
-    assert result.pruned == 2
+    assert result.pruned == 2 and not _staged_files(empty)
     kept = {a.id: empty.body(a.id) for a in empty.articles()}
     assert kept == {article_id(feed.id, a.key): a.body_html for a in items[:3]}
     again = reopen(empty)
@@ -683,8 +691,24 @@ def test_encoded_bodies_that_retention_would_prune_are_merged_as_text(empty: Sto
 def test_encoded_bodies_with_words_not_counted_are_merged_as_text(empty: Store) -> None:
     feed, _ = empty.add_feed("https://a.example.com/feed", "A")
     items = make_articles("a", 2)  # words=None: the store must count them from the bodies
-    encoded = encode_new_bodies(feed.id, items)
+    encoded = encode_new_bodies(feed.id, items, empty.directory / "bodies")
     bare = (replace(a, body_html="") for a in items)  # any iterable will do
     assert empty.merge_articles(feed.id, bare, NOW, encoded) == MergeResult(new=2)
     assert all(a.words == word_count(items[0].body_html) for a in empty.articles())
     assert all(empty.body(a.id) for a in empty.articles())
+
+
+def test_a_staged_bodies_file_is_read_before_it_is_written_and_dropped_on_unsubscribe(
+    empty: Store,
+) -> None:
+    feed, _ = empty.add_feed("https://a.example.com/feed", "A")
+    items = make_articles("a", 3)
+    _bare, encoded = _encoded(empty, feed.id, items)
+    # Pinned, as after a write that failed: its bodies are read from the staged file.
+    with empty._lock:
+        empty._unsaved[feed.id] = encoded
+    want = {article_id(feed.id, a.key): a.body_html for a in items}
+    assert empty.bodies_of_feed(feed.id) == want
+    assert _staged_files(empty)
+    empty.remove_feed(feed.id)
+    assert not _staged_files(empty)

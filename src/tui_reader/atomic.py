@@ -56,9 +56,19 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     `durable=False` skips both fsyncs: still atomic against a crash of this process (the
     rename is), but not yet against power loss; the caller syncs a whole batch at once.
     """
-    directory = path.parent
+    temp = stage_file(path, data, durable=durable)
+    publish_staged(temp, path, durable=durable, synced=True)
+
+
+def stage_file(path: Path, data: bytes, *, durable: bool = False) -> Path:
+    """Write `data` to a new temp file next to `path`, to become `path` by
+    `publish_staged`; returns the temp file. On failure nothing is left behind.
+
+    Used on its own by a parser process, which writes a new feed's bodies file while the
+    store's writer (in the main process) decides if and when it replaces the real one.
+    """
     # pid and thread in the name: two writers never share (and truncate) one temp file.
-    temp = directory / f"{path.name}{TEMP_MARK}{os.getpid()}-{threading.get_ident()}"
+    temp = path.parent / f"{path.name}{TEMP_MARK}{os.getpid()}-{threading.get_ident()}"
     try:
         # O_NOFOLLOW: a symlink planted at the temp name is refused, never written through.
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
@@ -71,13 +81,31 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
                 os.fsync(fd)
         finally:
             os.close(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    return temp
+
+
+def publish_staged(temp: Path, path: Path, *, durable: bool = True, synced: bool = False) -> None:
+    """Rename a staged temp file over `path`: atomically, and (`durable`) with the file
+    fsynced first, unless `synced` says it is already, and the directory after. A failure
+    before the rename removes the temp file and leaves `path` as it was."""
+    try:
+        if durable and not synced:
+            fd = os.open(temp, os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
     if durable:
-        fsync_dir(directory)
+        fsync_dir(path.parent)
 
 
 def remove_stale_temp_files(directory: Path) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from .atomic import stage_file
 from .models import EPOCH, UNCATEGORIZED, Article, EncodedBodies, Feed, NewArticle
 from .text import clean_line
 
@@ -230,18 +231,24 @@ def bodies_from_doc(data: Mapping[str, Any] | None) -> dict[str, str]:
     }
 
 
-def encode_new_bodies(feed_id: str, articles: Iterable[NewArticle]) -> EncodedBodies:
-    """The bodies file of a feed that has no articles yet and receives `articles`: what a
-    merge would write, the first of two items with one id winning, as in the merge."""
+def encode_new_bodies(
+    feed_id: str, articles: Iterable[NewArticle], directory: Path
+) -> EncodedBodies:
+    """Stage, in `directory`, the bodies file of a feed that has no articles yet and
+    receives `articles`: what a merge would write (the first of two items with one id
+    wins, as in the merge)."""
     html_of: dict[str, str] = {}
     for item in articles:
         html_of.setdefault(article_id(feed_id, item.key), item.body_html)
     ids = tuple(sorted(html_of))
-    return EncodedBodies(ids, bodies_file(ids, html_of))
+    staged = stage_file(directory / f"{feed_id}.json", bodies_file(ids, html_of))
+    return EncodedBodies(ids, str(staged))
 
 
 def decode_bodies(encoded: EncodedBodies) -> dict[str, str]:
-    return bodies_from_doc(orjson.loads(encoded.data))
+    """The bodies in a staged file (FileNotFoundError once it has been published)."""
+    raw = Path(encoded.staged).read_bytes()
+    return bodies_from_doc(orjson.loads(raw))
 
 
 def word_count(html: str) -> int:

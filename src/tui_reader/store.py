@@ -36,7 +36,13 @@ import orjson
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
-from .atomic import DirectoryLock, LibraryLocked, atomic_write, remove_stale_temp_files
+from .atomic import (
+    DirectoryLock,
+    LibraryLocked,
+    atomic_write,
+    publish_staged,
+    remove_stale_temp_files,
+)
 from .models import EPOCH, UNCATEGORIZED, Article, EncodedBodies, Feed, NewArticle
 from .records import (
     LibraryCorrupt,
@@ -681,22 +687,40 @@ class Store:
         }
         return self._next_version(), payload
 
-    def _write_file(self, slot: tuple[str, str], version: int, path: Path, data: bytes) -> bool:
-        """Write `data` unless a newer version of the same file is already on disk."""
+    def _write_file(
+        self, slot: tuple[str, str], version: int, path: Path, data: bytes | Path
+    ) -> bool:
+        """Write `data` unless a newer version of the same file is already on disk. `data`
+        may be a staged file (`atomic.stage_file`): it is then renamed into place, or
+        deleted when it is not wanted."""
         with self._write_lock:
+            if isinstance(data, Path):
+                if not data.exists():
+                    return False  # published by another save of this feed, or discarded
+                if not self._wants(slot, version):
+                    _discard(data)
+                    return False
             # Inside `bulk_writes`, article files skip their fsyncs (synced once at the end);
             # library.json and flags, which hold the user's own changes, always sync. Read
             # under _write_lock: the end of a bulk sees every unsynced write made in it.
             durable = self._bulk_depth == 0 or slot[0] in ("main", "flags")
-            if self._written.get(slot, -1) > version:
+            if not self._wants(slot, version):
                 return False
-            if slot[0] != "main" and slot[1] not in self._feeds:
-                return False  # unsubscribed meanwhile: do not bring its file back
             if not durable:
                 self._bulk_unsynced = True  # set before the write: a failed one may be half-synced
-            atomic_write(path, data, durable=durable)
+            if isinstance(data, Path):
+                publish_staged(data, path, durable=durable)
+            else:
+                atomic_write(path, data, durable=durable)
             self._written[slot] = version
             return True
+
+    def _wants(self, slot: tuple[str, str], version: int) -> bool:
+        """Whether a write of `slot` at `version` is to be made (call with _write_lock)."""
+        if self._written.get(slot, -1) > version:
+            return False  # a newer version is on disk already
+        # An unsubscribed feed's file must not be brought back.
+        return slot[0] == "main" or slot[1] in self._feeds
 
     @contextlib.contextmanager
     def bulk_writes(self) -> Iterator[None]:
@@ -751,21 +775,20 @@ class Store:
                     for n, aid in enumerate(ids, start=1)
                 }
             }
-            if isinstance(bodies, EncodedBodies) and bodies.ids == tuple(ids):
-                encoded = bodies.data  # the file as a parser process made it
-                html_of = None
-            else:
-                encoded = None
-                html_of = decode_bodies(bodies) if isinstance(bodies, EncodedBodies) else bodies
+            staged = Path(bodies.staged) if isinstance(bodies, EncodedBodies) else None
             version = self._next_version()
+        content: bytes | Path
+        if staged is not None and isinstance(bodies, EncodedBodies) and bodies.ids == tuple(ids):
+            content = staged  # the file as the parser process wrote it
+        else:
+            html_of = decode_bodies(bodies) if isinstance(bodies, EncodedBodies) else bodies
+            content = bodies_file(ids, html_of)
         # Bodies first: a header without its body shows an empty article, the other way
         # round an article nobody can reach.
-        if encoded is None:
-            assert html_of is not None
-            encoded = bodies_file(ids, html_of)
-        self._write_file(
-            ("bodies", feed_id), version, self.directory / "bodies" / f"{feed_id}.json", encoded
-        )
+        path = self.directory / "bodies" / f"{feed_id}.json"
+        self._write_file(("bodies", feed_id), version, path, content)
+        if staged is not None and content is not staged:
+            _discard(staged)
         self._write_shard("headers", feed_id, headers, version)
         with self._lock:
             if self._unsaved.get(feed_id) is bodies:
@@ -892,7 +915,9 @@ class Store:
             self._unloaded.discard(feed_id)  # never read its files back in
             self._bodies.pop(feed_id, None)
             self._full_texts.pop(feed_id, None)
-            self._unsaved.pop(feed_id, None)
+            pinned = self._unsaved.pop(feed_id, None)
+            if isinstance(pinned, EncodedBodies):
+                _discard(Path(pinned.staged))
             self._dirty_flags.discard(feed_id)
             self._sorted = None
             # library.json goes to disk before the shards go: a crash in between must not
@@ -1067,12 +1092,13 @@ class Store:
     def _feed_bodies(self, feed_id: str, *, strict: bool = False) -> dict[str, str]:
         with self._lock:
             cached = self._unsaved.get(feed_id) or self._bodies.get(feed_id)
-            if isinstance(cached, EncodedBodies):
-                return decode_bodies(cached)  # not written yet (rare): not worth caching
-            if cached is not None:
+            if cached is not None and not isinstance(cached, EncodedBodies):
                 if feed_id in self._bodies:
                     self._bodies.move_to_end(feed_id)
                 return cached
+        if isinstance(cached, EncodedBodies):
+            with contextlib.suppress(FileNotFoundError):  # else written meanwhile: read below
+                return decode_bodies(cached)  # not written yet (rare): not worth caching
         bodies = bodies_from_doc(self._read_shard("bodies", feed_id, strict=strict))
         with self._lock:
             # A merge may have cached newer bodies while the file was read: keep those.
@@ -1269,14 +1295,17 @@ class Store:
         with self._merge_lock:
             return self._merge(feed_id, incoming, fetched_at, encoded_bodies)
 
-    def is_new_feed(self, feed_id: str) -> bool:
-        """True when the feed has no articles, not even pruned ones: its first fetch's
-        bodies file can then be encoded by whoever parses it (`merge_articles`)."""
+    def first_bodies_dir(self, feed_id: str) -> Path | None:
+        """Where a parser may stage the bodies file of this feed's first fetch
+        (`records.encode_new_bodies`, then `merge_articles`); None when the feed has
+        articles already (or pruned ones), or the library is read-only."""
+        if self.read_only:
+            return None
         self._load_feeds((feed_id,))
         with self._lock:
-            return not (
-                self._by_feed.get(feed_id) or self._gone.get(feed_id) or feed_id in self._unsaved
-            )
+            if self._by_feed.get(feed_id) or self._gone.get(feed_id) or feed_id in self._unsaved:
+                return None
+        return self.directory / "bodies"
 
     def _merge(
         self,
@@ -1312,6 +1341,7 @@ class Store:
             ):
                 # Not a plain first fetch any more: merge the bodies as text after all.
                 html_of = decode_bodies(encoded)
+                _discard(Path(encoded.staged))
                 incoming = [
                     replace(item, body_html=html_of.get(article_id(feed_id, item.key), ""))
                     for item in incoming
@@ -1504,3 +1534,9 @@ def _cannot_use(path: Path, exc: OSError) -> str:
 
 def _words_of(item: NewArticle) -> int:
     return item.words if item.words is not None else word_count(item.body_html)
+
+
+def _discard(staged: Path) -> None:
+    """Delete a staged file nobody will publish (a leftover is also removed at next open)."""
+    with contextlib.suppress(OSError):
+        staged.unlink()

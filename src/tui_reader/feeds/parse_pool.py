@@ -49,7 +49,7 @@ _Compact = tuple[
     tuple[str, ...],
     str | None,
     list[tuple[str, str, str, str, datetime, str, int | None]],
-    tuple[tuple[str, ...], bytes] | None,
+    tuple[tuple[str, ...], str] | None,
 ]
 
 
@@ -73,20 +73,24 @@ def parse_compact(
     url: str,
     fetched_at: datetime,
     content_type: str | None,
-    new_feed_id: str | None = None,
+    new_feed: tuple[str, str] | None = None,
 ) -> _Compact:
     """Runs in a pool process: `parse_feed`, with the result flattened for pickling.
 
-    With `new_feed_id` (a feed with no articles yet), the bodies come back as the feed's
-    encoded bodies file instead of as text (`EncodedBodies`).
+    With `new_feed` (id, directory) for a feed with no articles yet, the bodies are not
+    sent back: they are staged as the feed's bodies file in that directory
+    (`EncodedBodies`).
     """
     parsed = _parse_here(body, url, fetched_at, content_type)
     encoded = None
-    if new_feed_id is not None:
+    if new_feed is not None:
+        from pathlib import Path
+
         from ..records import encode_new_bodies
 
-        found = encode_new_bodies(new_feed_id, parsed.articles)
-        encoded = (found.ids, found.data)
+        feed_id, directory = new_feed
+        found = encode_new_bodies(feed_id, parsed.articles, Path(directory))
+        encoded = (found.ids, found.staged)
     articles = [
         (a.key, a.title, a.link, a.author, a.published, "" if encoded else a.body_html, a.words)
         for a in parsed.articles
@@ -133,13 +137,13 @@ class FeedParser:
         url: str,
         fetched_at: datetime,
         content_type: str | None,
-        new_feed_id: str | None = None,
+        new_feed: tuple[str, str] | None = None,
     ) -> ParsedFeed:
         """Parse one document; raises `FeedParseError` as `parse_feed` does.
 
-        `new_feed_id`: the document is the first of a feed with no articles; a pool process
-        then encodes its bodies file (`ParsedFeed.encoded_bodies`). Threads ignore it: the
-        encoding would be on this process's cores anyway.
+        `new_feed` (feed id, directory): the document is the first of a feed with no
+        articles; a pool process then stages its bodies file there
+        (`ParsedFeed.encoded_bodies`). Threads ignore it: they gain nothing by it.
         """
         args = (body, url, fetched_at, content_type)
         pool = self._get_pool()
@@ -148,7 +152,7 @@ class FeedParser:
 
             loop = asyncio.get_running_loop()
             try:
-                compact = await loop.run_in_executor(pool, parse_compact, *args, new_feed_id)
+                compact = await loop.run_in_executor(pool, parse_compact, *args, new_feed)
                 return expand(compact)
             except BrokenProcessPool:
                 self._want_pool = False

@@ -175,8 +175,9 @@ async def _deal_with(
     async with parse_slots:
         try:
             url = result.final_url or feed.url
-            # A feed's first fetch: a parser process can encode its bodies file too.
-            new_feed = feed.id if parser.in_processes and store.is_new_feed(feed.id) else None
+            # A feed's first fetch: a parser process can write its bodies file too.
+            stage = store.first_bodies_dir(feed.id) if parser.in_processes else None
+            new_feed = (feed.id, str(stage)) if stage is not None else None
             parsed = await parser.parse(result.body, url, now, result.content_type, new_feed)
             if parser.in_processes:
                 # Saving a feed is ~0.5 ms of CPU; a hop to a thread and back costs as much
