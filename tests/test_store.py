@@ -712,3 +712,23 @@ def test_a_staged_bodies_file_is_read_before_it_is_written_and_dropped_on_unsubs
     assert _staged_files(empty)
     empty.remove_feed(feed.id)
     assert not _staged_files(empty)
+
+
+def test_a_staged_bodies_file_goes_when_its_merge_fails(empty: Store) -> None:
+    feed, _ = empty.add_feed("https://a.example.com/feed", "A")
+    bare, encoded = _encoded(empty, feed.id, make_articles("a", 2))
+    empty.remove_feed(feed.id)  # unsubscribed while it was being parsed
+    with pytest.raises(StoreError):
+        empty.merge_articles(feed.id, bare, NOW, encoded)
+    assert not _staged_files(empty)
+
+
+def test_an_unreadable_staged_file_fails_the_merge_with_a_store_error(empty: Store) -> None:
+    feed, _ = empty.add_feed("https://a.example.com/feed", "A")
+    empty.merge_articles(feed.id, make_articles("old", 1), NOW)  # so it is merged as text
+    bare, encoded = _encoded(empty, feed.id, make_articles("a", 2))
+    Path(encoded.staged).write_bytes(b"{not json")
+    with pytest.raises(StoreError, match="Could not read the parsed articles"):
+        empty.merge_articles(feed.id, bare, NOW, encoded)
+    assert not _staged_files(empty)
+    assert [a.title for a in empty.articles()] == ["old article 0"]

@@ -1293,7 +1293,13 @@ class Store:
         # One merge at a time: two merges of a feed must not write its files out of order,
         # and the writes are serialised by _write_lock anyway.
         with self._merge_lock:
-            return self._merge(feed_id, incoming, fetched_at, encoded_bodies)
+            try:
+                return self._merge(feed_id, incoming, fetched_at, encoded_bodies)
+            except BaseException:
+                # Not merged: its staged file goes, unless pinned for the writer to retry.
+                if encoded_bodies is not None and self._unsaved.get(feed_id) is not encoded_bodies:
+                    _discard(Path(encoded_bodies.staged))
+                raise
 
     def first_bodies_dir(self, feed_id: str) -> Path | None:
         """Where a parser may stage the bodies file of this feed's first fetch
@@ -1340,7 +1346,10 @@ class Store:
                 or any(item.words is None for item in incoming)  # to be counted from bodies
             ):
                 # Not a plain first fetch any more: merge the bodies as text after all.
-                html_of = decode_bodies(encoded)
+                try:
+                    html_of = decode_bodies(encoded)
+                except (OSError, ValueError) as exc:
+                    raise StoreError(f"Could not read the parsed articles: {exc}") from None
                 _discard(Path(encoded.staged))
                 incoming = [
                     replace(item, body_html=html_of.get(article_id(feed_id, item.key), ""))
@@ -1384,6 +1393,11 @@ class Store:
             if not (new or updated or pruned or feed_id in self._unsaved):
                 return MergeResult()
             self._sorted = None
+            replaced = self._unsaved.get(feed_id)
+            if isinstance(replaced, EncodedBodies):
+                # A first fetch's file still waiting for a retry: its bodies are in
+                # `bodies` now (read above), and the new pin supersedes it.
+                _discard(Path(replaced.staged))
             if encoded is not None:
                 # Pinned as the encoded file; read back (decoded) only if asked for before
                 # it is written. The cache may hold this feed's (empty) bodies from before:
