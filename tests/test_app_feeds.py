@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from tui_reader.app import TuiReader
+from tui_reader.demo_library import populate
 from tui_reader.screens.add_feed import AddFeedScreen
 from tui_reader.screens.dialogs import ConfirmScreen, PromptScreen
 from tui_reader.screens.feed_health import FeedHealthScreen
@@ -182,3 +183,26 @@ async def test_feed_health_lists_failures_first(store: Store) -> None:
         await go_to_first_feed(pilot, screen, failing.category)
         label = str(screen.sidebar._view_nodes[f"feed:{failing.id}"].label)
         assert label.startswith("⚠")
+
+
+async def test_the_demos_made_up_feeds_are_not_fetched(tmp_path: Path) -> None:
+    """`r` in the demo explains instead of reporting twelve unreachable feeds; a real
+    feed added to the demo is still refreshed."""
+    store = Store.open(tmp_path / "demo")
+    populate(store)
+    started: list[list[str]] = []
+    app = TuiReader(store)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            screen._run_refresh = lambda feeds: started.append([f.id for f in feeds])  # type: ignore[method-assign]
+            await pilot.press("r")
+            await settle(pilot, lambda: any("made up" in n.message for n in app._notifications))
+            assert started == [] and not screen._refreshing
+            assert all(f.last_error is None for f in store.feeds())
+            real, _ = store.add_feed("http://127.0.0.1:9/feed.xml", "Real", "Tech")
+            screen.start_refresh(store.feeds(), "all feeds")
+            assert started == [[real.id]]
+    finally:
+        store.close()

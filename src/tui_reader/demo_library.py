@@ -19,6 +19,9 @@ from .models import NewArticle
 from .store import Store, article_id
 from .text import clean_line, clean_text
 
+# Library setting: ids of the demo's own feeds.
+DEMO_FEEDS_SETTING = "demo_feeds"
+
 
 def demo_data() -> dict[str, Any]:
     raw = resources.files("tui_reader.demo").joinpath("library.json").read_text("utf-8")
@@ -37,6 +40,8 @@ def populate(store: Store, now: datetime | None = None) -> None:
         )
         feed_ids[entry["id"]] = feed.id
         store.record_fetch(feed.id, ok=True, when=now)
+    # Their addresses are made up (example domains): the reader does not try to fetch them.
+    store.set_setting(DEMO_FEEDS_SETTING, sorted(feed_ids.values()))
     by_feed: dict[str, list[NewArticle]] = {}
     read_keys: set[tuple[str, str]] = set()
     starred_keys: set[tuple[str, str]] = set()

@@ -53,6 +53,19 @@ class SubscriptionActions(_Base):
     def start_refresh(self, feeds: list[Feed], what: str) -> None:
         if self._refreshing or not feeds:
             return
+        made_up = self.store.setting("demo_feeds", [])  # demo_library.DEMO_FEEDS_SETTING
+        if isinstance(made_up, list) and made_up:
+            feeds = [feed for feed in feeds if feed.id not in made_up]
+            if not feeds:
+                self.notify(
+                    "The demo's feeds are made up (example.com addresses), so there is "
+                    "nothing to fetch. Press a to add a real feed: the demo is a scratch "
+                    "copy, deleted when you quit.",
+                    title="Demo library",
+                    timeout=8,
+                    markup=False,
+                )
+                return
         self._refreshing = True
         self.refresh_bindings()
         self.sub_title = f"Refreshing {what}: 0/{len(feeds)}"
