@@ -132,3 +132,18 @@ def test_a_new_feeds_bodies_come_back_as_its_encoded_file(tmp_path: Path) -> Non
         assert decode_bodies(encoded.encoded_bodies) == want, name
         assert Path(encoded.encoded_bodies.staged).parent == tmp_path
         Path(encoded.encoded_bodies.staged).unlink()
+
+
+@needs_pool
+async def test_quiet_parser_processes_have_no_stderr() -> None:
+    """The reader's screen is drawn on stderr: its parser processes must not write there."""
+    body = b"<rss><channel><title>t</title><item><title>a</title></item></channel></rss>"
+    for quiet in (True, False):
+        parser = FeedParser(POOL_MIN_FEEDS, quiet=quiet)
+        try:
+            await parser.parse(body, "http://127.0.0.1/f.xml", NOW, None)
+            assert parser._pool is not None
+            target = parser._pool.submit(os.readlink, "/proc/self/fd/2").result()
+        finally:
+            parser.close()
+        assert (target == os.devnull) is quiet, target

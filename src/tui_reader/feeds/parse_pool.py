@@ -68,6 +68,13 @@ def pool_is_possible() -> bool:
     )
 
 
+def _stderr_to_devnull() -> None:
+    """Runs first in each quiet pool process (see `FeedParser`)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def parse_compact(
     body: bytes,
     url: str,
@@ -124,9 +131,13 @@ class FeedParser:
     enough (made on first use), else in a thread. If the pool breaks (a worker killed,
     say by the out-of-memory killer), the rest of the refresh parses in threads."""
 
-    def __init__(self, feed_count: int) -> None:
+    def __init__(self, feed_count: int, *, quiet: bool = False) -> None:
         # A pool is only considered once a document arrives (`_get_pool`).
         self._want_pool = feed_count >= POOL_MIN_FEEDS and _worker_count() >= 2
+        # quiet: the parser processes' stderr goes nowhere. The reader asks for it: its
+        # screen is drawn on the stderr they would inherit, so a warning or traceback
+        # from one would land on top of it.
+        self._quiet = quiet
         self._checked = False
         self._pool: ProcessPoolExecutor | None = None
         self.workers = _worker_count() if self._want_pool else 0
@@ -174,7 +185,11 @@ class FeedParser:
             try:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(["tui_reader.feeds.parse", "tui_reader.records"])
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=context,
+                    initializer=_stderr_to_devnull if self._quiet else None,
+                )
             except (OSError, ValueError):
                 self._want_pool = False  # no processes to be had: threads will do
         return self._pool if self._want_pool else None

@@ -96,11 +96,14 @@ async def refresh_feeds(
     limits: FetchLimits | None = None,
     on_progress: ProgressCallback | None = None,
     fetcher: Fetcher | None = None,
+    quiet_parsers: bool = False,
 ) -> RefreshSummary:
-    """Refresh `feeds`; `on_progress(outcome, done, total)` runs after each feed."""
+    """Refresh `feeds`; `on_progress(outcome, done, total)` runs after each feed.
+    `quiet_parsers`: parser processes write nothing to stderr (for the reader, which
+    draws its screen there)."""
     summary = RefreshSummary()
     total = len(feeds)
-    parser = FeedParser(total)
+    parser = FeedParser(total, quiet=quiet_parsers)
     # With a pool, every parser process has a document waiting while others are saved.
     parse_slots = asyncio.Semaphore(PARSE_SLOTS + parser.workers)
     # Bodies downloading or waiting to be parsed: fetching is faster than parsing, so

@@ -81,7 +81,9 @@ class SubscriptionActions(_Base):
         from ..feeds.refresh import refresh_feeds
 
         try:
-            summary = asyncio.run(refresh_feeds(self.store, feeds, on_progress=progress))
+            summary = asyncio.run(
+                refresh_feeds(self.store, feeds, on_progress=progress, quiet_parsers=True)
+            )
         except Exception as exc:  # one error handler for the whole run: shown, never fatal
             self.post_message(RefreshFinished(None, f"Refresh failed: {exc}"))
             return
