@@ -623,6 +623,14 @@ def _encoded(
     return bare, encode_new_bodies(feed_id, items, store.directory / "bodies")
 
 
+def _bodies_after_reopen(store: Store) -> dict[str, str]:
+    again = reopen(store)
+    try:
+        return {a.id: again.body(a.id) for a in again.articles()}
+    finally:
+        again.close()
+
+
 def _staged_files(store: Store) -> list[str]:
     return [p.name for p in (store.directory / "bodies").iterdir() if ".tmp-" in p.name]
 
@@ -665,11 +673,7 @@ def test_encoded_bodies_for_a_feed_that_has_articles_are_merged_as_text(empty: S
     assert bodies[article_id(feed.id, old[2].key)] == old[2].body_html
     assert len(bodies) == 5 and all(bodies.values())
     assert empty.is_read(article_id(feed.id, old[0].key))
-    again = reopen(empty)
-    try:
-        assert {a.id: again.body(a.id) for a in again.articles()} == bodies
-    finally:
-        again.close()
+    assert _bodies_after_reopen(empty) == bodies
 
 
 def test_encoded_bodies_that_retention_would_prune_are_merged_as_text(empty: Store) -> None:
@@ -681,11 +685,7 @@ def test_encoded_bodies_that_retention_would_prune_are_merged_as_text(empty: Sto
     assert result.pruned == 2 and not _staged_files(empty)
     kept = {a.id: empty.body(a.id) for a in empty.articles()}
     assert kept == {article_id(feed.id, a.key): a.body_html for a in items[:3]}
-    again = reopen(empty)
-    try:
-        assert {a.id: again.body(a.id) for a in again.articles()} == kept
-    finally:
-        again.close()
+    assert _bodies_after_reopen(empty) == kept
 
 
 def test_encoded_bodies_with_words_not_counted_are_merged_as_text(empty: Store) -> None:
