@@ -147,3 +147,13 @@ async def test_quiet_parser_processes_have_no_stderr() -> None:
         finally:
             parser.close()
         assert (target == os.devnull) is quiet, target
+
+
+def test_a_bodies_file_that_cannot_be_staged_comes_back_as_text(tmp_path: Path) -> None:
+    """Staging is a shortcut: when the file cannot be written (a full disk, a directory
+    gone), the bodies come back as text and the refresh goes on as without it."""
+    _name, body = _documents(tmp_path)[0]
+    plain = expand(parse_compact(body, "http://127.0.0.1/f.xml", NOW, None))
+    missing = ("feed0001", str(tmp_path / "no-such-directory"))
+    got = expand(parse_compact(body, "http://127.0.0.1/f.xml", NOW, None, missing))
+    assert got == plain and got.encoded_bodies is None

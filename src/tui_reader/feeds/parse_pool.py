@@ -96,8 +96,14 @@ def parse_compact(
         from ..records import encode_new_bodies
 
         feed_id, directory = new_feed
-        found = encode_new_bodies(feed_id, parsed.articles, Path(directory))
-        encoded = (found.ids, found.staged)
+        try:
+            found = encode_new_bodies(feed_id, parsed.articles, Path(directory))
+        except (OSError, TypeError, ValueError):
+            # A full disk, say (or text the encoder refuses): staging is only a shortcut,
+            # the bodies go back as text and the store saves (or reports) them as ever.
+            pass
+        else:
+            encoded = (found.ids, found.staged)
     articles = [
         (a.key, a.title, a.link, a.author, a.published, "" if encoded else a.body_html, a.words)
         for a in parsed.articles
