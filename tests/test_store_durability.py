@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -37,7 +38,8 @@ import tui_reader.store as store_module
 from tests.conftest import NOW, make_articles
 from tui_reader.__main__ import main
 from tui_reader.atomic import TEMP_MARK, LibraryLocked
-from tui_reader.store import SCHEMA_VERSION, LibraryCorrupt, Store, StoreError
+from tui_reader.records import encode_new_bodies, word_count
+from tui_reader.store import SCHEMA_VERSION, LibraryCorrupt, Store, StoreError, article_id
 
 WORKER = Path(__file__).with_name("store_crash_worker.py")
 
@@ -673,3 +675,54 @@ def test_unreadable_library_json_gives_plain_words(
     monkeypatch.undo()
     with Store.open(library_path) as store:  # the lock was released
         assert len(store) == 15
+
+
+@pytest.mark.parametrize(("step", "code"), [f for f in FAULTS if f[0] != "write"])
+def test_a_staged_bodies_file_survives_a_failed_publish_and_is_retried(
+    store: Store, inject: Callable[[str, int], FaultyOs], step: str, code: int
+) -> None:
+    """A parser process's staged bodies file is the only copy of those bodies: a failure
+    to rename it into place keeps it, and the writer's retry publishes it."""
+    feed, _ = store.add_feed("https://new.example.com/feed", "New")
+    items = make_articles("new", 3)
+    bare = [replace(a, body_html="", words=word_count(a.body_html)) for a in items]
+    encoded = encode_new_bodies(feed.id, items, store.directory / "bodies")
+    fault = inject(step, code)
+    if step == "dirfsync":  # the rename happened: the merge fails, but the file is in place
+        with pytest.raises(StoreError):
+            store.merge_articles(feed.id, bare, NOW, encoded)
+    else:
+        with pytest.raises(StoreError, match="Could not save new articles"):
+            store.merge_articles(feed.id, bare, NOW, encoded)
+        assert Path(encoded.staged).exists()  # kept for the retry
+    assert fault.hits >= 1
+    want = {article_id(feed.id, a.key): a.body_html for a in items}
+    assert store.bodies_of_feed(feed.id) == want  # readable meanwhile
+    fault.active = False
+    store.flush(timeout=10)
+    assert temp_files(store.directory) == []
+    store.close()
+    with Store.open(store.directory) as again:
+        assert {a.id: again.body(a.id) for a in again.articles([feed.id])} == want
+
+
+def test_a_staged_bodies_file_lost_before_its_publish_is_fetched_again(
+    store: Store, inject: Callable[[str, int], FaultyOs]
+) -> None:
+    feed, _ = store.add_feed("https://new.example.com/feed", "New")
+    items = make_articles("new", 2)
+    bare = [replace(a, body_html="", words=word_count(a.body_html)) for a in items]
+    encoded = encode_new_bodies(feed.id, items, store.directory / "bodies")
+    fault = inject("replace", errno.EIO)
+    with pytest.raises(StoreError):
+        store.merge_articles(feed.id, bare, NOW, encoded)
+    store.record_fetch(feed.id, ok=True, etag='"v1"', when=NOW)  # as a refresh would
+    Path(encoded.staged).unlink()  # gone before the writer's retry
+    fault.active = False
+    with pytest.raises(StoreError, match="gone"):  # the first retry finds it gone...
+        store.flush(timeout=10)
+    store.flush(timeout=10)  # ... and the next one saves the feed without those bodies
+    assert any("fetched again" in w for w in store.warnings)
+    assert store.feed(feed.id).etag is None  # type: ignore[union-attr]
+    assert len(store.articles([feed.id])) == 2
+    assert temp_files(store.directory) == []

@@ -88,10 +88,18 @@ def stage_file(path: Path, data: bytes, *, durable: bool = False) -> Path:
     return temp
 
 
-def publish_staged(temp: Path, path: Path, *, durable: bool = True, synced: bool = False) -> None:
+def publish_staged(
+    temp: Path,
+    path: Path,
+    *,
+    durable: bool = True,
+    synced: bool = False,
+    keep_on_failure: bool = False,
+) -> None:
     """Rename a staged temp file over `path`: atomically, and (`durable`) with the file
     fsynced first, unless `synced` says it is already, and the directory after. A failure
-    before the rename removes the temp file and leaves `path` as it was."""
+    before the rename leaves `path` as it was and removes the temp file, unless
+    `keep_on_failure` (its data exists nowhere else: the caller will try again)."""
     try:
         if durable and not synced:
             fd = os.open(temp, os.O_RDONLY | os.O_NOFOLLOW)
@@ -101,8 +109,9 @@ def publish_staged(temp: Path, path: Path, *, durable: bool = True, synced: bool
                 os.close(fd)
         os.replace(temp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+        if not keep_on_failure:
+            with contextlib.suppress(OSError):
+                temp.unlink()
         raise
     if durable:
         fsync_dir(path.parent)

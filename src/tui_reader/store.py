@@ -40,6 +40,7 @@ from .atomic import (
     DirectoryLock,
     LibraryLocked,
     atomic_write,
+    fsync_dir,
     publish_staged,
     remove_stale_temp_files,
 )
@@ -199,6 +200,7 @@ class Store:
         # retries them, with the bodies pinned here so an LRU eviction cannot lose them.
         # A first fetch's bodies may be pinned as the file a parser process encoded.
         self._unsaved: dict[str, dict[str, str] | EncodedBodies] = {}
+        self._published: set[str] = set()  # staged files renamed into place (_write_lock)
         # Every payload gets a version when it is built (under _lock); a write is skipped
         # when a newer payload of the same file is already on disk, so two writers (the
         # background thread and a synchronous save) can never put an older state last.
@@ -694,22 +696,31 @@ class Store:
         may be a staged file (`atomic.stage_file`): it is then renamed into place, or
         deleted when it is not wanted."""
         with self._write_lock:
-            if isinstance(data, Path):
-                if not data.exists():
-                    return False  # published by another save of this feed, or discarded
-                if not self._wants(slot, version):
-                    _discard(data)
-                    return False
             # Inside `bulk_writes`, article files skip their fsyncs (synced once at the end);
             # library.json and flags, which hold the user's own changes, always sync. Read
             # under _write_lock: the end of a bulk sees every unsynced write made in it.
             durable = self._bulk_depth == 0 or slot[0] in ("main", "flags")
+            if isinstance(data, Path) and not data.exists():
+                if str(data) not in self._published:
+                    raise _StagedFileGone(errno.ENOENT, "the parsed articles' file is gone")
+                # Renamed into place by an earlier attempt (another save of this feed, or
+                # one whose directory fsync failed): only that fsync may be missing.
+                if durable:
+                    fsync_dir(path.parent)
+                return False
             if not self._wants(slot, version):
+                if isinstance(data, Path):
+                    _discard(data)
                 return False
             if not durable:
                 self._bulk_unsynced = True  # set before the write: a failed one may be half-synced
             if isinstance(data, Path):
-                publish_staged(data, path, durable=durable)
+                try:
+                    # Kept if this fails: the bodies are nowhere else, and the writer retries.
+                    publish_staged(data, path, durable=durable, keep_on_failure=True)
+                finally:
+                    if not data.exists():  # renamed, even if the directory fsync failed
+                        self._published.add(str(data))
             else:
                 atomic_write(path, data, durable=durable)
             self._written[slot] = version
@@ -786,13 +797,33 @@ class Store:
         # Bodies first: a header without its body shows an empty article, the other way
         # round an article nobody can reach.
         path = self.directory / "bodies" / f"{feed_id}.json"
-        self._write_file(("bodies", feed_id), version, path, content)
+        try:
+            self._write_file(("bodies", feed_id), version, path, content)
+        except _StagedFileGone:
+            self._staged_file_lost(feed_id, bodies)
+            raise
         if staged is not None and content is not staged:
             _discard(staged)
         self._write_shard("headers", feed_id, headers, version)
         with self._lock:
             if self._unsaved.get(feed_id) is bodies:
                 del self._unsaved[feed_id]
+
+    def _staged_file_lost(self, feed_id: str, pinned: object) -> None:
+        """A first fetch's staged bodies file vanished before it was renamed into place
+        (deleted by hand?): its bodies are lost. The feed's files are written without
+        them and its validators cleared, so the next refresh fetches it whole and the
+        bodies come back (the merge sees them as changed)."""
+        with self._lock:
+            if self._unsaved.get(feed_id) is pinned:
+                self._unsaved[feed_id] = {}
+            feed = self._feeds.get(feed_id)
+            if feed is not None:
+                self._store_feed(replace(feed, etag=None, last_modified=None))
+                self.warnings.append(
+                    f"The new articles of feed {feed.display_title!r} lost their text before "
+                    "it was saved; it will be fetched again by the next refresh."
+                )
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -1554,3 +1585,7 @@ def _discard(staged: Path) -> None:
     """Delete a staged file nobody will publish (a leftover is also removed at next open)."""
     with contextlib.suppress(OSError):
         staged.unlink()
+
+
+class _StagedFileGone(FileNotFoundError):
+    """A staged bodies file that was never renamed into place is missing."""
