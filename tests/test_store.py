@@ -732,3 +732,13 @@ def test_an_unreadable_staged_file_fails_the_merge_with_a_store_error(empty: Sto
         empty.merge_articles(feed.id, bare, NOW, encoded)
     assert not _staged_files(empty)
     assert [a.title for a in empty.articles()] == ["old article 0"]
+
+
+def test_a_staged_bodies_file_goes_when_the_library_is_closed_first(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "lib")
+    feed, _ = store.add_feed("https://a.example.com/feed", "A")
+    bare, encoded = _encoded(store, feed.id, make_articles("a", 2))
+    store.close()  # the reader quit while the feed was being parsed
+    with pytest.raises(StoreError):
+        store.merge_articles(feed.id, bare, NOW, encoded)
+    assert not Path(encoded.staged).exists()

@@ -1320,17 +1320,17 @@ class Store:
         with no articles (their `body_html` is empty). Written as they are when the feed
         still has none and nothing is pruned; otherwise decoded and merged as usual.
         """
-        self._check_writable()
-        # One merge at a time: two merges of a feed must not write its files out of order,
-        # and the writes are serialised by _write_lock anyway.
-        with self._merge_lock:
-            try:
+        try:
+            self._check_writable()
+            # One merge at a time: two merges of a feed must not write its files out of
+            # order, and the writes are serialised by _write_lock anyway.
+            with self._merge_lock:
                 return self._merge(feed_id, incoming, fetched_at, encoded_bodies)
-            except BaseException:
-                # Not merged: its staged file goes, unless pinned for the writer to retry.
-                if encoded_bodies is not None and self._unsaved.get(feed_id) is not encoded_bodies:
-                    _discard(Path(encoded_bodies.staged))
-                raise
+        except BaseException:
+            # Not merged: its staged file goes, unless pinned for the writer to retry.
+            if encoded_bodies is not None and self._unsaved.get(feed_id) is not encoded_bodies:
+                _discard(Path(encoded_bodies.staged))
+            raise
 
     def first_bodies_dir(self, feed_id: str) -> Path | None:
         """Where a parser may stage the bodies file of this feed's first fetch
