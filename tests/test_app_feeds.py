@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input
 
 from tui_reader.app import TuiReader
 from tui_reader.demo_library import populate
+from tui_reader.feeds import parse_pool
 from tui_reader.screens.add_feed import AddFeedScreen
 from tui_reader.screens.dialogs import ConfirmScreen, PromptScreen
 from tui_reader.screens.feed_health import FeedHealthScreen
@@ -204,5 +205,39 @@ async def test_the_demos_made_up_feeds_are_not_fetched(tmp_path: Path) -> None:
             real, _ = store.add_feed("http://127.0.0.1:9/feed.xml", "Real", "Tech")
             screen.start_refresh(store.feeds(), "all feeds")
             assert started == [[real.id]]
+    finally:
+        store.close()
+
+
+@needs_bench
+@pytest.mark.skipif(not parse_pool.pool_is_possible(), reason="no process pool here")
+async def test_the_readers_refresh_parses_in_processes(
+    served_corpus: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside the reader `sys.stderr` is Textual's capture: the pool must start anyway
+    (it once fell back to threads there, silently), and a new feed's bodies, written by
+    the parser processes, must show."""
+    pools: list[bool] = []
+    real_close = parse_pool.FeedParser.close
+
+    def close(parser: parse_pool.FeedParser) -> None:
+        pools.append(parser._pool is not None)
+        real_close(parser)
+
+    monkeypatch.setattr(parse_pool.FeedParser, "close", close)
+    store = Store.open(tmp_path / "lib")
+    for url in (served_corpus.root / "urls").read_text().split():
+        if url.startswith("http"):
+            store.add_feed(url, "", "Bench")
+    app = TuiReader(store)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            screen.action_refresh_all()
+            await settle(pilot, lambda: not screen._refreshing)
+            assert pools == [True]
+            assert len(store) == 60 * 20
+            assert all(store.body(a.id) for a in store.articles()[:50])
     finally:
         store.close()

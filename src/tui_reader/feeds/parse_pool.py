@@ -24,8 +24,10 @@ the worker also encodes the feed's bodies file and sends that instead of the bod
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -66,6 +68,25 @@ def pool_is_possible() -> bool:
         and sys.platform.startswith("linux")
         and "forkserver" in multiprocessing.get_all_start_methods()
     )
+
+
+@contextlib.contextmanager
+def _real_stderr(*, quiet: bool) -> Iterator[None]:
+    """While a pool is made, `sys.stderr` is a real file.
+
+    Making the pool starts multiprocessing's resource tracker, a process that is handed
+    `sys.stderr.fileno()`. Inside the reader `sys.stderr` is Textual's print capture, whose
+    descriptor is not a real one: the tracker could not start ("bad value(s) in
+    fds_to_keep") and every refresh in the reader parsed in threads. A quiet parser (the
+    reader's) hands it /dev/null, the others the process's own stderr.
+    """
+    saved = sys.stderr
+    with open(os.devnull, "w") if quiet else contextlib.nullcontext(sys.__stderr__) as real:
+        sys.stderr = real
+        try:
+            yield
+        finally:
+            sys.stderr = saved
 
 
 def _stderr_to_devnull() -> None:
@@ -191,11 +212,12 @@ class FeedParser:
             try:
                 context = multiprocessing.get_context("forkserver")
                 context.set_forkserver_preload(["tui_reader.feeds.parse", "tui_reader.records"])
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=context,
-                    initializer=_stderr_to_devnull if self._quiet else None,
-                )
+                with _real_stderr(quiet=self._quiet):
+                    self._pool = ProcessPoolExecutor(
+                        max_workers=self.workers,
+                        mp_context=context,
+                        initializer=_stderr_to_devnull if self._quiet else None,
+                    )
             except (OSError, ValueError):
                 self._want_pool = False  # no processes to be had: threads will do
         return self._pool if self._want_pool else None
