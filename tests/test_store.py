@@ -742,3 +742,20 @@ def test_a_staged_bodies_file_goes_when_the_library_is_closed_first(tmp_path: Pa
     with pytest.raises(StoreError):
         store.merge_articles(feed.id, bare, NOW, encoded)
     assert not Path(encoded.staged).exists()
+
+
+def test_articles_since_a_moment_are_the_same_with_the_order_stale(empty: Store) -> None:
+    """During a refresh every merge makes the full order stale; the recent slice (Today)
+    is then picked and sorted on its own, and must equal the slice of the full order."""
+    feed, _ = empty.add_feed("https://a.example.com/feed", "A")
+    empty.merge_articles(feed.id, make_articles("a", 30), NOW)
+    since = NOW - timedelta(hours=50)
+    full = [a for a in empty.articles() if a.published >= since]  # builds the order
+    empty.merge_articles(feed.id, make_articles("b", 30), NOW)  # ... and makes it stale
+    assert empty._sorted is None
+    fresh = empty.articles(since=since)
+    assert empty._sorted is None  # not rebuilt for a slice
+    assert len(fresh) == len(full) * 2
+    assert fresh == [a for a in empty.articles() if a.published >= since]
+    empty.set_read([fresh[0].id])
+    assert empty.articles(since=since, unread_only=True) == fresh[1:]

@@ -1023,6 +1023,11 @@ class Store:
                 # just their articles beats re-sorting all 100k.
                 wanted_ids = [i for f in set(feed_ids) for i in self._by_feed.get(f, ())]
                 result = sorted((self._articles[i] for i in wanted_ids), key=sort_key, reverse=True)
+            elif since is not None and self._sorted is None:
+                # The same for a recent slice (Today's count, asked for again and again
+                # while a refresh keeps the full order stale): pick, then sort the few.
+                recent = (a for a in self._articles.values() if a.published >= since)
+                result = sorted(recent, key=sort_key, reverse=True)
             else:
                 result = self._all_sorted()
                 if feed_ids is not None:
