@@ -133,6 +133,9 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         self._categories: dict[str, str] = {}
         self._refreshing = False
         self._last_list_reload = 0.0
+        self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
+        self._counts_stale = False  # feeds refreshed since the sidebar's counts were last shown
+        self._last_list_reload_cost = 0.0  # seconds the last reload during a refresh took
         self._search_library = False
         self._search_timer: Timer | None = None
         self._query: Query | None = None
