@@ -35,13 +35,18 @@ def served_corpus(tmp_path: Path) -> Served:
     stop(served)
 
 
+def subscribed_to(served: Served, library: Path) -> Store:
+    """A library subscribed to every feed of a served corpus (nothing fetched yet)."""
+    store = Store.open(library)
+    for url in (served.root / "urls").read_text().split():
+        if url.startswith("http"):
+            store.add_feed(url, "", "Bench")
+    return store
+
+
 @needs_bench
 async def test_refresh_keeps_navigation_responsive(served_corpus: Served, tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "lib")
-    feed_urls = (served_corpus.root / "urls").read_text().split()
-    feed_urls = [u for u in feed_urls if u.startswith("http")]
-    for url in feed_urls:
-        store.add_feed(url, "", "Bench")
+    store = subscribed_to(served_corpus, tmp_path / "lib")
     app = TuiReader(store)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
@@ -225,10 +230,7 @@ async def test_the_readers_refresh_parses_in_processes(
         real_close(parser)
 
     monkeypatch.setattr(parse_pool.FeedParser, "close", close)
-    store = Store.open(tmp_path / "lib")
-    for url in (served_corpus.root / "urls").read_text().split():
-        if url.startswith("http"):
-            store.add_feed(url, "", "Bench")
+    store = subscribed_to(served_corpus, tmp_path / "lib")
     app = TuiReader(store)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
