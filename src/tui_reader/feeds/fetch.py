@@ -32,7 +32,6 @@ import asyncio
 import contextlib
 import dataclasses
 import errno
-import http
 import ipaddress
 import time
 import zlib
@@ -139,8 +138,12 @@ def _size(nbytes: int) -> str:
 
 def _header_safe(value: str | None, max_length: int = _MAX_VALIDATOR) -> bool:
     """True if `value` can be sent as a header value unchanged (printable ASCII)."""
+    # isascii() and isprintable() together mean U+0020-U+007E only, checked at C speed.
     return (
-        value is not None and 0 < len(value) <= max_length and all(" " <= ch <= "~" for ch in value)
+        value is not None
+        and 0 < len(value) <= max_length
+        and value.isascii()
+        and value.isprintable()
     )
 
 
@@ -177,6 +180,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 def _reason(status: int, fallback: str) -> str:
     # The standard phrase, not the server's: the server's is untrusted text.
+    import http  # only for errors: a refresh where all is well never needs it
+
     try:
         phrase = http.HTTPStatus(status).phrase
     except ValueError:
