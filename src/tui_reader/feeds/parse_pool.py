@@ -17,8 +17,9 @@ guard its entry point makes the pool fail, and the refresh parses in threads ins
 
 Results come back as plain tuples rather than dataclasses: they pickle about twice as
 fast, and there are 50,000 of them in a 1,000-feed refresh. For a feed's first fetch
-the worker also encodes the feed's bodies file and sends that instead of the bodies
-(`EncodedBodies`): the main process, which saves every feed, is the busier one.
+the worker also writes (stages) the feed's bodies file and sends back only its name
+instead of the bodies (`EncodedBodies`, docs/storage.md): the main process, which saves
+every feed, is the busier one.
 """
 
 from __future__ import annotations
