@@ -786,11 +786,10 @@ class Store:
                     for n, aid in enumerate(ids, start=1)
                 }
             }
-            staged = Path(bodies.staged) if isinstance(bodies, EncodedBodies) else None
             version = self._next_version()
         content: bytes | Path
-        if staged is not None and isinstance(bodies, EncodedBodies) and bodies.ids == tuple(ids):
-            content = staged  # the file as the parser process wrote it
+        if isinstance(bodies, EncodedBodies) and bodies.ids == tuple(ids):
+            content = Path(bodies.staged)  # the file as the parser process wrote it
         else:
             html_of = decode_bodies(bodies) if isinstance(bodies, EncodedBodies) else bodies
             content = bodies_file(ids, html_of)
@@ -802,8 +801,8 @@ class Store:
         except _StagedFileGone:
             self._staged_file_lost(feed_id, bodies)
             raise
-        if staged is not None and content is not staged:
-            _discard(staged)
+        if isinstance(bodies, EncodedBodies) and not isinstance(content, Path):
+            _discard(Path(bodies.staged))  # merged as text instead
         self._write_shard("headers", feed_id, headers, version)
         with self._lock:
             if self._unsaved.get(feed_id) is bodies:

@@ -3,8 +3,9 @@
 Every feed is its own task; the `Fetcher`'s global and per-host limits decide how many
 run at once, so a slow feed holds one slot, never a static share of the work. Parsing
 (`parse_pool.FeedParser`: in processes for a big refresh, else in a thread) and saving
-(in a thread) happen behind a small semaphore, so memory holds only the bodies of the
-few feeds in that stage, not of every feed fetched. One feed's failure is recorded on
+(on this loop when the processes parse, else in that thread; a new feed's bodies file is
+written by its parser process) happen behind a small semaphore, so memory holds only the
+bodies of the few feeds in that stage, not of every feed fetched. One feed's failure is recorded on
 that feed and never stops the others.
 
 Feeds marked "always full text" (`Store.full_text_feeds`) then have the pages of their
