@@ -416,11 +416,33 @@ def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+# Libraries and caches replaced between runs are moved here and deleted when the whole
+# run is over, never just before a timed command. On ext4 without a journal (this VM's
+# disk), every file created in the next minutes skips, one by one, each inode freed in
+# the last 60 s (6 min while its inode-table block is dirty: the kernel's
+# `recently_deleted`). Deleting the last run's library (2,000+ files) right before the
+# next cold refresh made that refresh's own 2,000 file creations scan past them: perf
+# showed 11% of its CPU there, growing run after run (docs/benchmarks.md, run E). A user's
+# refresh does not follow a mass deletion; newsboat's one cache file never paid it.
+DISCARDED: Path | None = None
+
+
+def discard(path: Path) -> None:
+    """Move `path` out of the way (into `DISCARDED`), to be deleted after the run."""
+    if not path.exists():
+        return
+    if DISCARDED is None:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        return
+    DISCARDED.mkdir(parents=True, exist_ok=True)
+    path.rename(DISCARDED / f"{len(list(DISCARDED.iterdir())):04d}-{path.name}")
+
+
 def replace_tree(src: Path, dst: Path) -> None:
-    if dst.is_dir():
-        shutil.rmtree(dst)
-    elif dst.exists():
-        dst.unlink()
+    discard(dst)
     if src.is_dir():
         shutil.copytree(src, dst)
     else:
@@ -549,8 +571,7 @@ class Bench:
 
     def tr_import(self, db: Path, corpus: Path) -> Callable[[], None]:
         def prep() -> None:
-            if db.exists():
-                shutil.rmtree(db)
+            discard(db)
             subprocess.run(
                 [str(TR), "--db", str(db), "import", str(corpus / "feeds.opml")],
                 check=True,
@@ -562,7 +583,7 @@ class Bench:
     def nb_clear(self, cache: Path) -> Callable[[], None]:
         def prep() -> None:
             for p in cache.parent.glob(cache.name + "*"):
-                p.unlink()
+                discard(p)
 
         return prep
 
@@ -603,6 +624,8 @@ class Bench:
         if self.work.exists():
             shutil.rmtree(self.work)
         self.work.mkdir(parents=True)
+        global DISCARDED
+        DISCARDED = self.work / "discarded"
         if not self.live:
             os.environ["PYTHONPATH"] = str(snapshot_src(self.work))
             log(f"benchmarking the snapshot {os.environ['PYTHONPATH']}")
@@ -1144,7 +1167,11 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(args)
     if not args.no_newsboat and not bench.newsboat:
         log("newsboat not found: its column is skipped (apt-get install newsboat)")
-    bench.run()
+    try:
+        bench.run()
+    finally:
+        if DISCARDED is not None:
+            shutil.rmtree(DISCARDED, ignore_errors=True)
     md = bench.markdown()
     info = machine()
     (bench.work / "results.md").write_text(md)
