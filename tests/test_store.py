@@ -759,3 +759,32 @@ def test_articles_since_a_moment_are_the_same_with_the_order_stale(empty: Store)
     assert fresh == [a for a in empty.articles() if a.published >= since]
     empty.set_read([fresh[0].id])
     assert empty.articles(since=since, unread_only=True) == fresh[1:]
+
+
+def test_a_store_opened_without_its_writer_starts_it_when_it_must(tmp_path: Path) -> None:
+    """`start_writer=False` (what `tui-reader refresh` uses to fork first): no thread runs
+    until `start_writer()` or `flush()`, and nothing changed meanwhile is lost."""
+    import threading
+
+    store = Store.open(tmp_path / "lib")
+    feed, _ = store.add_feed("http://127.0.0.1/a.xml", "A")
+    store.merge_articles(feed.id, make_articles("a", 3), NOW)
+    store.close()
+    before = threading.active_count()
+    store = Store.open(tmp_path / "lib", lazy=True, start_writer=False)
+    assert threading.active_count() == before
+    ids = [a.id for a in store.articles()]
+    store.set_read(ids[:2])
+    store.set_starred(ids[2:])
+    store.close()  # flushes: starts the writer, which saves the flags
+    again = Store.open(tmp_path / "lib", read_only=True)
+    try:
+        assert {a.id for a in again.articles() if again.is_read(a.id)} == set(ids[:2])
+        assert {a.id for a in again.articles() if again.is_starred(a.id)} == set(ids[2:])
+    finally:
+        again.close()
+    store = Store.open(tmp_path / "lib", start_writer=False)
+    store.start_writer()
+    store.start_writer()  # once is enough; again is harmless
+    assert threading.active_count() == before + 1
+    store.close()

@@ -226,7 +226,12 @@ class Store:
 
     @classmethod
     def open(
-        cls, directory: str | os.PathLike[str], *, read_only: bool = False, lazy: bool = False
+        cls,
+        directory: str | os.PathLike[str],
+        *,
+        read_only: bool = False,
+        lazy: bool = False,
+        start_writer: bool = True,
     ) -> Store:
         """Open (creating if needed) the library in `directory`.
 
@@ -234,13 +239,22 @@ class Store:
         `read_only=True` takes no lock and refuses changes, for `list`, `feeds`, `export`.
         `lazy=True` reads only library.json now and each feed's headers and flags the
         first time they are needed (`refresh`: a feed that answers 304 needs neither).
+        `start_writer=False` leaves the writer thread unstarted until `start_writer()` (or
+        the first `flush`/`close`), so that the caller can fork while no other thread runs
+        (`tui-reader refresh` starts its parser processes so).
         Every failure is a `StoreError` (or subclass) with a message for the user.
         """
         store = cls(Path(directory), read_only=read_only)
-        store._open(lazy=lazy)
+        store._open(lazy=lazy, start_writer=start_writer)
         return store
 
-    def _open(self, *, lazy: bool = False) -> None:
+    def start_writer(self) -> None:
+        """Start the writer thread, if `open(start_writer=False)` left it waiting."""
+        writer = self._writer
+        if writer is not None and writer.ident is None:
+            writer.start()
+
+    def _open(self, *, lazy: bool = False, start_writer: bool = True) -> None:
         directory = self.directory
         if self.read_only:
             if not (directory / "library.json").exists():
@@ -268,9 +282,10 @@ class Store:
         if not self.read_only:
             self._writer = threading.Thread(target=self._writer_loop, name="store-writer")
             self._writer.daemon = True
-            self._writer.start()
             if self._pending_backup is not None:
                 self._wake.set()
+            if start_writer:
+                self.start_writer()
 
     def _release_lock(self) -> None:
         if self._dir_lock is not None:
@@ -533,6 +548,7 @@ class Store:
         """
         if self.read_only or self._writer is None:
             return
+        self.start_writer()
         deadline = time.monotonic() + timeout
         with self._idle:
             start = self._passes
@@ -561,7 +577,7 @@ class Store:
             # never write after the directory lock is released.
             self._closed = True
             self._wake.set()
-            if self._writer is not None:
+            if self._writer is not None and self._writer.ident is not None:
                 self._writer.join(timeout=10)
             if self._db is not None:
                 self._db.close()
