@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tui_reader.__main__ import main
+from tui_reader.feeds import parse_pool
 from tui_reader.feeds.fetch import FetchLimits
 from tui_reader.feeds.refresh import RefreshSummary, refresh_feeds
 from tui_reader.feeds.subscribe import SubscribeError, subscribe
@@ -274,3 +276,91 @@ def test_retry_after_is_honoured(tmp_path: Path) -> None:
     finally:
         store.close()
         server.shutdown()
+
+
+_FORK_CHECK = """
+import os, sys
+from datetime import UTC, datetime
+from tui_reader.feeds.parse import parse_feed
+from tui_reader.feeds.parse_pool import POOL_MIN_FEEDS
+from tui_reader.feeds.refresh import early_parser
+from tui_reader.models import Feed
+
+never = [Feed(id=f"f{n}", url=f"http://127.0.0.1/{n}.xml", title="t") for n in range(POOL_MIN_FEEDS)]
+fetched = [Feed(id=f"g{n}", url=f"http://127.0.0.1/{n}.xml", title="t", etag='"x"')
+           for n in range(POOL_MIN_FEEDS)]
+quiet = early_parser(fetched)
+assert quiet._pool is None, "feeds with validators: no pool before a document arrives"
+quiet.close()
+parser = early_parser(never)
+pool = parser._pool
+assert pool is not None, "never-fetched feeds: the workers start at once"
+assert pool._mp_context.get_start_method() == "fork"
+pids = {pool.submit(os.getppid).result() for _ in range(8)}
+assert pids == {os.getpid()}, pids  # forked by this process, no fork server between
+import asyncio
+body = open(sys.argv[1], "rb").read()
+now = datetime(2026, 12, 1, tzinfo=UTC)
+got = asyncio.run(parser.parse(body, "http://127.0.0.1/f.xml", now, None))
+assert got == parse_feed(body, url="http://127.0.0.1/f.xml", fetched_at=now)
+parser.close()
+print("ok")
+"""
+
+
+@pytest.mark.skipif(not parse_pool.pool_is_possible("fork"), reason="needs 2 cores and fork")
+def test_a_cold_refresh_forks_its_parsers_before_any_thread(tmp_path: Path) -> None:
+    """Run in a fresh interpreter: forking is only allowed while it is the only thread."""
+    generate(tmp_path / "c", 1, 5)
+    document = next((tmp_path / "c" / "feeds").iterdir())
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_CHECK, str(document)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if entry.name.isdigit() and int(fields[1]) == pid:
+            found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not parse_pool.pool_is_possible("fork"), reason="needs 2 cores and fork")
+def test_parsers_die_with_a_killed_refresh_and_free_the_library(tmp_path: Path) -> None:
+    """Forked parser processes hold copies of the command's descriptors, the library's
+    lock among them: killed, the command must not leave them behind, locking it."""
+    root, db = tmp_path / "c", tmp_path / "lib"
+    generate(root, parse_pool.POOL_MIN_FEEDS + 10, 5)
+    served = serve(root, "--latency-ms", "400")
+    try:
+        assert main(["--db", str(db), "import", str(root / "feeds.opml")]) == 0
+        command = subprocess.Popen(
+            [sys.executable, "-m", "tui_reader", "--db", str(db), "refresh"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while len(workers := _children(command.pid)) < 2:
+                assert command.poll() is None and time.monotonic() < deadline
+                time.sleep(0.02)
+        finally:
+            command.kill()
+            command.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < deadline, "parser processes outlived the command"
+            time.sleep(0.05)
+        Store.open(db).close()  # not LibraryLocked
+    finally:
+        stop(served)

@@ -47,10 +47,12 @@ def _err(message: str) -> None:
 
 
 @contextmanager
-def open_store(args: argparse.Namespace, *, read_only: bool, lazy: bool = False) -> Iterator[Store]:
+def open_store(
+    args: argparse.Namespace, *, read_only: bool, lazy: bool = False, start_writer: bool = True
+) -> Iterator[Store]:
     directory = library_dir(getattr(args, "db", None))
     try:
-        store = Store.open(directory, read_only=read_only, lazy=lazy)
+        store = Store.open(directory, read_only=read_only, lazy=lazy, start_writer=start_writer)
     except (LibraryLocked, LibraryCorrupt, StoreError) as exc:
         raise CommandError(str(exc)) from None
     try:
@@ -269,8 +271,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_refresh(args: argparse.Namespace) -> int:
     from .feeds.refresh_cli import run_refresh
 
-    # Lazy: a feed that answers 304 needs none of its article files read.
-    with open_store(args, read_only=False, lazy=True) as store:
+    # Lazy: a feed that answers 304 needs none of its article files read. The writer
+    # thread starts once run_refresh has forked any parser processes (parse_pool).
+    with open_store(args, read_only=False, lazy=True, start_writer=False) as store:
         feeds = store.feeds()
         if args.category:
             feeds = [f for f in feeds if f.category == args.category]

@@ -29,7 +29,7 @@ from ..store import Store, StoreError
 from ..text import check_url
 from .errors import FeedParseError
 from .fetch import Fetcher, FetchLimits, FetchResult
-from .parse_pool import FeedParser
+from .parse_pool import POOL_MIN_FEEDS, FeedParser
 
 Status = Literal["updated", "unchanged", "failed", "waiting"]
 
@@ -98,13 +98,16 @@ async def refresh_feeds(
     on_progress: ProgressCallback | None = None,
     fetcher: Fetcher | None = None,
     quiet_parsers: bool = False,
+    parser: FeedParser | None = None,
 ) -> RefreshSummary:
     """Refresh `feeds`; `on_progress(outcome, done, total)` runs after each feed.
     `quiet_parsers`: parser processes write nothing to stderr (for the reader, which
-    draws its screen there)."""
+    draws its screen there). `parser`: one made for these feeds beforehand
+    (`early_parser`); it is closed at the end like the refresh's own."""
     summary = RefreshSummary()
     total = len(feeds)
-    parser = FeedParser(total, quiet=quiet_parsers)
+    if parser is None:
+        parser = FeedParser(total, quiet=quiet_parsers)
     # With a pool, every parser process has a document waiting while others are saved.
     parse_slots = asyncio.Semaphore(PARSE_SLOTS + parser.workers)
     # Bodies downloading or waiting to be parsed: fetching is faster than parsing, so
@@ -133,6 +136,20 @@ async def refresh_feeds(
     finally:
         parser.close()
     return summary
+
+
+def early_parser(feeds: Sequence[Feed]) -> FeedParser:
+    """A parser for refreshing `feeds`, its processes forked now if many of the feeds
+    will surely send whole documents (never fetched: no validators to get a 304 with).
+
+    Call it while no other thread runs (`FeedParser.start_by_fork`), and hand the result
+    to `refresh_feeds`.
+    """
+    parser = FeedParser(len(feeds))
+    first_fetches = sum(1 for feed in feeds if not (feed.etag or feed.last_modified))
+    if first_fetches >= POOL_MIN_FEEDS:
+        parser.start_by_fork()
+    return parser
 
 
 async def _refresh_one(

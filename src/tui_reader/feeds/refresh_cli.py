@@ -11,16 +11,22 @@ from typing import TYPE_CHECKING
 from ..models import Feed
 from ..store import Store
 from ..text import clean_line
-from .refresh import FeedOutcome, RefreshSummary, refresh_feeds
+from .parse_pool import FeedParser
+from .refresh import FeedOutcome, RefreshSummary, early_parser, refresh_feeds
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 
 def run_refresh(store: Store, feeds: Sequence[Feed]) -> RefreshSummary:
+    """Refresh `feeds`, reporting on stdout. `store` may have its writer thread unstarted
+    (`Store.open(start_writer=False)`): parser processes are forked first, then it starts.
+    """
+    parser = early_parser(feeds)
+    store.start_writer()
     if _surely_piped():
         # No rich at all: importing it costs ~20-40 ms of a refresh that may take 0.2 s.
-        summary = _with_plain_lines(store, feeds)
+        summary = _with_plain_lines(store, feeds, parser)
         store.flush()
         for line in summary_lines(summary):
             sys.stdout.write(line + "\n")
@@ -31,9 +37,9 @@ def run_refresh(store: Store, feeds: Sequence[Feed]) -> RefreshSummary:
     # markup/emoji off: feed titles and error texts are printed exactly as written.
     console = Console(emoji=False, markup=False, highlight=False)
     if console.is_terminal:
-        summary = _with_progress_bar(console, store, feeds)
+        summary = _with_progress_bar(console, store, feeds, parser)
     else:
-        summary = _with_plain_lines(store, feeds)
+        summary = _with_plain_lines(store, feeds, parser)
     store.flush()
     for line in summary_lines(summary):
         console.print(Text(line))
@@ -52,7 +58,9 @@ def _surely_piped() -> bool:
         return False
 
 
-def _with_progress_bar(console: Console, store: Store, feeds: Sequence[Feed]) -> RefreshSummary:
+def _with_progress_bar(
+    console: Console, store: Store, feeds: Sequence[Feed], parser: FeedParser
+) -> RefreshSummary:
     # Imported here: only a terminal shows the bar (rich.progress costs ~10 ms to import).
     from rich.progress import (
         BarColumn,
@@ -76,15 +84,15 @@ def _with_progress_bar(console: Console, store: Store, feeds: Sequence[Feed]) ->
         def on_progress(outcome: FeedOutcome, done: int, total: int) -> None:
             progress.update(task, completed=done, last=outcome.title[:40])
 
-        return asyncio.run(refresh_feeds(store, feeds, on_progress=on_progress))
+        return asyncio.run(refresh_feeds(store, feeds, on_progress=on_progress, parser=parser))
 
 
-def _with_plain_lines(store: Store, feeds: Sequence[Feed]) -> RefreshSummary:
+def _with_plain_lines(store: Store, feeds: Sequence[Feed], parser: FeedParser) -> RefreshSummary:
     def on_progress(outcome: FeedOutcome, done: int, total: int) -> None:
         detail = f"{outcome.new} new" if outcome.status != "failed" else (outcome.error or "")
         sys.stdout.write(f"[{done}/{total}] {outcome.status}: {outcome.title} ({detail})\n")
 
-    return asyncio.run(refresh_feeds(store, feeds, on_progress=on_progress))
+    return asyncio.run(refresh_feeds(store, feeds, on_progress=on_progress, parser=parser))
 
 
 def summary_lines(summary: RefreshSummary) -> list[str]:
