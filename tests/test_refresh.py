@@ -286,7 +286,8 @@ from tui_reader.feeds.parse_pool import POOL_MIN_FEEDS
 from tui_reader.feeds.refresh import early_parser
 from tui_reader.models import Feed
 
-never = [Feed(id=f"f{n}", url=f"http://127.0.0.1/{n}.xml", title="t") for n in range(POOL_MIN_FEEDS)]
+never = [Feed(id=f"f{n}", url=f"http://127.0.0.1/{n}.xml", title="t")
+         for n in range(POOL_MIN_FEEDS)]
 fetched = [Feed(id=f"g{n}", url=f"http://127.0.0.1/{n}.xml", title="t", etag='"x"')
            for n in range(POOL_MIN_FEEDS)]
 quiet = early_parser(fetched)
