@@ -726,3 +726,27 @@ def test_a_staged_bodies_file_lost_before_its_publish_is_fetched_again(
     assert store.feed(feed.id).etag is None  # type: ignore[union-attr]
     assert len(store.articles([feed.id])) == 2
     assert temp_files(store.directory) == []
+
+
+def test_files_written_without_fsync_start_their_writeback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh's article files (no fsync each, one sync at the end) ask the kernel to
+    start writing them at once; fsynced files need no such hint. The hint never fails a
+    write, whatever the descriptor."""
+    from tui_reader import atomic
+
+    read_end, write_end = os.pipe()
+    try:
+        atomic._start_writeback(write_end)  # sync_file_range refuses a pipe: ignored
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    hinted: list[int] = []
+    monkeypatch.setattr(atomic, "_start_writeback", hinted.append)
+    staged = atomic.stage_file(tmp_path / "a.json", b"{}", durable=False)
+    assert staged.read_bytes() == b"{}" and len(hinted) == 1
+    atomic.atomic_write(tmp_path / "b.json", b"{}", durable=True)
+    assert len(hinted) == 1
+    atomic.atomic_write(tmp_path / "c.json", b"{}", durable=False)
+    assert len(hinted) == 2 and (tmp_path / "c.json").read_bytes() == b"{}"

@@ -12,6 +12,7 @@ import errno
 import fcntl
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 TEMP_MARK = ".tmp-"
@@ -60,6 +61,33 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     publish_staged(temp, path, durable=durable, synced=True)
 
 
+_SYNC_FILE_RANGE_WRITE = 2
+_sync_file_range: Callable[[int, int, int, int], int] | None = None
+_sync_file_range_looked_up = False
+
+
+def _start_writeback(fd: int) -> None:
+    """Have the kernel start writing `fd`'s data to disk now, without waiting for it.
+
+    For files written without an fsync (a refresh syncs all of them once at the end):
+    the disk then works while the refresh goes on, instead of all at the end, where a
+    1,000-feed refresh otherwise waited ~0.1 s with idle cores. Linux's
+    sync_file_range(SYNC_FILE_RANGE_WRITE), looked up once; elsewhere nothing happens.
+    """
+    global _sync_file_range, _sync_file_range_looked_up
+    if not _sync_file_range_looked_up:
+        _sync_file_range_looked_up = True
+        with contextlib.suppress(ImportError, OSError, AttributeError):
+            import ctypes
+
+            function = ctypes.CDLL(None, use_errno=True).sync_file_range
+            function.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
+            function.restype = ctypes.c_int
+            _sync_file_range = function
+    if _sync_file_range is not None:
+        _sync_file_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)  # a failure only loses the hint
+
+
 def stage_file(path: Path, data: bytes, *, durable: bool = False) -> Path:
     """Write `data` to a new temp file next to `path`, to become `path` by
     `publish_staged`; returns the temp file. On failure nothing is left behind.
@@ -79,6 +107,8 @@ def stage_file(path: Path, data: bytes, *, durable: bool = False) -> Path:
                 view = view[written:]
             if durable:
                 os.fsync(fd)
+            else:
+                _start_writeback(fd)
         finally:
             os.close(fd)
     except BaseException:
