@@ -1075,9 +1075,11 @@ class Bench:
             )
         cpu += [
             "",
-            "These two columns come from wait4 on the timed process: they leave out tui-reader's",
-            "parser processes (children of a multiprocessing fork server, used from 20 feeds",
-            "on). The process-tree samples of the cold runs (peak sums, every 20 ms):",
+            "These two columns come from wait4 on the timed process, which counts the children",
+            "it waited for: in the cold rows tui-reader forks its parser processes itself, so",
+            "their CPU is in; where a refresh's pool starts later (20% changed), its processes",
+            "are a fork server's children and are left out. The process-tree samples of the",
+            "cold runs (peak sums, every 20 ms):",
             "",
         ]
         for row in self.rows:
