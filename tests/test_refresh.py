@@ -305,6 +305,16 @@ now = datetime(2026, 12, 1, tzinfo=UTC)
 got = asyncio.run(parser.parse(body, "http://127.0.0.1/f.xml", now, None))
 assert got == parse_feed(body, url="http://127.0.0.1/f.xml", fetched_at=now)
 parser.close()
+import concurrent.futures
+def refuse(*args, **kwargs):
+    raise OSError("no semaphores here")
+concurrent.futures.ProcessPoolExecutor = refuse
+broken = early_parser(never)  # the pool cannot be made: threads parse instead
+assert broken._pool is None
+got = asyncio.run(broken.parse(body, "http://127.0.0.1/f.xml", now, None))
+assert got == parse_feed(body, url="http://127.0.0.1/f.xml", fetched_at=now)
+assert not broken.in_processes
+broken.close()
 print("ok")
 """
 

@@ -243,12 +243,15 @@ class FeedParser:
         from .. import records  # noqa: F401
         from . import parse  # noqa: F401
 
-        pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_forked_worker_start,
-            initargs=(os.getpid(), self._quiet),
-        )
+        try:
+            pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_forked_worker_start,
+                initargs=(os.getpid(), self._quiet),
+            )
+        except (OSError, ValueError):  # no semaphores (/dev/shm), say: as in _get_pool
+            return False
         try:
             # A "fork" pool forks all its workers at its first submit, before it starts
             # its own threads: now, while no other thread exists.
