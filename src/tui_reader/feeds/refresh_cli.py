@@ -23,6 +23,13 @@ def run_refresh(store: Store, feeds: Sequence[Feed]) -> RefreshSummary:
     (`Store.open(start_writer=False)`): parser processes are forked first, then it starts.
     """
     parser = early_parser(feeds)
+    try:
+        return _run(store, feeds, parser)
+    finally:
+        parser.close()  # refresh_feeds closes it too; this covers a failure before it
+
+
+def _run(store: Store, feeds: Sequence[Feed], parser: FeedParser) -> RefreshSummary:
     store.start_writer()
     if _surely_piped():
         # No rich at all: importing it costs ~20-40 ms of a refresh that may take 0.2 s.
