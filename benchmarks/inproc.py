@@ -74,10 +74,10 @@ def cmd_refresh(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _marks(db: str, presses: int) -> dict[str, Any]:
-    from tui_reader import store as store_mod
     from tui_reader.app import TuiReader
     from tui_reader.screens.main import MainScreen
     from tui_reader.store import Store
+    from tui_reader.store import writer as store_mod
 
     t0 = time.perf_counter()
     store = Store.open(db)
@@ -99,7 +99,7 @@ async def _marks(db: str, presses: int) -> dict[str, Any]:
 
     wrap_action("toggle_read")
     wrap_action("toggle_star")
-    # Every file the store writes goes through `atomic_write` (module global in store.py):
+    # Every file the store writes goes through `atomic_write` (module global in store/writer.py):
     # record when, where and on which thread the flags shards land.
     original_write = store_mod.atomic_write
 

@@ -16,7 +16,7 @@ import random
 import sys
 from datetime import UTC, datetime, timedelta
 
-import tui_reader.store as store_module
+import tui_reader.store.writer as writer_module
 from tui_reader.models import NewArticle
 from tui_reader.store import Store, article_id
 
@@ -33,7 +33,7 @@ def main() -> None:
     rng = random.Random(seed)
     # Shorter coalescing delay: ~1,000 flushes must fit in seconds. The durability
     # guarantees do not depend on the delay.
-    store_module.FLUSH_DELAY = 0.001
+    writer_module.FLUSH_DELAY = 0.001
     store = Store.open(directory)
     serial = rng.randrange(1_000_000_000)
     done = 0
@@ -72,7 +72,7 @@ def main() -> None:
                 existing = list(store.iter_feed_articles(fid))
                 for old in rng.sample(existing, min(len(existing), rng.randint(0, 2))):
                     serial += 1
-                    key = store._keys[old.id]
+                    key = store.index.keys[old.id]
                     items.append(
                         NewArticle(
                             key=key,

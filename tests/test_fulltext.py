@@ -388,7 +388,7 @@ async def test_refresh_fetches_full_text_for_marked_feeds_only(
 
 
 def test_reading_positions_are_bounded(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tui_reader.store.MAX_POSITIONS", 3)
+    monkeypatch.setattr("tui_reader.store.fulltext_cache.MAX_POSITIONS", 3)
     feed = store.feeds()[0]
     articles = [
         NewArticle(f"k{i}", f"t{i}", f"https://e.example/{i}", "", NOW - timedelta(hours=i), "")

@@ -17,7 +17,7 @@ from tui_reader.feeds import parse_pool
 from tui_reader.feeds.common import FeedParseError
 from tui_reader.feeds.parse import parse_feed
 from tui_reader.feeds.parse_pool import POOL_MIN_FEEDS, FeedParser, expand, parse_compact
-from tui_reader.records import article_id, decode_bodies
+from tui_reader.store.records import article_id, decode_bodies
 
 from .shared_paths import BENCH, SHARED
 

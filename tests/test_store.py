@@ -14,7 +14,6 @@ from tinydb import TinyDB
 
 from tests.conftest import NOW, make_articles
 from tui_reader.models import UNCATEGORIZED, EncodedBodies, NewArticle
-from tui_reader.records import encode_new_bodies, word_count
 from tui_reader.store import (
     BODY_CACHE_FEEDS,
     SCHEMA_VERSION,
@@ -25,6 +24,7 @@ from tui_reader.store import (
     StoreReadOnly,
     article_id,
 )
+from tui_reader.store.records import encode_new_bodies, word_count
 
 
 def reopen(store: Store) -> Store:
@@ -396,15 +396,15 @@ def test_bodies_are_read_on_demand_and_cached_lru(tmp_path: Path) -> None:
             store.merge_articles(feed.id, make_articles(f"f{n}", 2), NOW)
             fids.append(feed.id)
         # Merging does not grow the cache past its bound.
-        assert len(store._bodies) <= BODY_CACHE_FEEDS
+        assert len(store.index.bodies) <= BODY_CACHE_FEEDS
     with Store.open(tmp_path / "lib") as store:
-        assert len(store._bodies) == 0  # nothing read at open
+        assert len(store.index.bodies) == 0  # nothing read at open
         first = article_id(fids[0], "f0-0")
         assert store.body(first).startswith("<p>Body of f0 0.")
         for fid in fids[1:]:
             store.body(article_id(fid, f"f{fids.index(fid)}-0"))
-        assert len(store._bodies) == BODY_CACHE_FEEDS
-        assert fids[0] not in store._bodies  # least recently used went first
+        assert len(store.index.bodies) == BODY_CACHE_FEEDS
+        assert fids[0] not in store.index.bodies  # least recently used went first
         assert store.body(first).startswith("<p>Body of f0 0.")  # and is read again
         assert store.body("unknown") == ""
 
@@ -705,8 +705,8 @@ def test_a_staged_bodies_file_is_read_before_it_is_written_and_dropped_on_unsubs
     items = make_articles("a", 3)
     _bare, encoded = _encoded(empty, feed.id, items)
     # Pinned, as after a write that failed: its bodies are read from the staged file.
-    with empty._lock:
-        empty._unsaved[feed.id] = encoded
+    with empty.index.lock:
+        empty.index.unsaved[feed.id] = encoded
     want = {article_id(feed.id, a.key): a.body_html for a in items}
     assert empty.bodies_of_feed(feed.id) == want
     assert _staged_files(empty)
@@ -752,9 +752,9 @@ def test_articles_since_a_moment_are_the_same_with_the_order_stale(empty: Store)
     since = NOW - timedelta(hours=50)
     full = [a for a in empty.articles() if a.published >= since]  # builds the order
     empty.merge_articles(feed.id, make_articles("b", 30), NOW)  # ... and makes it stale
-    assert empty._sorted is None
+    assert empty.index.sorted is None
     fresh = empty.articles(since=since)
-    assert empty._sorted is None  # not rebuilt for a slice
+    assert empty.index.sorted is None  # not rebuilt for a slice
     assert len(fresh) == len(full) * 2
     assert fresh == [a for a in empty.articles() if a.published >= since]
     empty.set_read([fresh[0].id])

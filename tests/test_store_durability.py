@@ -33,13 +33,21 @@ from typing import Any
 import orjson
 import pytest
 
-import tui_reader.atomic as atomic
-import tui_reader.store as store_module
+import tui_reader.store.atomic as atomic
+import tui_reader.store.lock as lock_module
+import tui_reader.store.writer as writer_module
 from tests.conftest import NOW, make_articles
 from tui_reader.__main__ import main
-from tui_reader.atomic import TEMP_MARK, LibraryLocked
-from tui_reader.records import encode_new_bodies, word_count
-from tui_reader.store import SCHEMA_VERSION, LibraryCorrupt, Store, StoreError, article_id
+from tui_reader.store import (
+    SCHEMA_VERSION,
+    LibraryCorrupt,
+    LibraryLocked,
+    Store,
+    StoreError,
+    article_id,
+)
+from tui_reader.store.atomic import TEMP_MARK
+from tui_reader.store.records import encode_new_bodies, word_count
 
 WORKER = Path(__file__).with_name("store_crash_worker.py")
 
@@ -55,7 +63,7 @@ def feed_id(store: Store, title: str) -> str:
 @pytest.fixture(autouse=True)
 def quick_retry(monkeypatch: pytest.MonkeyPatch) -> None:
     # The writer backs off 0.5 s after a failed write; the tests need not wait that long.
-    monkeypatch.setattr(store_module, "RETRY_DELAY", 0.01)
+    monkeypatch.setattr(writer_module, "RETRY_DELAY", 0.01)
 
 
 # --------------------------------------------------------------------------- the lock
@@ -431,7 +439,7 @@ def test_close_reports_a_lasting_fault_and_stops_the_writer(
     store.set_read([store.articles()[0].id])
     with pytest.raises(StoreError):
         store.close()
-    assert store._writer is not None and not store._writer.is_alive()
+    assert store.writer.thread is not None and not store.writer.thread.is_alive()
     assert temp_files(store.directory) == []
 
 
@@ -630,7 +638,7 @@ def refuse_lock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(atomic, "os", SimpleNamespace(**{**vars(os), "open": fake_open}))
+    monkeypatch.setattr(lock_module, "os", SimpleNamespace(**{**vars(os), "open": fake_open}))
     yield
 
 
@@ -734,7 +742,7 @@ def test_files_written_without_fsync_start_their_writeback(
     """A refresh's article files (no fsync each, one sync at the end) ask the kernel to
     start writing them at once; fsynced files need no such hint. The hint never fails a
     write, whatever the descriptor."""
-    from tui_reader import atomic
+    from tui_reader.store import atomic
 
     read_end, write_end = os.pipe()
     try:

@@ -10,21 +10,22 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NOW, make_articles
-from tui_reader import store as store_module
 from tui_reader.store import Store, article_id
+from tui_reader.store import writer as writer_module
+from tui_reader.store.loader import Loader
 
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
     """Every (kind, feed id) shard read, in order."""
     seen: list[tuple[str, str]] = []
-    original = Store._read_shard
+    original = Loader.read_shard
 
-    def spy(self: Store, kind: str, feed_id: str, *, strict: bool = False) -> object:
+    def spy(self: Loader, kind: str, feed_id: str, *, strict: bool = False) -> object:
         seen.append((kind, feed_id))
         return original(self, kind, feed_id, strict=strict)
 
-    monkeypatch.setattr(Store, "_read_shard", spy)
+    monkeypatch.setattr(Loader, "read_shard", spy)
     yield seen
 
 
@@ -46,8 +47,8 @@ def test_lazy_open_reads_no_shard(library_path: Path, reads: list[tuple[str, str
     ids = ids_of(library_path)
     with Store.open(library_path, lazy=True) as store:
         assert reads == []
-        assert store._unloaded == set(ids.values())
-        assert store._articles == {} and store._read == set()
+        assert store.index.unloaded == set(ids.values())
+        assert store.index.articles == {} and store.index.read == set()
         assert sorted(f.title for f in store.feeds()) == ["Alpha", "Beta", "Gamma"]
     assert reads == []
 
@@ -98,7 +99,7 @@ def test_merge_into_an_unloaded_feed_keeps_articles_flags_and_tombstones(
         assert result.new == 1
         assert {kind for kind, fid in reads} == {"flags", "headers", "bodies"}
         assert {fid for kind, fid in reads} == {feed.id}  # only its own files
-        assert other.id in store._unloaded
+        assert other.id in store.index.unloaded
         new_id = article_id(feed.id, newer[0].key)
         assert {a.id for a in store.articles([feed.id])} == {new_id, ids[0], ids[1], ids[5]}
         assert store.is_read(ids[0]) and store.is_read(ids[1]) and not store.is_read(new_id)
@@ -109,7 +110,7 @@ def test_merge_into_an_unloaded_feed_keeps_articles_flags_and_tombstones(
         assert store.is_read(ids[1]) and store.is_starred(ids[5])
         assert store.unread_count([feed.id]) == 1
         assert store.unread_count([other.id]) == 3
-        assert set(store._gone[feed.id]) == {ids[2], ids[3], ids[4]}
+        assert set(store.index.gone[feed.id]) == {ids[2], ids[3], ids[4]}
 
 
 def test_queries_load_what_they_need(library_path: Path) -> None:
@@ -119,12 +120,12 @@ def test_queries_load_what_they_need(library_path: Path) -> None:
         store.set_read([beta[0].id])
     with Store.open(library_path, lazy=True) as store:
         assert len(store.articles([ids["Gamma"]])) == 4
-        assert store._unloaded == {ids["Alpha"], ids["Beta"]}
+        assert store.index.unloaded == {ids["Alpha"], ids["Beta"]}
         assert store.unread_count([ids["Alpha"]]) == 6
-        assert store._unloaded == {ids["Beta"]}
+        assert store.index.unloaded == {ids["Beta"]}
         # An article id does not tell its feed: an unknown one loads everything.
         assert store.is_read(beta[0].id)
-        assert store._unloaded == set()
+        assert store.index.unloaded == set()
         assert len(store) == 15 and store.unread_count() == 14
 
 
@@ -164,7 +165,7 @@ def test_an_emptied_headers_file_is_handled_at_a_lazy_open(library_path: Path) -
             store.update_feed(feed_id, etag='"e"')
     (library_path / "headers" / f"{ids['Beta']}.json").write_bytes(b"")
     with Store.open(library_path, lazy=True) as store:
-        assert store._unloaded == {ids["Alpha"], ids["Gamma"]}
+        assert store.index.unloaded == {ids["Alpha"], ids["Gamma"]}
         assert store.feed(ids["Beta"]).etag is None  # type: ignore[union-attr]
         assert store.feed(ids["Alpha"]).etag == '"e"'  # type: ignore[union-attr]
         assert any("damaged" in w for w in store.warnings)
@@ -190,14 +191,14 @@ def test_concurrent_loads_of_one_feed_count_once(library_path: Path) -> None:
 def test_bulk_writes_defer_library_json_until_a_flush(
     library_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "BULK_MAIN_INTERVAL", 3600.0)
+    monkeypatch.setattr(writer_module, "BULK_MAIN_INTERVAL", 3600.0)
     main = library_path / "library.json"
     with Store.open(library_path, lazy=True) as store, store.bulk_writes():
         store.flush()
         before = main.read_bytes()
         for feed in store.feeds():
             store.record_fetch(feed.id, ok=True, etag="v2", when=NOW)
-        store._write_pending()  # a writer pass inside the bulk: library.json waits
+        store.writer.write_pending()  # a writer pass inside the bulk: library.json waits
         assert main.read_bytes() == before
         store.flush()  # ... but a flush writes it
         assert b'"etag":"v2"' in main.read_bytes()
@@ -207,7 +208,7 @@ def test_bulk_writes_sync_only_when_an_article_file_was_written(
     library_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     syncs: list[int] = []
-    monkeypatch.setattr(store_module.os, "sync", lambda: syncs.append(1))
+    monkeypatch.setattr(writer_module.os, "sync", lambda: syncs.append(1))
     with Store.open(library_path, lazy=True) as store:
         feed_id = store.feeds()[0].id
         with store.bulk_writes():

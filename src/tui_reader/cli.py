@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING, TextIO
 
 import orjson
 
-from .atomic import LibraryLocked
 from .models import Article, Feed
 from .paths import library_dir
-from .store import LibraryCorrupt, Store, StoreError
+from .store import LibraryCorrupt, LibraryLocked, Store, StoreError
 from .text import clean_line, hide_userinfo
 
 if TYPE_CHECKING:
@@ -204,7 +203,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_store(args, read_only=True) as store:
         data = export_opml(store.feeds())
     if args.file:
-        from .atomic import atomic_write
+        from .store.atomic import atomic_write
 
         atomic_write(Path(args.file), data)
         print(f"Exported {data.count(b'xmlUrl=')} feeds to {args.file}", file=sys.stderr)
@@ -291,7 +290,7 @@ def cmd_restore_backup(args: argparse.Namespace) -> int:
     backup = directory / "library.json.bak"
     if not backup.exists():
         raise CommandError(f"there is no backup in {directory}")
-    from .atomic import atomic_write
+    from .store.atomic import atomic_write
 
     current = directory / "library.json"
     if current.exists():

@@ -37,10 +37,9 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def _run(directory: Path, args: argparse.Namespace) -> int:
-    from .atomic import LibraryLocked
     from .config import load_config
     from .paths import config_file
-    from .store import LibraryCorrupt, Store, StoreError
+    from .store import LibraryCorrupt, LibraryLocked, Store, StoreError
 
     try:
         store = Store.open(directory)

@@ -141,7 +141,7 @@ def parse_compact(
     if new_feed is not None:
         from pathlib import Path
 
-        from ..records import encode_new_bodies
+        from ..store.records import encode_new_bodies
 
         feed_id, directory = new_feed
         try:
@@ -240,7 +240,7 @@ class FeedParser:
         from concurrent.futures import ProcessPoolExecutor
 
         # Imported here, once, so that every worker has the parser already.
-        from .. import records  # noqa: F401
+        from ..store import records  # noqa: F401
         from . import parse  # noqa: F401
 
         try:
@@ -278,7 +278,9 @@ class FeedParser:
 
             try:
                 context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["tui_reader.feeds.parse", "tui_reader.records"])
+                context.set_forkserver_preload(
+                    ["tui_reader.feeds.parse", "tui_reader.store.records"]
+                )
                 with _real_stderr(quiet=self._quiet):
                     self._pool = ProcessPoolExecutor(
                         max_workers=self.workers,

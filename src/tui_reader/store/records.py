@@ -1,8 +1,9 @@
 """The library's records: the documents in its files and the models they become.
 
 Conversions between `models` and the JSON documents of the TinyDB files, the ids, the
-errors, and reading a file with damage detected. No TinyDB here: `store.py` owns the
-files and is the only module that opens them with TinyDB.
+errors, and reading a file with damage detected. No TinyDB and no state here: the
+store's components (`library.py`, `loader.py`, `writer.py`, ...) own the files, and only
+`tinydb_storage.py` and `library.py` touch TinyDB.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from typing import Any
 
 import orjson
 
+from ..models import EPOCH, UNCATEGORIZED, Article, EncodedBodies, Feed, NewArticle
+from ..text import clean_line
 from .atomic import stage_file
-from .models import EPOCH, UNCATEGORIZED, Article, EncodedBodies, Feed, NewArticle
-from .text import clean_line
 
 
 class StoreError(RuntimeError):

@@ -1,6 +1,7 @@
-"""Crash-safe file writes and the single-writer lock for the library directory.
+"""Crash-safe file writes for the library directory (the lock is in `lock.py`).
 
-No TinyDB here: `store.py` builds on these. A write goes to a temp file in the same
+No TinyDB here and no state: the writer (`writer.py`) and the parser processes build on
+these functions. A write goes to a temp file in the same
 directory, is fsynced, renamed over the target and the directory is fsynced, so a crash
 at any moment leaves either the old file or the new one, never half of either.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import threading
 from collections.abc import Callable
@@ -20,10 +20,6 @@ TEMP_MARK = ".tmp-"
 # Errors from fsync on a directory that only mean "this filesystem cannot do that" (some
 # network and FUSE filesystems): the rename happened and there is nothing better to do.
 _DIR_FSYNC_UNSUPPORTED = {errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF}
-
-
-class LibraryLocked(RuntimeError):
-    """Another process holds the library's writer lock."""
 
 
 def fsync_dir(directory: Path) -> None:
@@ -158,41 +154,3 @@ def remove_stale_temp_files(directory: Path) -> int:
                 entry.unlink()
                 removed += 1
     return removed
-
-
-class DirectoryLock:
-    """An exclusive, non-blocking `flock` on `<directory>/library.lock`.
-
-    The kernel drops the lock when the process dies, so a crash never leaves the library
-    locked. The holder's pid is written into the file for the error message.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / "library.lock"
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            try:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            except OSError:
-                holder = ""
-            os.close(fd)
-            who = f" (process {holder})" if holder.isdigit() else ""
-            raise LibraryLocked(
-                f"Another tui-reader{who} is using the library at {self.path.parent}. "
-                "Close it first, or open a different library with --db."
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None

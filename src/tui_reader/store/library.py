@@ -1,0 +1,694 @@
+"""`Store`, the library's facade: opening and closing, feeds, queries, flags, settings.
+
+Layout on disk (see docs/storage.md for the full description and the reasons):
+
+    <library>/library.json        TinyDB: tables meta, feeds, settings
+    <library>/headers/<feed>.json TinyDB: table articles (what the list needs, no bodies)
+    <library>/flags/<feed>.json   TinyDB: table flags (one document: read, starred, gone ids)
+    <library>/bodies/<feed>.json  TinyDB: table bodies (article id -> HTML), read on demand
+    <library>/fulltext/<feed>.json TinyDB: table fulltext (full texts fetched), on demand
+    <library>/library.lock        single-writer lock (flock)
+
+The store is made of parts, each with its own state (and lock where it needs one):
+
+* `Index` (index.py): every in-memory record, guarded by the *state lock*;
+* `Loader` (loader.py): reads library.json and the shards into the index;
+* `Writer` (writer.py): the background thread, coalescing, versions, atomic writes, the
+  *file lock*;
+* `Merger` (merge.py): a refresh's articles into a feed, and retention; the *merge lock*;
+* `FullTextCache` and `ReadingPositions` (fulltext_cache.py);
+* `AtomicStorage` (tinydb_storage.py): library.json as TinyDB sees it;
+* `DirectoryLock` (lock.py): the flock that makes this process the only writer.
+
+`Store` itself owns only what ties them together: the TinyDB of library.json (its
+feeds and settings tables), the directory lock, the retention limits and `warnings`.
+Lock order: the merge lock, then the state lock, then the cache's or the file lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query, TinyDB
+
+from ..models import UNCATEGORIZED, Article, EncodedBodies, Feed, NewArticle
+from ..text import clean_line, feed_url_key
+from .atomic import remove_stale_temp_files
+from .fulltext_cache import FullTextCache, ReadingPositions
+from .index import Index
+from .loader import Loader, cannot_use
+from .lock import DirectoryLock
+from .merge import Merger
+from .records import MergeResult, StoreError, StoreReadOnly, feed_from_doc, feed_to_doc
+from .tinydb_storage import AtomicStorage
+from .writer import Writer, discard
+
+SCHEMA_VERSION = 1
+DEFAULT_KEEP_READ = 1000
+# A hard cap per feed, so one runaway feed cannot grow without bound (oldest unstarred go).
+DEFAULT_MAX_PER_FEED = 5000
+# Per-feed files, one folder each: removed with their feed, swept of stale temp files.
+FEED_FILE_KINDS = ("headers", "flags", "bodies", "fulltext")
+
+
+class Store:
+    """The library. Open with `Store.open(path)`; close with `close()` (flushes)."""
+
+    def __init__(self, directory: Path, *, read_only: bool = False) -> None:
+        self.directory = directory
+        self.read_only = read_only
+        self.warnings: list[str] = []
+        self.keep_read = DEFAULT_KEEP_READ
+        self.max_per_feed = DEFAULT_MAX_PER_FEED
+        self.index = Index()
+        self.loader = Loader(
+            directory,
+            self.index,
+            self.warnings,
+            read_only=read_only,
+            clear_validators=self._clear_validators,
+        )
+        self.writer = Writer(directory, self.index, self.loader, on_bodies_lost=self._bodies_lost)
+        self.merger = Merger(self.index, self.loader, self.writer)
+        self.full_texts = FullTextCache(directory, self.index, self.writer, read_only=read_only)
+        self.positions = ReadingPositions(self.setting, self.set_setting)
+        self._dir_lock: DirectoryLock | None = None
+        self._db: TinyDB | None = None
+        self._main_storage: AtomicStorage | None = None
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls,
+        directory: str | os.PathLike[str],
+        *,
+        read_only: bool = False,
+        lazy: bool = False,
+        start_writer: bool = True,
+    ) -> Store:
+        """Open (creating if needed) the library in `directory`.
+
+        A writer takes the directory lock (`LibraryLocked` if another instance has it);
+        `read_only=True` takes no lock and refuses changes, for `list`, `feeds`, `export`.
+        `lazy=True` reads only library.json now and each feed's headers and flags the
+        first time they are needed (`refresh`: a feed that answers 304 needs neither).
+        `start_writer=False` leaves the writer thread unstarted until `start_writer()` (or
+        the first `flush`/`close`), so that the caller can fork while no other thread runs
+        (`tui-reader refresh` starts its parser processes so).
+        Every failure is a `StoreError` (or subclass) with a message for the user.
+        """
+        store = cls(Path(directory), read_only=read_only)
+        store._open(lazy=lazy, start_writer=start_writer)
+        return store
+
+    def start_writer(self) -> None:
+        """Start the writer thread, if `open(start_writer=False)` left it waiting."""
+        self.writer.start()
+
+    def _open(self, *, lazy: bool = False, start_writer: bool = True) -> None:
+        directory = self.directory
+        if self.read_only:
+            if not (directory / "library.json").exists():
+                raise StoreError(f"There is no library at {directory}.")
+        else:
+            try:
+                for sub in ("", "headers", "flags", "bodies"):
+                    (directory / sub).mkdir(parents=True, exist_ok=True)
+                self._dir_lock = DirectoryLock(directory)
+                self._dir_lock.acquire()
+            except OSError as exc:
+                raise StoreError(cannot_use(directory, exc)) from None
+            for sub in ("", *FEED_FILE_KINDS):
+                remove_stale_temp_files(directory / sub)
+        try:
+            self._load_main()
+            self.index.unloaded = set(self.index.feeds)
+            if lazy:
+                self.loader.load_emptied_headers()
+            else:
+                self.loader.load_all()
+        except BaseException:
+            self._release_lock()
+            raise
+        if not self.read_only:
+            self.writer.create_thread(start=start_writer)
+
+    def _release_lock(self) -> None:
+        if self._dir_lock is not None:
+            self._dir_lock.release()
+            self._dir_lock = None
+
+    def _load_main(self) -> None:
+        path = self.directory / "library.json"
+        data = self.loader.read_main()
+        self._db = TinyDB(
+            path, storage=AtomicStorage, read_only=self.read_only, on_dirty=self.writer.main_dirty
+        )
+        storage = self._db.storage
+        assert isinstance(storage, AtomicStorage)
+        storage._cache = data  # already read and checked: no second read, no TOCTOU
+        self._main_storage = storage
+        self.writer.main = storage
+        meta = self._db.table("meta").all()
+        schema = meta[0].get("schema") if meta else None
+        if isinstance(schema, int) and schema > SCHEMA_VERSION:
+            self._db.close()
+            raise StoreError(
+                f"The library at {self.directory} was written by a newer tui-reader "
+                f"(format {schema}; this version reads format {SCHEMA_VERSION}). "
+                "Update tui-reader to open it."
+            )
+        if not self.read_only and not meta:
+            self._db.table("meta").insert({"schema": SCHEMA_VERSION, "created": time.time()})
+        index = self.index
+        for doc_id, doc in (data or {}).get("feeds", {}).items():
+            try:
+                feed = feed_from_doc(doc)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                self.warnings.append("A damaged subscription record was skipped.")
+                continue
+            index.feeds[feed.id] = feed
+            index.feed_docs[feed.id] = doc_id
+            index.url_keys.setdefault(feed_url_key(feed.url), feed.id)
+        if not self.read_only and data is not None:
+            # A good load: keep it as the backup that a later corruption can fall back to.
+            # The writer thread saves it (atomically) before anything else, so opening does
+            # not wait for its fsyncs.
+            with contextlib.suppress(OSError):
+                self.writer.pending_backup = path.read_bytes()
+
+    def _clear_validators(self, feed_id: str) -> None:
+        """Forget a feed's etag and last-modified: its articles were lost, and the next
+        refresh must fetch it whole instead of getting 304 Not Modified forever."""
+        with self.index.lock:
+            feed = self.index.feeds.get(feed_id)
+            if feed is not None:
+                self._store_feed(replace(feed, etag=None, last_modified=None))
+
+    def _bodies_lost(self, feed_id: str) -> None:
+        """A first fetch's staged bodies file vanished before it was saved (the writer
+        writes the feed without them): fetch the feed whole again next time."""
+        with self.index.lock:
+            feed = self.index.feeds.get(feed_id)
+            if feed is not None:
+                self._store_feed(replace(feed, etag=None, last_modified=None))
+                self.warnings.append(
+                    f"The new articles of feed {feed.display_title!r} lost their text before "
+                    "it was saved; it will be fetched again by the next refresh."
+                )
+
+    # ------------------------------------------------------------------ closing
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Block until every change made so far is on disk (or raise StoreError).
+
+        Raises as soon as a write attempt made after the call fails, instead of waiting
+        out the timeout; the change stays pending and the writer keeps retrying.
+        """
+        if self.read_only:
+            return
+        self.writer.flush(timeout)
+
+    def close(self) -> None:
+        if self.writer.closed:
+            return
+        try:
+            self.flush()
+        finally:
+            # The writer makes one last attempt and stops, even if that fails: it must
+            # never write after the directory lock is released.
+            self.writer.stop()
+            if self._db is not None:
+                self._db.close()
+            self._release_lock()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add_error_listener(self, callback: Callable[[str], None]) -> None:
+        """`callback(message)` runs (on the writer thread) when a background save fails."""
+        self.writer.error_listeners.append(callback)
+
+    @property
+    def last_write_error(self) -> str | None:
+        """The failure of the last write attempt, in plain words (None after a success)."""
+        return self.writer.last_write_error
+
+    def bulk_writes(self) -> contextlib.AbstractContextManager[None]:
+        """Write article files (headers, bodies, full texts) without a pair of fsyncs
+        each, and sync them all at the end: a refresh of 1,000 feeds otherwise spends
+        most of its time waiting for the disk. library.json (fetch records, validators) is
+        written at most every `BULK_MAIN_INTERVAL` seconds meanwhile, and at once by a
+        `flush()`: a crash loses at most those records, and the next refresh fetches
+        those feeds again.
+
+        Each file is still replaced atomically, so a crash of the process loses nothing
+        written. After a power loss in the middle, a file may come back empty: loading
+        sets it aside and clears the feed's validators, so the next refresh fetches the
+        feed again.
+        """
+        return self.writer.bulk_writes()
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreReadOnly("the library was opened read-only")
+        if self.writer.closed:
+            raise StoreError("the library is closed")
+
+    # ------------------------------------------------------------------ feeds
+
+    def feeds(self) -> list[Feed]:
+        """All feeds, by category then title (case-insensitive)."""
+        with self.index.lock:
+            return sorted(
+                self.index.feeds.values(),
+                key=lambda f: (f.category.lower(), f.display_title.lower()),
+            )
+
+    def feed(self, feed_id: str) -> Feed | None:
+        return self.index.feeds.get(feed_id)
+
+    def find_feed_by_url(self, url: str) -> Feed | None:
+        """The subscription with this url (ignoring http/https, host case, trailing slash)."""
+        with self.index.lock:
+            feed_id = self.index.url_keys.get(feed_url_key(url))
+            return self.index.feeds.get(feed_id) if feed_id is not None else None
+
+    def categories(self) -> list[str]:
+        with self.index.lock:
+            return sorted({f.category for f in self.index.feeds.values()}, key=str.lower)
+
+    def feeds_in(self, category: str) -> list[Feed]:
+        return [f for f in self.feeds() if f.category == category]
+
+    def add_feed(
+        self, url: str, title: str = "", category: str = "", site_url: str = ""
+    ) -> tuple[Feed, bool]:
+        """Subscribe; returns (feed, created). An existing subscription is returned as is."""
+        self._check_writable()
+        index = self.index
+        with index.lock:
+            existing = self.find_feed_by_url(url)
+            if existing is not None:
+                return existing, False
+            base = hashlib.blake2b(feed_url_key(url).encode(), digest_size=4).hexdigest()
+            feed_id, n = base, 1
+            while feed_id in index.feeds:
+                feed_id, n = f"{base}{n}", n + 1
+            feed = Feed(
+                id=feed_id,
+                url=url,
+                title=clean_line(title, 300),
+                category=clean_line(category, 300) or UNCATEGORIZED,
+                site_url=site_url,
+            )
+            # Files of an earlier subscription with the same id (removed, or a crash before
+            # library.json was saved) must not lend it old tombstones or flags.
+            self.writer.delete_feed_files(feed_id, FEED_FILE_KINDS)
+            self._store_feed(feed)
+            index.by_feed[feed_id] = set()
+            index.gone[feed_id] = {}
+            index.unread[feed_id] = 0
+            return feed, True
+
+    def update_feed(self, feed_id: str, **changes: Any) -> Feed:
+        """Change a feed's fields (title, category, url, etag, ...) and save it."""
+        self._check_writable()
+        with self.index.lock:
+            feed = self.index.feeds[feed_id]
+            if "title" in changes:
+                changes["title"] = clean_line(changes["title"], 300)
+            if "category" in changes:
+                changes["category"] = clean_line(changes["category"], 300) or UNCATEGORIZED
+            updated = replace(feed, **changes)
+            if updated != feed:
+                self._store_feed(updated)
+            return updated
+
+    def _store_feed(self, feed: Feed) -> None:
+        """Put a feed into memory, the url index and library.json (call with the state
+        lock held)."""
+        storage = self._main_storage
+        assert storage is not None
+        index = self.index
+        old = index.feeds.get(feed.id)
+        if old is not None and index.url_keys.get(feed_url_key(old.url)) == feed.id:
+            del index.url_keys[feed_url_key(old.url)]
+        doc_id = index.feed_docs.get(feed.id)
+        if doc_id is None:
+            table = (storage.read() or {}).get("feeds", {})
+            doc_id = str(max((int(k) for k in table if k.isdigit()), default=0) + 1)
+            index.feed_docs[feed.id] = doc_id
+        storage.put("feeds", doc_id, feed_to_doc(feed))
+        index.feeds[feed.id] = feed
+        index.url_keys.setdefault(feed_url_key(feed.url), feed.id)
+
+    def remove_feed(self, feed_id: str) -> None:
+        """Unsubscribe and delete the feed's articles (starred ones too: the user asked)."""
+        self._check_writable()
+        index, writer = self.index, self.writer
+        with index.lock:
+            storage = self._main_storage
+            assert storage is not None
+            feed = index.feeds.pop(feed_id, None)
+            if feed is None:
+                return
+            if index.url_keys.get(feed_url_key(feed.url)) == feed_id:
+                del index.url_keys[feed_url_key(feed.url)]
+            doc_id = index.feed_docs.pop(feed_id, None)
+            if doc_id is not None:
+                storage.delete("feeds", doc_id)
+            pinned = index.forget_feed(feed_id)
+            self.full_texts.forget(feed_id)
+            if isinstance(pinned, EncodedBodies):
+                discard(Path(pinned.staged))
+            writer.dirty_flags.discard(feed_id)
+            # library.json goes to disk before the shards go: a crash in between must not
+            # leave a subscription whose articles are gone while its etag says "up to date".
+            data = storage.snapshot()
+            version = writer.next_version()
+            try:
+                if data is not None:
+                    path = self.directory / "library.json"
+                    writer.write_file(("main", ""), version, path, data)
+            except OSError:
+                storage.dirty = True  # the writer retries; the shards stay until it has
+                writer.wake.set()
+                return
+            writer.delete_feed_files(feed_id, FEED_FILE_KINDS)
+
+    def rename_category(self, old: str, new: str) -> int:
+        changed = 0
+        for feed in self.feeds_in(old):
+            self.update_feed(feed.id, category=new)
+            changed += 1
+        return changed
+
+    # ------------------------------------------------------------------ settings
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        assert self._db is not None
+        with self.index.lock:
+            docs = self._db.table("settings").search(Query().name == name)
+        return docs[0].get("value", default) if docs else default
+
+    def set_setting(self, name: str, value: Any) -> None:
+        self._check_writable()
+        assert self._db is not None
+        with self.index.lock:
+            self._db.table("settings").upsert({"name": name, "value": value}, Query().name == name)
+
+    # ------------------------------------------------------------------ articles
+
+    def article(self, article_id: str) -> Article | None:
+        return self.loader.known(article_id)
+
+    def __len__(self) -> int:
+        self.loader.load_all()
+        return len(self.index.articles)
+
+    def articles(
+        self,
+        feed_ids: Collection[str] | None = None,
+        *,
+        unread_only: bool = False,
+        starred_only: bool = False,
+        since: datetime | None = None,
+    ) -> list[Article]:
+        """Articles, newest first, filtered. `feed_ids=None` means every feed."""
+        if feed_ids is None:
+            self.loader.load_all()
+        else:
+            self.loader.load_feeds(feed_ids)
+        return self.index.query(
+            feed_ids, unread_only=unread_only, starred_only=starred_only, since=since
+        )
+
+    def is_read(self, article_id: str) -> bool:
+        if self.index.unloaded:
+            self.loader.known(article_id)
+        return article_id in self.index.read
+
+    def is_starred(self, article_id: str) -> bool:
+        if self.index.unloaded:
+            self.loader.known(article_id)
+        return article_id in self.index.starred
+
+    def unread_count(self, feed_ids: Iterable[str] | None = None) -> int:
+        if feed_ids is None:
+            self.loader.load_all()
+        else:
+            feed_ids = list(feed_ids)
+            self.loader.load_feeds(feed_ids)
+        index = self.index
+        with index.lock:
+            if feed_ids is None:
+                return len(index.articles) - len(index.read)
+            return sum(index.unread.get(f, 0) for f in feed_ids)
+
+    def unread_counts_by_feed(self) -> dict[str, int]:
+        """Unread articles per feed (a copy; kept up to date, so this is O(feeds))."""
+        self.loader.load_all()
+        with self.index.lock:
+            return dict(self.index.unread)
+
+    def article_counts_by_feed(self) -> dict[str, int]:
+        self.loader.load_all()
+        with self.index.lock:
+            return {feed_id: len(ids) for feed_id, ids in self.index.by_feed.items()}
+
+    def starred_count(self) -> int:
+        self.loader.load_all()
+        return len(self.index.starred)
+
+    def set_read(self, article_ids: Iterable[str], read: bool = True) -> list[str]:
+        """Mark articles read or unread; returns the ids whose flag actually changed."""
+        return self._set_flag(self.index.read, article_ids, read, counts=True)
+
+    def set_starred(self, article_ids: Iterable[str], starred: bool = True) -> list[str]:
+        """Star or unstar articles; returns the ids whose flag actually changed."""
+        return self._set_flag(self.index.starred, article_ids, starred, counts=False)
+
+    def _set_flag(
+        self, flag: set[str], article_ids: Iterable[str], value: bool, *, counts: bool
+    ) -> list[str]:
+        self._check_writable()
+        article_ids = list(article_ids)
+        index = self.index
+        if index.unloaded and any(aid not in index.articles for aid in article_ids):
+            self.loader.load_all()  # an id does not tell its feed
+        with index.lock:
+            changed, feeds = index.set_flag(flag, article_ids, value, counts=counts)
+            if feeds:
+                self.writer.mark_flags_dirty(feeds)
+        return changed
+
+    def iter_feed_articles(self, feed_id: str) -> Iterator[Article]:
+        self.loader.load_feeds((feed_id,))
+        with self.index.lock:
+            ids = list(self.index.by_feed.get(feed_id, ()))
+        for aid in ids:
+            article = self.index.articles.get(aid)
+            if article is not None:
+                yield article
+
+    # ------------------------------------------------------------------ bodies
+
+    def body(self, article_id: str) -> str:
+        """The article's HTML body ("" when it has none or its file is unreadable)."""
+        article = self.loader.known(article_id)
+        if article is None:
+            return ""
+        return self.loader.feed_bodies(article.feed_id).get(article_id, "")
+
+    def bodies_of_feed(self, feed_id: str) -> dict[str, str]:
+        """Every HTML body of one feed (article id -> HTML), read in one go: for readers
+        that go through many articles of a feed, such as body search."""
+        return dict(self.loader.feed_bodies(feed_id))
+
+    def bodies_mention(self, feed_id: str, tokens: Collection[str]) -> dict[str, bool] | None:
+        """Which of the ASCII `tokens` occur anywhere in the feed's bodies file (compared
+        lower-case, as raw bytes, without parsing it): a cheap pre-filter for body search.
+        None when that cannot be told from the file (bodies newer than it in memory, or
+        the file unreadable): the caller must then read the bodies."""
+        with self.index.lock:
+            if feed_id in self.index.unsaved:
+                return None
+        try:
+            raw = (self.directory / "bodies" / f"{feed_id}.json").read_bytes().lower()
+        except FileNotFoundError:
+            return dict.fromkeys(tokens, False)
+        except OSError:
+            return None
+        return {token: token.lower().encode("ascii") in raw for token in tokens}
+
+    # ------------------------------------------------------------------ full text
+
+    def full_text(self, article_id: str) -> dict[str, Any] | None:
+        """The cached full-text record of an article, or None when never fetched.
+
+        A record is ``{"id", "html", "url", "error", "fetched"}``: `html` is the sanitised
+        extracted HTML ("" after a failure), `url` the page it came from (the base for its
+        links), `error` the plain-words failure ("" on success), `fetched` Unix seconds.
+        """
+        article = self.loader.known(article_id)
+        if article is None:
+            return None
+        return self.full_texts.get(article.feed_id, article_id)
+
+    def has_full_text(self, article_id: str) -> bool:
+        """True when a full-text fetch of the article was recorded (success or failure)."""
+        return self.full_text(article_id) is not None
+
+    def set_full_text(
+        self, article_id: str, *, html: str = "", url: str = "", error: str = ""
+    ) -> bool:
+        """Record a full-text fetch (success: `html`; failure: `error`) and write the feed's
+        fulltext file at once. Returns False when the article no longer exists.
+
+        Call it off the UI thread: it writes a file. Records of articles that retention or
+        an unsubscribe removed are dropped on every write, so the file never outgrows its
+        feed.
+        """
+        self._check_writable()
+        article = self.loader.known(article_id)
+        if article is None:
+            return False
+        self.full_texts.record(article.feed_id, article_id, html=html, url=url, error=error)
+        return True
+
+    def full_text_feeds(self) -> set[str]:
+        """Ids of the feeds whose articles' full text is fetched during refresh."""
+        value = self.setting("full_text_feeds", [])
+        return {i for i in value if isinstance(i, str)} if isinstance(value, list) else set()
+
+    def set_full_text_feed(self, feed_id: str, enabled: bool) -> None:
+        """Turn "always full text" on or off for a feed."""
+        feeds = self.full_text_feeds()
+        if enabled:
+            feeds.add(feed_id)
+        else:
+            feeds.discard(feed_id)
+        self.set_setting("full_text_feeds", sorted(f for f in feeds if f in self.index.feeds))
+
+    def reading_position(self, article_id: str) -> tuple[int, bool]:
+        """(scroll offset in lines, shown in full text) where the article was left."""
+        return self.positions.get(article_id)
+
+    def set_reading_position(self, article_id: str, y: int, full: bool) -> None:
+        """Remember where the article was left (the newest `MAX_POSITIONS` are kept).
+
+        The top of an article in the feed's text is the default and is not stored.
+        """
+        self.positions.set(article_id, y, full)
+
+    # ------------------------------------------------------------------ refresh
+
+    def merge_articles(
+        self,
+        feed_id: str,
+        incoming: Iterable[NewArticle],
+        fetched_at: datetime,
+        encoded_bodies: EncodedBodies | None = None,
+    ) -> MergeResult:
+        """Add new articles and update changed ones for one feed, then apply retention.
+
+        Identity is (feed, key): the same article fetched again never duplicates, keeps its
+        flags, and has its content replaced when it changed. Articles pruned by retention
+        are remembered by id so that a feed still listing them does not bring them back.
+        Headers and bodies are on disk when this returns (StoreError if they could not be
+        written; the writer then keeps retrying).
+
+        `encoded_bodies`: the items' bodies as a parser process encoded them for a feed
+        with no articles (their `body_html` is empty). Written as they are when the feed
+        still has none and nothing is pruned; otherwise decoded and merged as usual.
+        """
+        try:
+            self._check_writable()
+            return self.merger.merge(
+                feed_id,
+                incoming,
+                fetched_at,
+                encoded_bodies,
+                keep_read=self.keep_read,
+                max_per_feed=self.max_per_feed,
+            )
+        except BaseException:
+            # Not merged: its staged file goes, unless pinned for the writer to retry.
+            if encoded_bodies is not None and self.index.unsaved.get(feed_id) is not encoded_bodies:
+                discard(Path(encoded_bodies.staged))
+            raise
+
+    def first_bodies_dir(self, feed_id: str) -> Path | None:
+        """Where a parser may stage the bodies file of this feed's first fetch
+        (`records.encode_new_bodies`, then `merge_articles`); None when the feed has
+        articles already (or pruned ones), or the library is read-only."""
+        if self.read_only:
+            return None
+        self.loader.load_feeds((feed_id,))
+        index = self.index
+        with index.lock:
+            if index.by_feed.get(feed_id) or index.gone.get(feed_id) or feed_id in index.unsaved:
+                return None
+        return self.directory / "bodies"
+
+    def record_fetch(
+        self,
+        feed_id: str,
+        *,
+        ok: bool,
+        error: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        title: str | None = None,
+        site_url: str | None = None,
+        url: str | None = None,
+        when: datetime | None = None,
+        retry_after: float | None = None,
+    ) -> Feed | None:
+        """Record the outcome of a fetch (success, 304 or failure) on the feed.
+
+        `retry_after` (seconds, from a 429/503 Retry-After) keeps the feed from being
+        fetched again before then; any success clears it.
+
+        On success the error is cleared, the failure counter reset and new validators
+        (etag, last_modified) kept; `url` is a permanent redirect's target, taken unless
+        another subscription already has that url. Returns None for an unknown feed.
+        """
+        self._check_writable()
+        now = when or datetime.now(UTC)
+        with self.index.lock:
+            feed = self.index.feeds.get(feed_id)
+            if feed is None:
+                return None
+            changes: dict[str, Any] = {"last_checked": now}
+            if ok:
+                changes.update(last_success=now, last_error=None, failures=0, retry_until=None)
+                if etag is not None:
+                    changes["etag"] = etag
+                if last_modified is not None:
+                    changes["last_modified"] = last_modified
+                if title and not feed.title:
+                    changes["title"] = title
+                if site_url and not feed.site_url:
+                    changes["site_url"] = site_url
+                if url and url != feed.url and self.find_feed_by_url(url) in (None, feed):
+                    changes["url"] = url
+            else:
+                changes.update(last_error=clean_line(error or "unknown error", 500))
+                changes["failures"] = feed.failures + 1
+                if retry_after:
+                    changes["retry_until"] = now + timedelta(seconds=retry_after)
+            return self.update_feed(feed_id, **changes)
