@@ -13,6 +13,7 @@ import pytest
 from tinydb import TinyDB
 
 from tests.conftest import NOW, make_articles
+from tui_reader.htmltext import word_count
 from tui_reader.models import UNCATEGORIZED, EncodedBodies, NewArticle
 from tui_reader.store import (
     BODY_CACHE_FEEDS,
@@ -24,7 +25,7 @@ from tui_reader.store import (
     StoreReadOnly,
     article_id,
 )
-from tui_reader.store.records import encode_new_bodies, word_count
+from tui_reader.store.records import encode_new_bodies
 
 
 def reopen(store: Store) -> Store:

@@ -38,6 +38,7 @@ import tui_reader.store.lock as lock_module
 import tui_reader.store.writer as writer_module
 from tests.conftest import NOW, make_articles
 from tui_reader.__main__ import main
+from tui_reader.htmltext import word_count
 from tui_reader.store import (
     SCHEMA_VERSION,
     LibraryCorrupt,
@@ -47,7 +48,7 @@ from tui_reader.store import (
     article_id,
 )
 from tui_reader.store.atomic import TEMP_MARK
-from tui_reader.store.records import encode_new_bodies, word_count
+from tui_reader.store.records import encode_new_bodies
 
 WORKER = Path(__file__).with_name("store_crash_worker.py")
 

@@ -81,7 +81,7 @@ class NewArticle:
     author: str
     published: datetime
     body_html: str = ""
-    # Words in the body (`records.word_count`), counted by the parser so that a pool of
+    # Words in the body (`htmltext.word_count`), counted by the parser so that a pool of
     # parser processes does it in parallel; None: the store counts them.
     words: int | None = None
 

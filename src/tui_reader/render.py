@@ -39,6 +39,10 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from markdown_it import MarkdownIt
 from markdownify import ATX, MarkdownConverter
 
+from tui_reader.htmltext import BLOCK_TAGS as _BLOCKS
+from tui_reader.htmltext import MAX_INPUT_CHARS, word_count
+from tui_reader.htmltext import as_text as _as_text
+from tui_reader.htmltext import strip_tags as _strip_tags
 from tui_reader.models import WORDS_PER_MINUTE, reading_minutes
 from tui_reader.text import check_url, clean_line, clean_text
 
@@ -58,7 +62,6 @@ __all__ = [
     "word_count",
 ]
 
-MAX_INPUT_CHARS = 200_000
 MAX_OUTPUT_CHARS = 100_000
 MAX_DEPTH = 100  # element depth; markdownify recurses about 3 Python frames per level
 MAX_BLOCK_NESTING = 6  # blockquotes + lists; markdown-it's gfm-like maxNesting is 20 tokens
@@ -149,16 +152,6 @@ _CONVERTED = frozenset(
         "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
         "table", "caption", "tr", "td", "th", "img", "video", "audio", "q", "sub", "sup",
         "figcaption",
-    }
-)  # fmt: skip
-
-# Tags that start a new block when text is extracted without markdownify.
-_BLOCKS = frozenset(
-    {
-        "p", "div", "article", "section", "blockquote", "br", "hr", "h1", "h2", "h3",
-        "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "td", "th",
-        "caption", "pre", "figure", "figcaption", "header", "footer", "aside", "nav",
-        "main", "address", "details", "summary", "body",
     }
 )  # fmt: skip
 
@@ -710,83 +703,6 @@ def html_to_markdown(html: str, base_url: str = "") -> RenderedBody:
 
 
 # --------------------------------------------------------------------------- cheap text
-
-# Elements whose content is not text a reader sees (raw-text elements, mostly).
-_SKIP_CONTENT = ("script", "style", "noscript", "template", "title", "textarea", "svg", "head")
-_TAG_START = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)|<[!?]")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_HAS_WORD = re.compile(r"\w")
-
-
-def _strip_tags(html: str, stop_after: int | None = None) -> str:
-    """Text of `html` without building a tree: one linear pass, blocks become blank lines.
-
-    A regex such as ``<!--.*?-->`` is quadratic on many unclosed comments; this scanner
-    only ever moves forward. Attribute values containing ``>`` may leak a little text,
-    which is fine for word counts and summaries. `stop_after` ends the scan once that many
-    characters of text were collected.
-    """
-    out: list[str] = []
-    collected = 0
-    lower = html.lower()
-    position, end = 0, len(html)
-    while position < end:
-        lt = html.find("<", position)
-        if lt < 0:
-            out.append(html[position:])
-            break
-        if lt > position:
-            out.append(html[position:lt])
-            collected += lt - position
-            if stop_after is not None and collected >= stop_after:
-                break
-        match = _TAG_START.match(html, lt)
-        if match is None:
-            out.append("<")  # a lone "<" in text
-            position = lt + 1
-            continue
-        if html.startswith("<!--", lt):
-            close = html.find("-->", lt + 4)
-            position = end if close < 0 else close + 3
-            continue
-        gt = html.find(">", lt)
-        if gt < 0:
-            break  # an unterminated tag swallows the rest, as in a browser
-        position = gt + 1
-        name = (match.group(2) or "").lower()
-        if name in _SKIP_CONTENT and not match.group(1):
-            close = lower.find("</" + name, position)
-            if close < 0:
-                break
-            gt = html.find(">", close)
-            position = end if gt < 0 else gt + 1
-        out.append("\n\n" if name in _BLOCKS else " ")
-    return "".join(out)
-
-
-def _as_text(value: object) -> str:
-    """Be forgiving about the type: bytes are decoded as UTF-8, None is empty."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes | bytearray):
-        return bytes(value[: MAX_INPUT_CHARS * 4]).decode("utf-8", errors="replace")
-    return "" if value is None else str(value)
-
-
-def word_count(html: str) -> int:
-    """Approximate number of words in an HTML body, cheaply (no tree is built).
-
-    Counts whitespace-separated tokens that contain a letter or digit; CJK and Hangul
-    characters, which are not separated by spaces, count as half a word each (about
-    2 characters per English-word-equivalent of reading time).
-    """
-    source = _as_text(html)
-    text = html_lib.unescape(_strip_tags(source[:MAX_INPUT_CHARS]))
-    cjk = len(_CJK.findall(text))
-    if cjk:
-        text = _CJK.sub(" ", text)
-    words = sum(1 for token in text.split() if _HAS_WORD.search(token))
-    return words + (cjk + 1) // 2
 
 
 def plain_summary(html: str, max_chars: int = 300) -> str:

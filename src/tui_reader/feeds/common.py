@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from tui_reader.htmltext import word_count
 from tui_reader.models import NewArticle, ParsedFeed
-from tui_reader.store.records import word_count
 from tui_reader.text import clean_line, clean_text, safe_link
 
 from .dates import parse_date

@@ -20,10 +20,11 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from ..htmltext import word_count
 from ..models import Article, EncodedBodies, NewArticle
 from .index import Index
 from .loader import Loader
-from .records import MergeResult, StoreError, article_id, decode_bodies, word_count
+from .records import MergeResult, StoreError, article_id, decode_bodies
 from .writer import Writer, discard
 
 

@@ -250,8 +250,3 @@ def decode_bodies(encoded: EncodedBodies) -> dict[str, str]:
     """The bodies in a staged file (FileNotFoundError once it has been published)."""
     raw = Path(encoded.staged).read_bytes()
     return bodies_from_doc(orjson.loads(raw))
-
-
-def word_count(html: str) -> int:
-    # Cheap estimate for the reading time; tags count as a word or two, which is noise.
-    return len(html.split()) if html else 0
