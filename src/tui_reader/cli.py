@@ -286,17 +286,36 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_restore_backup(args: argparse.Namespace) -> int:
+    from .store.atomic import atomic_write
+    from .store.loader import cannot_use
+    from .store.lock import DirectoryLock, LibraryNotPrivate, check_private
+
     directory = library_dir(getattr(args, "db", None))
     backup = directory / "library.json.bak"
     if not backup.exists():
         raise CommandError(f"there is no backup in {directory}")
-    from .store.atomic import atomic_write
-
-    current = directory / "library.json"
-    if current.exists():
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        current.rename(directory / f"library.json.before-restore-{stamp}")
-    atomic_write(current, backup.read_bytes())
+    # A writer like any other: with the reader open, the reader would write its own
+    # library.json over the restored one.
+    lock = DirectoryLock(directory)
+    try:
+        check_private(directory)
+        lock.acquire()
+    except LibraryLocked as exc:
+        raise CommandError(str(exc)) from None
+    except LibraryNotPrivate as exc:
+        raise CommandError(f"Refusing to use the library: {exc}") from None
+    except OSError as exc:
+        raise CommandError(cannot_use(directory, exc)) from None
+    try:
+        current = directory / "library.json"
+        if current.exists():
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            current.rename(directory / f"library.json.before-restore-{stamp}")
+        atomic_write(current, backup.read_bytes())
+    except OSError as exc:
+        raise CommandError(cannot_use(directory, exc)) from None
+    finally:
+        lock.release()
     print(f"Restored {current} from {backup.name}.")
     return 0
 

@@ -45,7 +45,7 @@ from .atomic import remove_stale_temp_files
 from .fulltext_cache import FullTextCache, ReadingPositions
 from .index import Index
 from .loader import Loader, cannot_use
-from .lock import DirectoryLock
+from .lock import DirectoryLock, LibraryNotPrivate, check_private
 from .merge import Merger
 from .records import MergeResult, StoreError, StoreReadOnly, feed_from_doc, feed_to_doc
 from .tinydb_storage import AtomicStorage
@@ -123,8 +123,11 @@ class Store:
             try:
                 for sub in ("", "headers", "flags", "bodies"):
                     (directory / sub).mkdir(parents=True, exist_ok=True)
+                check_private(directory)
                 self._dir_lock = DirectoryLock(directory)
                 self._dir_lock.acquire()
+            except LibraryNotPrivate as exc:
+                raise StoreError(f"Refusing to use the library: {exc}") from None
             except OSError as exc:
                 raise StoreError(cannot_use(directory, exc)) from None
             for sub in ("", *FEED_FILE_KINDS):
