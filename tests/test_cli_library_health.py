@@ -5,6 +5,9 @@
 * the lock file is never followed through a symlink, and a library directory other users
   can write to is refused (`store.lock.check_private` says why group-writable is fine
   when the group is the user's own);
+* a damaged headers or flags file is named on stderr by every command that reads the
+  library, with how to recover; `list` and `feeds` exit 1 when their output is
+  incomplete, unless `--allow-partial`.
 """
 
 from __future__ import annotations
@@ -150,3 +153,82 @@ def test_group_writable_is_fine_for_the_users_own_group_only(library_path: Path)
     finally:
         os.chown(library_path, -1, os.getegid())
         library_path.chmod(0o700)
+
+
+# --------------------------------------------------------------------------- damage
+
+
+def _damage(library_path: Path, kind: str, title: str = "Alpha") -> Path:
+    with Store.open(library_path, read_only=True) as store:
+        fid = feed_id(store, title)
+    shard = library_path / kind / f"{fid}.json"
+    shard.write_bytes(b'{"flags": {"1": ')
+    return shard
+
+
+def _star_two_per_feed(library_path: Path) -> int:
+    with Store.open(library_path) as store:
+        for feed in store.feeds():
+            store.set_starred([a.id for a in store.articles([feed.id])][:2])
+        return store.starred_count()
+
+
+def test_list_starred_with_a_damaged_flags_file_fails_loudly(
+    library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _star_two_per_feed(library_path) == 6
+    shard = _damage(library_path, "flags")
+    code, out, err = run(capsys, "list", "--starred", "--db", str(library_path))
+    assert len(out.splitlines()) == 4  # Alpha's stars cannot be read ...
+    assert code == 1  # ... so this is not a silent success
+    assert str(shard) in err and "flags file of feed 'Alpha' is damaged" in err
+    assert "tui-reader refresh" in err and "--allow-partial" in err
+    assert "Traceback" not in err
+    code, out, err = run(
+        capsys, "list", "--starred", "--json", "--allow-partial", "--db", str(library_path)
+    )
+    assert code == 0 and len(out.splitlines()) == 4
+    assert str(shard) in err  # accepted, but still said
+    assert shard.read_bytes() == b'{"flags": {"1": '  # a reader changes nothing
+
+
+def test_feeds_with_a_damaged_headers_file_fails_loudly(
+    library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shard = _damage(library_path, "headers", "Beta")
+    code, out, err = run(capsys, "feeds", "--db", str(library_path))
+    assert code == 1 and "Beta" in out
+    assert str(shard) in err and "headers file of feed 'Beta' is damaged" in err
+    code, out, err = run(capsys, "feeds", "--json", "--allow-partial", "--db", str(library_path))
+    assert code == 0 and len(out.splitlines()) == 3 and str(shard) in err
+
+
+def test_a_healthy_library_says_nothing_on_stderr(
+    library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (["list"], ["list", "--starred"], ["feeds"], ["export"]):
+        code, _, err = run(capsys, *argv, "--db", str(library_path))
+        assert code == 0 and err == "", argv
+
+
+def test_export_names_a_damaged_file_but_exports_everything(
+    library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shard = _damage(library_path, "headers", "Gamma")
+    code, out, err = run(capsys, "export", "--db", str(library_path))
+    assert code == 0 and out.count("xmlUrl=") == 3  # OPML holds no articles: complete
+    assert str(shard) in err and "tui-reader refresh" in err
+
+
+def test_mark_names_the_damaged_file_it_set_aside(
+    library_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store.open(library_path, read_only=True) as store:
+        aid = store.articles([feed_id(store, "Beta")])[0].id
+    shard = _damage(library_path, "flags")
+    code, out, err = run(capsys, "mark", "--read", aid, "--db", str(library_path))
+    assert code == 0 and "1 changed" in out
+    assert "flags file of feed 'Alpha' was damaged" in err
+    assert str(shard.parent) in err and ".corrupt-" in err  # where it is now
+    assert "Traceback" not in err
+    assert not shard.exists()

@@ -22,6 +22,15 @@ COMMANDS = (
 )
 
 
+def _allow_partial(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="exit 0 even when a damaged library file left the output incomplete "
+        "(the damage is still reported on stderr)",
+    )
+
+
 def _library_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     # On the top parser the defaults are real; on subparsers SUPPRESS keeps a value given
     # before the subcommand (`tui-reader --db X list`) from being reset.
@@ -65,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unread", action="store_true", help="only unread articles")
     p.add_argument("--starred", action="store_true", help="only starred articles")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    _allow_partial(p)
 
     p = sub.add_parser("mark", help="change read/starred flags of articles by id")
     _library_options(p)
@@ -76,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feeds", help="list subscriptions with counts and status")
     _library_options(p)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    _allow_partial(p)
 
     p = sub.add_parser("add", help="subscribe to a feed (or a page that links to one)")
     _library_options(p)

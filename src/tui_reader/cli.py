@@ -63,6 +63,44 @@ def open_store(
             raise CommandError(str(exc)) from None
 
 
+# Exit status of `list` and `feeds` when a damaged file left their output incomplete.
+EXIT_PARTIAL = 1
+
+
+def report_damage(store: Store, *, allow_partial: bool | None = None) -> int:
+    """Say on stderr which of the library's files are damaged and how to recover.
+
+    Every command that reads the library calls this before it exits; the reader shows
+    the same warnings. `allow_partial` is for the commands whose output lists what the
+    files hold (`list`, `feeds`): when something could not be read, they exit with
+    `EXIT_PARTIAL` unless the user accepted a partial result. Returns the exit status.
+    """
+    if not store.warnings:
+        return 0
+    for warning in store.warnings:
+        _err(warning)
+    if store.read_only:
+        _err(
+            "To repair: run `tui-reader refresh` (or open the reader). It sets damaged "
+            "files aside and fetches the lost articles again; read and starred marks in a "
+            "damaged flags file are lost unless you put a copy of that file back first. A "
+            "missing subscription comes back with `tui-reader restore-backup` (the last good "
+            "library.json)."
+        )
+    else:
+        _err(
+            "The damaged files were set aside (named above); the next `tui-reader refresh` "
+            "fetches the lost articles again."
+        )
+    if allow_partial is None or allow_partial:
+        return 0
+    _err(
+        f"This output is incomplete (exit status {EXIT_PARTIAL}); "
+        "--allow-partial accepts it (exit status 0)."
+    )
+    return EXIT_PARTIAL
+
+
 def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -115,7 +153,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             else:
                 for line in lines:
                     out.write(line.decode())
-            return 0
+            return report_damage(store, allow_partial=args.allow_partial)
         feeds = {f.id: f for f in store.feeds()}
         rows = []
         for article in articles:
@@ -130,7 +168,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             )
         if rows:
             out.write("\n".join(rows) + "\n")
-    return 0
+            out.flush()
+        return report_damage(store, allow_partial=args.allow_partial)
 
 
 def cmd_mark(args: argparse.Namespace) -> int:
@@ -142,6 +181,7 @@ def cmd_mark(args: argparse.Namespace) -> int:
         else:
             changed = store.set_starred(ids, args.flag == "star")
         store.flush()
+        report_damage(store)
     for aid in unknown:
         _err(f"no article with id {clean_line(aid, 40)!r}")
     print(f"{len(changed)} changed, {len(ids) - len(changed)} already {args.flag}")
@@ -194,7 +234,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
                 f"\n    {hide_userinfo(feed.url)}"
             )
             console.print(line, soft_wrap=True)
-    return 0
+        sys.stdout.flush()
+        return report_damage(store, allow_partial=args.allow_partial)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -202,6 +243,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     with open_store(args, read_only=True) as store:
         data = export_opml(store.feeds())
+        report_damage(store)
     if args.file:
         from .store.atomic import atomic_write
 
@@ -235,6 +277,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 added += 1
             else:
                 present += 1
+        report_damage(store)
     console = _console()
     console.print(
         Text(
@@ -261,6 +304,8 @@ def cmd_add(args: argparse.Namespace) -> int:
             outcome = subscribe(store, args.url, category=args.category)
         except SubscribeError as exc:
             raise CommandError(str(exc)) from None
+        finally:
+            report_damage(store)
     console = _console()
     for line in outcome.messages:
         console.print(Text(line))
@@ -282,6 +327,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if not feeds:
             raise CommandError("no feeds match; see `tui-reader feeds`")
         run_refresh(store, feeds)
+        report_damage(store)
     return 0
 
 

@@ -202,16 +202,19 @@ class Loader:
         reason = _reason(exc)
         if self.read_only:
             # Nothing is moved or changed; say it once even if the file is read again.
-            message = f"The {kind} file of feed {name!r} is damaged ({reason})."
+            message = f"The {kind} file of feed {name!r} is damaged ({reason}): {path}"
             if message not in self.warnings:
                 self.warnings.append(message)
             return
+        moved = unique_aside(path, "corrupt")
+        try:
+            os.replace(path, moved)
+            aside = f"it was set aside as {moved}"
+        except OSError as exc:
+            aside = f"it could not be set aside ({exc.strerror})"
         self.warnings.append(
-            f"The {kind} file of feed {name!r} was damaged ({reason}); it was set aside "
-            f"and {_LOST[kind]}."
+            f"The {kind} file of feed {name!r} was damaged ({reason}); {aside} and {_LOST[kind]}."
         )
-        with contextlib.suppress(OSError):
-            os.replace(path, unique_aside(path, "corrupt"))
         if kind != "flags" and feed is not None and (feed.etag or feed.last_modified):
             # Without this the next refresh sends the old validators, gets 304 Not
             # Modified, and the lost articles never come back.
