@@ -16,38 +16,40 @@ The store is made of parts, each with its own state (and lock where it needs one
 * `Writer` (writer.py): the background thread, coalescing, versions, atomic writes, the
   *file lock*;
 * `Merger` (merge.py): a refresh's articles into a feed, and retention; the *merge lock*;
+* `Subscriptions` (subscriptions.py): subscribe, change, unsubscribe, record fetches;
 * `FullTextCache` and `ReadingPositions` (fulltext_cache.py);
 * `AtomicStorage` (tinydb_storage.py): library.json as TinyDB sees it;
 * `DirectoryLock` (lock.py): the flock that makes this process the only writer.
 
-`Store` itself owns only what ties them together: the TinyDB of library.json (its
-feeds and settings tables), the directory lock, the retention limits and `warnings`.
+`Store` itself owns only what ties them together: the TinyDB of library.json (its meta
+and settings tables; `Subscriptions` edits its feeds table), the directory lock, the
+retention limits and `warnings`.
 Lock order: the merge lock, then the state lock, then the cache's or the file lock.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from tinydb import Query, TinyDB
 
-from ..models import UNCATEGORIZED, Article, EncodedBodies, Feed, NewArticle
-from ..text import clean_line, feed_url_key
+from ..models import Article, EncodedBodies, Feed, NewArticle
+from ..text import feed_url_key
 from .atomic import remove_stale_temp_files
 from .fulltext_cache import FullTextCache, ReadingPositions
 from .index import Index
 from .loader import Loader, cannot_use
 from .lock import DirectoryLock, LibraryNotPrivate, check_private
 from .merge import Merger
-from .records import MergeResult, StoreError, StoreReadOnly, feed_from_doc, feed_to_doc
+from .records import MergeResult, StoreError, StoreReadOnly, feed_from_doc
+from .subscriptions import FEED_FILE_KINDS, Subscriptions
 from .tinydb_storage import AtomicStorage
 from .writer import Writer, discard
 
@@ -55,8 +57,6 @@ SCHEMA_VERSION = 1
 DEFAULT_KEEP_READ = 1000
 # A hard cap per feed, so one runaway feed cannot grow without bound (oldest unstarred go).
 DEFAULT_MAX_PER_FEED = 5000
-# Per-feed files, one folder each: removed with their feed, swept of stale temp files.
-FEED_FILE_KINDS = ("headers", "flags", "bodies", "fulltext")
 
 
 class Store:
@@ -80,9 +80,15 @@ class Store:
         self.merger = Merger(self.index, self.loader, self.writer)
         self.full_texts = FullTextCache(directory, self.index, self.writer, read_only=read_only)
         self.positions = ReadingPositions(self.setting, self.set_setting)
+        self.subscriptions = Subscriptions(
+            directory,
+            self.index,
+            self.writer,
+            self.full_texts,
+            check_writable=self._check_writable,
+        )
         self._dir_lock: DirectoryLock | None = None
         self._db: TinyDB | None = None
-        self._main_storage: AtomicStorage | None = None
 
     # ------------------------------------------------------------------ opening
 
@@ -159,8 +165,8 @@ class Store:
         storage = self._db.storage
         assert isinstance(storage, AtomicStorage)
         storage._cache = data  # already read and checked: no second read, no TOCTOU
-        self._main_storage = storage
         self.writer.main = storage
+        self.subscriptions.main = storage
         meta = self._db.table("meta").all()
         schema = meta[0].get("schema") if meta else None
         if isinstance(schema, int) and schema > SCHEMA_VERSION:
@@ -195,7 +201,7 @@ class Store:
         with self.index.lock:
             feed = self.index.feeds.get(feed_id)
             if feed is not None:
-                self._store_feed(replace(feed, etag=None, last_modified=None))
+                self.subscriptions.put(replace(feed, etag=None, last_modified=None))
 
     def _bodies_lost(self, feed_id: str) -> None:
         """A first fetch's staged bodies file vanished before it was saved (the writer
@@ -203,7 +209,7 @@ class Store:
         with self.index.lock:
             feed = self.index.feeds.get(feed_id)
             if feed is not None:
-                self._store_feed(replace(feed, etag=None, last_modified=None))
+                self.subscriptions.put(replace(feed, etag=None, last_modified=None))
                 self.warnings.append(
                     f"The new articles of feed {feed.display_title!r} lost their text before "
                     "it was saved; it will be fetched again by the next refresh."
@@ -285,9 +291,7 @@ class Store:
 
     def find_feed_by_url(self, url: str) -> Feed | None:
         """The subscription with this url (ignoring http/https, host case, trailing slash)."""
-        with self.index.lock:
-            feed_id = self.index.url_keys.get(feed_url_key(url))
-            return self.index.feeds.get(feed_id) if feed_id is not None else None
+        return self.subscriptions.find_by_url(url)
 
     def categories(self) -> list[str]:
         with self.index.lock:
@@ -300,97 +304,15 @@ class Store:
         self, url: str, title: str = "", category: str = "", site_url: str = ""
     ) -> tuple[Feed, bool]:
         """Subscribe; returns (feed, created). An existing subscription is returned as is."""
-        self._check_writable()
-        index = self.index
-        with index.lock:
-            existing = self.find_feed_by_url(url)
-            if existing is not None:
-                return existing, False
-            base = hashlib.blake2b(feed_url_key(url).encode(), digest_size=4).hexdigest()
-            feed_id, n = base, 1
-            while feed_id in index.feeds:
-                feed_id, n = f"{base}{n}", n + 1
-            feed = Feed(
-                id=feed_id,
-                url=url,
-                title=clean_line(title, 300),
-                category=clean_line(category, 300) or UNCATEGORIZED,
-                site_url=site_url,
-            )
-            # Files of an earlier subscription with the same id (removed, or a crash before
-            # library.json was saved) must not lend it old tombstones or flags.
-            self.writer.delete_feed_files(feed_id, FEED_FILE_KINDS)
-            self._store_feed(feed)
-            index.by_feed[feed_id] = set()
-            index.gone[feed_id] = {}
-            index.unread[feed_id] = 0
-            return feed, True
+        return self.subscriptions.add(url, title, category, site_url)
 
     def update_feed(self, feed_id: str, **changes: Any) -> Feed:
         """Change a feed's fields (title, category, url, etag, ...) and save it."""
-        self._check_writable()
-        with self.index.lock:
-            feed = self.index.feeds[feed_id]
-            if "title" in changes:
-                changes["title"] = clean_line(changes["title"], 300)
-            if "category" in changes:
-                changes["category"] = clean_line(changes["category"], 300) or UNCATEGORIZED
-            updated = replace(feed, **changes)
-            if updated != feed:
-                self._store_feed(updated)
-            return updated
-
-    def _store_feed(self, feed: Feed) -> None:
-        """Put a feed into memory, the url index and library.json (call with the state
-        lock held)."""
-        storage = self._main_storage
-        assert storage is not None
-        index = self.index
-        old = index.feeds.get(feed.id)
-        if old is not None and index.url_keys.get(feed_url_key(old.url)) == feed.id:
-            del index.url_keys[feed_url_key(old.url)]
-        doc_id = index.feed_docs.get(feed.id)
-        if doc_id is None:
-            table = (storage.read() or {}).get("feeds", {})
-            doc_id = str(max((int(k) for k in table if k.isdigit()), default=0) + 1)
-            index.feed_docs[feed.id] = doc_id
-        storage.put("feeds", doc_id, feed_to_doc(feed))
-        index.feeds[feed.id] = feed
-        index.url_keys.setdefault(feed_url_key(feed.url), feed.id)
+        return self.subscriptions.update(feed_id, **changes)
 
     def remove_feed(self, feed_id: str) -> None:
         """Unsubscribe and delete the feed's articles (starred ones too: the user asked)."""
-        self._check_writable()
-        index, writer = self.index, self.writer
-        with index.lock:
-            storage = self._main_storage
-            assert storage is not None
-            feed = index.feeds.pop(feed_id, None)
-            if feed is None:
-                return
-            if index.url_keys.get(feed_url_key(feed.url)) == feed_id:
-                del index.url_keys[feed_url_key(feed.url)]
-            doc_id = index.feed_docs.pop(feed_id, None)
-            if doc_id is not None:
-                storage.delete("feeds", doc_id)
-            pinned = index.forget_feed(feed_id)
-            self.full_texts.forget(feed_id)
-            if isinstance(pinned, EncodedBodies):
-                discard(Path(pinned.staged))
-            writer.dirty_flags.discard(feed_id)
-            # library.json goes to disk before the shards go: a crash in between must not
-            # leave a subscription whose articles are gone while its etag says "up to date".
-            data = storage.snapshot()
-            version = writer.next_version()
-            try:
-                if data is not None:
-                    path = self.directory / "library.json"
-                    writer.write_file(("main", ""), version, path, data)
-            except OSError:
-                storage.dirty = True  # the writer retries; the shards stay until it has
-                writer.wake.set()
-                return
-            writer.delete_feed_files(feed_id, FEED_FILE_KINDS)
+        self.subscriptions.remove(feed_id)
 
     def rename_category(self, old: str, new: str) -> int:
         changed = 0
@@ -661,37 +583,17 @@ class Store:
         when: datetime | None = None,
         retry_after: float | None = None,
     ) -> Feed | None:
-        """Record the outcome of a fetch (success, 304 or failure) on the feed.
-
-        `retry_after` (seconds, from a 429/503 Retry-After) keeps the feed from being
-        fetched again before then; any success clears it.
-
-        On success the error is cleared, the failure counter reset and new validators
-        (etag, last_modified) kept; `url` is a permanent redirect's target, taken unless
-        another subscription already has that url. Returns None for an unknown feed.
-        """
-        self._check_writable()
-        now = when or datetime.now(UTC)
-        with self.index.lock:
-            feed = self.index.feeds.get(feed_id)
-            if feed is None:
-                return None
-            changes: dict[str, Any] = {"last_checked": now}
-            if ok:
-                changes.update(last_success=now, last_error=None, failures=0, retry_until=None)
-                if etag is not None:
-                    changes["etag"] = etag
-                if last_modified is not None:
-                    changes["last_modified"] = last_modified
-                if title and not feed.title:
-                    changes["title"] = title
-                if site_url and not feed.site_url:
-                    changes["site_url"] = site_url
-                if url and url != feed.url and self.find_feed_by_url(url) in (None, feed):
-                    changes["url"] = url
-            else:
-                changes.update(last_error=clean_line(error or "unknown error", 500))
-                changes["failures"] = feed.failures + 1
-                if retry_after:
-                    changes["retry_until"] = now + timedelta(seconds=retry_after)
-            return self.update_feed(feed_id, **changes)
+        """Record the outcome of a fetch (success, 304 or failure) on the feed; see
+        `Subscriptions.record_fetch`. Returns None for an unknown feed."""
+        return self.subscriptions.record_fetch(
+            feed_id,
+            ok=ok,
+            error=error,
+            etag=etag,
+            last_modified=last_modified,
+            title=title,
+            site_url=site_url,
+            url=url,
+            when=when,
+            retry_after=retry_after,
+        )
