@@ -28,11 +28,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # W3C-DTF / RFC 3339, and the spellings feeds really use: partial dates ("2008",
 # "2008-12", as W3C-DTF allows), "/" between the parts ("2020/1/10 14:33:00"), a zone
-# name instead of an offset. The separator is the same both times (backreference).
+# name instead of an offset. The separator is the same both times (backreference); a
+# zone only follows a full date.
 _ISO = re.compile(
     r"(\d{4})(?:([-/])(\d{1,2})(?:\2(\d{1,2})"
-    r"(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?)?)?"
-    r"\s*(?:[Zz]|([+-])(\d{2}):?(\d{2})?|([A-Za-z]{2,5}))?",
+    r"(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"\s*(?:[Zz]|([+-])(\d{2}):?(\d{2})?|([A-Za-z]{2,5}))?)?)?",
     re.ASCII,
 )
 _MONTHS = {
