@@ -456,3 +456,22 @@ def test_json_feed_attachments() -> None:
 def test_parsed_articles_stay_picklable_for_the_parser_processes() -> None:
     parsed = parse(YOUTUBE)
     assert pickle.loads(pickle.dumps(parsed)) == parsed
+
+
+# ------------------------------------------------------------------- CDF
+
+
+def test_microsoft_cdf_channels_are_read() -> None:
+    doc = """<CHANNEL BASE="http://base.example.org/" HREF="http://www.example.org/">
+      <TITLE>channel title</TITLE>
+      <ITEM HREF="/item/1" LASTMOD="2004-04-06T23:05:43-05:00">
+        <TITLE>item title</TITLE><ABSTRACT>item &amp; abstract</ABSTRACT>
+      </ITEM>
+    </CHANNEL>"""
+    parsed = parse(doc)
+    assert (parsed.title, parsed.site_url) == ("channel title", "http://www.example.org/")
+    (article,) = parsed.articles
+    assert article.title == "item title"
+    assert article.link == "http://base.example.org/item/1"
+    assert article.body_html == "<p>item &amp; abstract</p>"
+    assert article.published == datetime(2004, 4, 7, 4, 5, 43, tzinfo=UTC)

@@ -3,7 +3,8 @@
 * Text constructs (title, content, summary) read as a person should see them: `text` is
   text (`&lt;3` stays "<3"), `html` is the escaped markup, `xhtml` is the inline markup
   with its own text escaped again, so escaped text never turns into live markup.
-  Atom 0.3 `mode="escaped"`, `mode="xml"` and `mode="base64"` (decoded) are read too.
+  Atom 0.3 `mode="escaped"`, `mode="xml"` and `mode="base64"` (decoded) are read too,
+  and so is Base64 content of another media type when it decodes to UTF-8 text.
 * `xml:base` on the feed, the entry, the link and the content/summary is honoured: the
   body's relative links resolve against it, not against the article link.
 * Links: the first `rel="alternate"` (or rel-less) link that the URL policy accepts;
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 from .common import MAX_BODY, RawItem, html_to_line, link_or_empty, text_to_html
@@ -24,14 +26,22 @@ from .xmldoc import MEDIA, XHTML, XML_BASE, markup_of, rebase, text_of, xhtml_ma
 
 _XHTML_KINDS = frozenset({"xhtml", "application/xhtml+xml"})
 _HTML_KINDS = frozenset({"html", "text/html"})
+# Control characters that text never holds: decoded "text" with them is binary.
+_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _base64_text(el: Any) -> str:
+def _base64_text(el: Any, *, binary: bool = False) -> str:
+    """The decoded text; with `binary` (a non-text media type), "" unless the bytes are
+    in fact UTF-8 text: an image or a zip file is not something to read."""
     raw = "".join(text_of(el).split())[: MAX_BODY * 2]
     try:
-        return base64.b64decode(raw, validate=False).decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
+        data = base64.b64decode(raw, validate=False)
+        if not binary:
+            return data.decode("utf-8", "replace")
+        text = data.decode("utf-8")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
         return ""
+    return "" if _BINARY.search(text) else text
 
 
 def atom_text(el: Any) -> tuple[str, bool]:
@@ -56,7 +66,11 @@ def atom_text(el: Any) -> tuple[str, bool]:
         return markup_of(el), True
     if kind == "text" or kind.startswith("text/"):
         return text_of(el), False
-    return "", False  # other media types
+    if kind.endswith(("+xml", "/xml")):
+        return "", False  # inline XML of some other vocabulary: nothing to read
+    # Any other media type is Base64 (RFC 4287 4.1.3.3). Shown only if it decodes to text,
+    # read as markup as feedparser does (publishers put HTML there, not binary data).
+    return _base64_text(el, binary=True), True
 
 
 def _atom_body(el: Any) -> str:

@@ -1,5 +1,7 @@
 """Feed documents (RSS 0.9x/1.0/2.0, Atom 1.0/0.3, JSON Feed 1.0/1.1) -> `ParsedFeed`.
 
+Microsoft's CDF (`<CHANNEL>`) is read too, as feedparser does.
+
 Public API: `parse_feed`, `discover_feed_links`, `looks_like_feed`, `FeedParseError`.
 `parse_feed` raises nothing but `FeedParseError`, whose message is a plain-words reason
 that can be shown to the user as is.
@@ -55,6 +57,7 @@ from tui_reader.models import ParsedFeed
 from tui_reader.text import clean_line
 
 from .atom import parse_atom
+from .cdf import parse_cdf
 from .common import FeedParseError, build_feed, link_or_empty
 from .dates import as_utc
 from .jsonfeed import parse_json_feed
@@ -164,6 +167,8 @@ def _parse_feed(
         title, site_url, elements, items = parse_atom(root, ns, base)
     elif local == "rss" or (local == "RDF" and ns == RDF):  # rss in any namespace
         title, site_url, elements, items = parse_rss(root, base)
+    elif local.upper() == "CHANNEL" and ns == "":  # Microsoft CDF
+        title, site_url, elements, items = parse_cdf(root, base)
     elif local.lower() == "html":
         raise FeedParseError("this is a web page (HTML), not a feed")
     else:
@@ -184,7 +189,7 @@ def _parse_feed(
     return parsed
 
 
-_FEED_ROOT = re.compile(rb"\s*<(?:[A-Za-z_][\w.-]*:)?(rss|RDF|feed)[\s>/]")
+_FEED_ROOT = re.compile(rb"\s*<(?:[A-Za-z_][\w.-]*:)?(rss|RDF|feed|CHANNEL)[\s>/]")
 _PROLOG_SKIP = re.compile(
     rb"\s*(?:<\?[^>]{0,500}\?>|<!--.{0,2000}?-->|<!DOCTYPE[^>\[]{0,500}>)", re.S
 )
