@@ -475,3 +475,19 @@ def test_microsoft_cdf_channels_are_read() -> None:
     assert article.link == "http://base.example.org/item/1"
     assert article.body_html == "<p>item &amp; abstract</p>"
     assert article.published == datetime(2004, 4, 7, 4, 5, 43, tzinfo=UTC)
+
+
+def test_html_titles_keep_a_less_than_sign_that_starts_no_tag() -> None:
+    assert (
+        only(
+            atom('<title type="html">I &amp;lt;3 you, a &lt; b &lt;i&gt;ok&lt;/i&gt;</title>')
+        ).title
+        == "I <3 you, a < b ok"
+    )
+
+
+def test_a_flood_of_enclosures_is_capped() -> None:
+    item = "<title>t</title>" + "".join(
+        f'<enclosure url="https://a.example/{n}.mp3"/>' for n in range(5000)
+    )
+    assert len(only(rss(item)).enclosures) == 20

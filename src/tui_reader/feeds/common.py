@@ -38,7 +38,9 @@ MAX_ENCLOSURES = 20
 _SNIPPET_SOURCE = 4000
 _KEY_BODY_PREFIX = 1000
 
-_TAG = re.compile(r"<[^>]*>?")
+# A tag starts with a letter, "/", "!" or "?" after the "<", as in HTML: "I <3 you" and
+# "a < b" are text.
+_TAG = re.compile(r"<[A-Za-z/!?][^>]*>?")
 # Script and style elements hold code, not words: gone with their content wherever HTML
 # becomes text (an unclosed one runs to the end, as in a browser).
 _SCRIPT_STYLE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.I | re.S)
@@ -198,7 +200,8 @@ def make_article(raw: RawItem, fetched_at: datetime) -> NewArticle | None:
     shown_body = raw_body
     if raw.body_base and ("href" in raw_body or "src" in raw_body):
         # Only the shown body: the identity below hashes the document as written.
-        shown_body = resolve_relative(raw_body, raw.body_base)
+        # Cut to the cap first: a huge body of links must not cost a urljoin per link.
+        shown_body = resolve_relative(raw_body[:MAX_BODY], raw.body_base)
     body = clean_body(shown_body)
     title = clean_line(html_to_line(raw_title) if raw.title_is_html else raw_title, MAX_TITLE)
     if not title:

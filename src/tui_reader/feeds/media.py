@@ -19,13 +19,16 @@ _TITLE = MEDIA + "title"
 _DESCRIPTION = MEDIA + "description"
 _THUMBNAIL = MEDIA + "thumbnail"
 _CONTENT = MEDIA + "content"
+# Enclosures kept per item as written; `common` keeps at most MAX_ENCLOSURES of them (the
+# usable ones), so a hostile item of a million enclosures costs no more than this.
+MAX_RAW_ENCLOSURES = 100
 # Nesting a group or content element deeper than this is not Media RSS, just noise.
 _MAX_DEPTH = 3
 
 
 def add_enclosure(item: RawItem, url: str | None, mime: str | None, length: str | None) -> None:
     """Record one enclosure as written (`common.make_article` checks and converts it)."""
-    if url and url.strip():
+    if url and url.strip() and len(item.enclosures) < MAX_RAW_ENCLOSURES:
         item.enclosures.append((url, mime or "", length or "", ""))
 
 
@@ -46,7 +49,7 @@ def _walk(elements: Any, item: RawItem, found: dict[str, str], depth: int) -> No
     for el in elements:
         tag = el.tag
         if tag in (_GROUP, _CONTENT):
-            if tag == _CONTENT:
+            if tag == _CONTENT and len(item.enclosures) < MAX_RAW_ENCLOSURES:
                 item.enclosures.append(
                     (
                         el.get("url") or "",
