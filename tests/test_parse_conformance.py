@@ -491,3 +491,15 @@ def test_a_flood_of_enclosures_is_capped() -> None:
         f'<enclosure url="https://a.example/{n}.mp3"/>' for n in range(5000)
     )
     assert len(only(rss(item)).enclosures) == 20
+
+
+def test_an_atom_entry_without_a_link_is_found_by_an_http_id() -> None:
+    doc = '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>https://example.org/p/1</id><title>t</title></entry><entry><id>tag:example.org,2024:2</id><title>u</title></entry></feed>'
+    first, second = parse(doc).articles
+    assert (first.key, first.link) == ("https://example.org/p/1", "https://example.org/p/1")
+    assert (second.key, second.link) == ("tag:example.org,2024:2", "")
+
+
+def test_dcterms_dates_date_an_rss_item() -> None:
+    item = '<title>t</title><dcterms:modified xmlns:dcterms="http://purl.org/dc/terms/">2002-09-28T20:01:19Z</dcterms:modified>'
+    assert only(rss(item)).published == datetime(2002, 9, 28, 20, 1, 19, tzinfo=UTC)

@@ -7,8 +7,8 @@
   and so is Base64 content of another media type when it decodes to UTF-8 text.
 * `xml:base` on the feed, the entry, the link and the content/summary is honoured: the
   body's relative links resolve against it, not against the article link.
-* Links: the first `rel="alternate"` (or rel-less) link that the URL policy accepts;
-  `rel="enclosure"` links become enclosures.
+* Links: the first `rel="alternate"` (or rel-less) link that the URL policy accepts,
+  else the id if it is an absolute http(s) URI; `rel="enclosure"` links become enclosures.
 * Authors: all of the entry's; else those of its `<source>` (RFC 4287 4.2.1); else the
   feed's.
 """
@@ -177,6 +177,9 @@ def parse_atom(root: Any, prefix: str, url: str | None) -> tuple[str, str, list[
                 elif source is None:
                     source = child
             item.link, item.base = _links(entry, prefix, base, item)
+            # An entry without a link is often found by its id (an http(s) URI): the
+            # same fallback as an RSS permalink guid; a tag: or urn: id is no link.
+            item.permalink = item.guid
             item.authors = _authors(entry, prefix)
             if not item.authors and source is not None:
                 item.authors = _authors(source, prefix)
