@@ -23,6 +23,7 @@ difference.
 from __future__ import annotations
 
 import argparse
+import calendar
 import html
 import re
 import subprocess
@@ -129,10 +130,42 @@ def compare(path: Path) -> tuple[int, list[Difference]]:
     return titled, differences
 
 
+def other_fields(path: Path) -> dict[str, tuple[int, int]]:
+    """Informational, over the entries both keep: {field: (entries feedparser gives it
+    for, entries we agree on)} for
+    http(s) links (host case and a trailing "/" aside: we normalise URLs) and dates (ours
+    keep the fraction of a second that feedparser drops; a future date is clamped)."""
+    import feedparser
+
+    data = path.read_bytes()
+    entries = feedparser.parse(data).entries
+    counts = {"link": [0, 0], "date": [0, 0]}
+    try:
+        ours = parse_feed(data, url="http://example.com/feed.xml", fetched_at=FETCHED_AT).articles
+    except FeedParseError:
+        ours = ()
+    for entry, article in zip(entries, _pair(entries, ours), strict=True):
+        if article is None:
+            continue  # an entry we do not keep (one with only a date, say): titles count it
+        link = entry.get("link") or ""
+        if link.startswith(("http://", "https://")):
+            counts["link"][0] += 1
+            if article.link.lower().rstrip("/") == link.lower().rstrip("/"):
+                counts["link"][1] += 1
+        when = entry.get("published_parsed") or entry.get("updated_parsed")
+        if when:
+            counts["date"][0] += 1
+            theirs = min(datetime.fromtimestamp(calendar.timegm(when), UTC), FETCHED_AT)
+            if article.published.replace(microsecond=0) == theirs:
+                counts["date"][1] += 1
+    return {name: (total, same) for name, (total, same) in counts.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--list", action="store_true", help="print every difference")
+    parser.add_argument("--fields", action="store_true", help="also compare links and dates")
     args = parser.parse_args(argv)
     try:
         import feedparser  # noqa: F401
@@ -155,6 +188,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(files)} documents, {documents} with titled entries, {titled} titled entries: "
         f"{same} same titles ({share:.1f}%), {len(differences)} different"
     )
+    if args.fields:
+        totals = {"link": [0, 0], "date": [0, 0]}
+        for path in files:
+            for name, (total, same) in other_fields(path).items():
+                totals[name][0] += total
+                totals[name][1] += same
+        for name, (total, same) in totals.items():
+            print(f"{name}s: {same} of {total} the same ({100 * same / max(total, 1):.1f}%)")
     if args.list:
         for difference in differences:
             relative = Path(difference.path).relative_to(wellformed)
