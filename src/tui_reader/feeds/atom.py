@@ -21,8 +21,8 @@ import re
 from typing import Any
 
 from .common import MAX_BODY, RawItem, html_to_line, link_or_empty, text_to_html
-from .media import add_enclosure, read_media
-from .xmldoc import MEDIA, XHTML, XML_BASE, markup_of, rebase, text_of, xhtml_markup
+from .media import MEDIA_TAGS, add_enclosure, read_media
+from .xmldoc import XHTML, XML_BASE, markup_of, rebase, text_of, xhtml_markup
 
 _XHTML_KINDS = frozenset({"xhtml", "application/xhtml+xml"})
 _HTML_KINDS = frozenset({"html", "text/html"})
@@ -81,9 +81,11 @@ def _atom_body(el: Any) -> str:
 
 
 def _links(entry: Any, prefix: str, base: str | None, item: RawItem | None) -> tuple[str, Any]:
-    """(href, base) of the first usable alternate link; enclosures go into `item`."""
+    """(link, base) of the first alternate link the URL policy accepts, already resolved;
+    if none is usable, the first one as written (so an entry's derived identity is what it
+    always was). Enclosure links go into `item`."""
+    first: tuple[str, Any] = ("", base)
     found = ""
-    found_base = base
     for link in entry.iterchildren(prefix + "link"):
         rel = (link.get("rel") or "alternate").strip().lower()
         href = (link.get("href") or "").strip()
@@ -91,12 +93,13 @@ def _links(entry: Any, prefix: str, base: str | None, item: RawItem | None) -> t
             continue
         if rel == "alternate" and not found:
             link_base = rebase(link, base)
-            if link_or_empty(href, link_base):  # a refused one (gemini:, say) is skipped
-                found, found_base = href, link_base
+            found = link_or_empty(href, link_base)  # a refused one (gemini:, say) is skipped
+            if not first[0]:
+                first = (href, link_base)
         elif rel == "enclosure" and item is not None:
             url = link_or_empty(href, rebase(link, base))
             add_enclosure(item, url, link.get("type"), link.get("length"))
-    return found, found_base
+    return (found, base) if found else first
 
 
 def _authors(el: Any, prefix: str) -> list[str]:
@@ -138,6 +141,7 @@ def parse_atom(root: Any, prefix: str, url: str | None) -> tuple[str, str, list[
         prefix + "updated": "updated",
         prefix + "modified": "updated",
         prefix + "source": "source",
+        **dict.fromkeys(MEDIA_TAGS, "media"),
     }
 
     def raw_items() -> Any:
@@ -156,8 +160,6 @@ def parse_atom(root: Any, prefix: str, url: str | None) -> tuple[str, str, list[
                     continue
                 field = fields.get(tag)
                 if field is None:
-                    if tag.startswith(MEDIA):
-                        media.append(child)
                     continue
                 if field == "id":
                     item.guid = item.guid or text_of(child)
@@ -174,6 +176,8 @@ def parse_atom(root: Any, prefix: str, url: str | None) -> tuple[str, str, list[
                     published = published or text_of(child).strip()
                 elif field == "updated":
                     updated = updated or text_of(child).strip()
+                elif field == "media":
+                    media.append(child)
                 elif source is None:
                     source = child
             item.link, item.base = _links(entry, prefix, base, item)

@@ -216,7 +216,10 @@ def make_article(raw: RawItem, fetched_at: datetime) -> NewArticle | None:
         key = _hash_key(raw_title, raw.date.strip(), raw_body[:_KEY_BODY_PREFIX], raw_link)
     if len(key) > MAX_KEY or not key:
         key = _hash_key(key)
-    if raw.authors:
+    if len(raw.authors) == 1:  # the usual case, without the generator below
+        author = clean_line(raw.authors[0], MAX_AUTHOR)
+        authors = (author,) if author else ()
+    elif raw.authors:
         names = (clean_line(name, MAX_AUTHOR) for name in raw.authors[:MAX_AUTHORS])
         authors = tuple(dict.fromkeys(name for name in names if name))
         author = clean_line(join_names(authors), MAX_AUTHOR)

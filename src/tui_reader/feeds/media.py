@@ -19,6 +19,9 @@ _TITLE = MEDIA + "title"
 _DESCRIPTION = MEDIA + "description"
 _THUMBNAIL = MEDIA + "thumbnail"
 _CONTENT = MEDIA + "content"
+# The media:* children an item or entry may have (others, like media:rating, say nothing
+# we show): the readers map these tags straight to their "media" field.
+MEDIA_TAGS = (_GROUP, _TITLE, _DESCRIPTION, _THUMBNAIL, _CONTENT)
 # Enclosures kept per item as written; `common` keeps at most MAX_ENCLOSURES of them (the
 # usable ones), so a hostile item of a million enclosures costs no more than this.
 MAX_RAW_ENCLOSURES = 100

@@ -20,14 +20,13 @@ from typing import Any
 
 from .atom import atom_text
 from .common import RawItem, link_or_empty, text_to_html
-from .media import add_enclosure, read_media
+from .media import MEDIA_TAGS, add_enclosure, read_media
 from .xmldoc import (
     ATOM,
     CONTENT,
     DC,
     DCTERMS,
     ITUNES,
-    MEDIA,
     RDF,
     RSS090,
     RSS10,
@@ -64,10 +63,11 @@ _RSS_FIELDS: dict[str, str] = {
     ATOM + "author": "atom_author",
     XHTML + "body": "xhtml_body",
     ITUNES + "duration": "duration",
+    **dict.fromkeys(MEDIA_TAGS, "media"),
 }
 _RSS_LOCAL_FIELDS = {local: field for local, field in _RSS_FIELDS.items() if "{" not in local}
 # Fields that may repeat: every occurrence is kept.
-_REPEATED = frozenset({"creator", "author", "atom_author", "enclosure", "atom_link"})
+_REPEATED = frozenset({"creator", "author", "atom_author", "enclosure", "atom_link", "media"})
 _BODY_FIELDS = ("content", "xhtml_body", "atom_content", "description", "atom_summary")
 # "Name <mail>" is rare; RSS 2.0 says "mail (Name)".
 _RSS_AUTHOR = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")
@@ -99,16 +99,12 @@ def _rss_item(el: Any, base: str | None, fields: dict[str, str]) -> RawItem:
     item = RawItem(base=rebase(el, base))
     found: dict[str, Any] = {}
     repeated: dict[str, list[Any]] = {}
-    media: list[Any] = []
     # The text of each childless field element, read once: lxml decodes `.text` anew on
     # every access, and a body can be many kilobytes.
     texts: dict[str, str] = {}
     for child in el:
-        tag = child.tag
-        field = fields.get(tag)  # comments have a function as tag: None
+        field = fields.get(child.tag)  # comments have a function as tag: None
         if field is None:
-            if isinstance(tag, str) and tag.startswith(MEDIA):
-                media.append(child)
             continue
         if field in _REPEATED:
             repeated.setdefault(field, []).append(child)
@@ -146,7 +142,8 @@ def _rss_item(el: Any, base: str | None, fields: dict[str, str]) -> RawItem:
         item.guid = el.get(RDF + "about") or ""  # RSS 1.0 names each item by URI
     elif "identifier" in found:
         item.guid = value_of("identifier")
-    item.authors = [text_of(c) for c in repeated.get("creator", ()) if text_of(c).strip()]
+    creators = [text_of(c) for c in repeated["creator"]] if "creator" in repeated else []
+    item.authors = [name for name in creators if name.strip()]
     if not item.authors:
         for author in repeated.get("author", ()):
             value = text_of(author)
@@ -176,8 +173,8 @@ def _rss_item(el: Any, base: str | None, fields: dict[str, str]) -> RawItem:
                 break
     for enclosure in repeated.get("enclosure", ()):
         add_enclosure(item, enclosure.get("url"), enclosure.get("type"), enclosure.get("length"))
-    if media:
-        read_media(media, item)
+    if "media" in repeated:
+        read_media(repeated["media"], item)
     if "duration" in found and item.enclosures:
         duration = value_of("duration")
         item.enclosures = [(u, m, n, d or duration) for u, m, n, d in item.enclosures]
