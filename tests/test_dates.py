@@ -31,6 +31,17 @@ FETCHED = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
         ("2024-01-01T10:00", datetime(2024, 1, 1, 10, tzinfo=UTC)),
         ("2024-01-01", datetime(2024, 1, 1, tzinfo=UTC)),
         ("  2024-01-01T10:00:00Z\n", datetime(2024, 1, 1, 10, tzinfo=UTC)),
+        # W3C-DTF partial dates (dc:date), slashes, zone names, RFC 822 without a time.
+        ("2008", datetime(2008, 1, 1, tzinfo=UTC)),
+        ("2008-12", datetime(2008, 12, 1, tzinfo=UTC)),
+        ("2020/1/10 14:33:00", datetime(2020, 1, 10, 14, 33, tzinfo=UTC)),
+        ("2020/01/10", datetime(2020, 1, 10, tzinfo=UTC)),
+        ("2020-01-10T14:33:00 JST", datetime(2020, 1, 10, 5, 33, tzinfo=UTC)),
+        ("Fri, 10 Jan 2020 14:33:00 CET", datetime(2020, 1, 10, 13, 33, tzinfo=UTC)),
+        ("Fri, 10 Jan 2020 14:33:00 AEDT", datetime(2020, 1, 10, 3, 33, tzinfo=UTC)),
+        ("Fri, 10 Jan 2020 14:33:00 NST", datetime(2020, 1, 10, 18, 3, tzinfo=UTC)),
+        ("Fri, 10 Jan 2020 14:33 ist", datetime(2020, 1, 10, 9, 3, tzinfo=UTC)),
+        ("10 Jan 2020", datetime(2020, 1, 10, tzinfo=UTC)),
     ],
 )
 def test_real_formats(raw: str, expected: datetime) -> None:
@@ -64,6 +75,14 @@ def test_real_formats(raw: str, expected: datetime) -> None:
         "２０２４-01-01",  # full-width digits
         12345,
         b"2024-01-01",
+        "2008-",
+        "2008-12-",
+        "2008-1/10",
+        "2008-12 JST",  # a zone only follows a full date
+        "2020-01-10T14:33:00 XYZ",
+        "Fri, 10 Jan 2020 14:33:00 A",  # military letters: not guessed
+        "Jan 2020",
+        "10 Foo 2020",
     ],
 )
 def test_unknown_or_absurd_dates_fall_back(raw: object) -> None:

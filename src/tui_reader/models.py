@@ -68,6 +68,21 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class Enclosure:
+    """A file an article carries (a podcast episode, an attachment): RSS `<enclosure>`,
+    Atom `<link rel="enclosure">`, Media RSS `media:content`, JSON Feed `attachments`.
+
+    `url` has passed the URL policy (`text.safe_link`: absolute http(s) only); the
+    rest is as the feed declared it, None when unknown or unusable.
+    """
+
+    url: str
+    mime_type: str = ""
+    length: int | None = None  # bytes
+    duration: int | None = None  # seconds
+
+
+@dataclass(frozen=True, slots=True)
 class NewArticle:
     """An article as a parser produced it, before the store gives it an id.
 
@@ -84,6 +99,12 @@ class NewArticle:
     # Words in the body (`htmltext.word_count`), counted by the parser so that a pool of
     # parser processes does it in parallel; None: the store counts them.
     words: int | None = None
+    # Every author's name, in document order; `author` is their display form
+    # ("A", "A and B", "A, B and C"). Empty when the feed names nobody.
+    authors: tuple[str, ...] = ()
+    enclosures: tuple[Enclosure, ...] = ()
+    # The article's picture (Media RSS `media:thumbnail`), through the URL policy; "" if none.
+    image: str = ""
 
 
 @dataclass(frozen=True, slots=True)

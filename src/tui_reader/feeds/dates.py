@@ -1,8 +1,10 @@
 """Feed dates -> timezone-aware UTC datetimes, without ever raising.
 
-Feeds carry RFC 822 dates (RSS), RFC 3339 / ISO 8601 dates (Atom, JSON Feed) and, in
-the wild, anything else. `parse_date` understands the first two and treats everything
-else as unknown. The rules:
+Feeds carry RFC 822 dates (RSS), RFC 3339 / ISO 8601 / W3C-DTF dates (Atom, JSON Feed,
+dc:date) and, in the wild, anything else. `parse_date` understands the first two, their
+common variants (partial W3C-DTF dates like "2008" and "2008-12", "2020/1/10 14:33:00",
+zone names such as JST, CEST or AEST, an RFC 822 date without a time) and treats
+everything else as unknown. The rules:
 
 * The result is always an aware datetime in UTC.
 * Missing, unparseable or absurd dates become the caller's `fallback` (the fetch time):
@@ -24,10 +26,14 @@ MAX_DATE_LENGTH = 80
 MAX_OFFSET = timedelta(hours=18)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+# W3C-DTF / RFC 3339, and the spellings feeds really use: partial dates ("2008",
+# "2008-12", as W3C-DTF allows), "/" between the parts ("2020/1/10 14:33:00"), a zone
+# name instead of an offset. The separator is the same both times (backreference); a
+# zone only follows a full date.
 _ISO = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(\d{4})(?:([-/])(\d{1,2})(?:\2(\d{1,2})"
     r"(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
-    r"\s*(?:[Zz]|UTC|GMT|UT|([+-])(\d{2}):?(\d{2})?)?",
+    r"\s*(?:[Zz]|([+-])(\d{2}):?(\d{2})?|([A-Za-z]{2,5}))?)?)?",
     re.ASCII,
 )
 _MONTHS = {
@@ -36,15 +42,26 @@ _MONTHS = {
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
     )
 }
-# RFC 822 zone names; military single letters are ambiguous in practice and read as UTC.
+# Zone names -> offset in minutes: RFC 822's, and the abbreviations feeds print. Where one
+# is ambiguous the most common reading in feeds wins (IST: India; CST: US Central; AST:
+# Atlantic; BST: British Summer). Military single letters and unknown names are not
+# guessed: such a date counts as unknown (the fetch time), as any garbage does.
 _ZONES = {
-    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0,
-    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
+    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
+    "AKST": -540, "AKDT": -480, "HST": -600, "AST": -240, "ADT": -180,
+    "NST": -210, "NDT": -150, "BRT": -180, "ART": -180,
+    "BST": 60, "IST": 330, "CET": 60, "CEST": 120, "MET": 60, "MEST": 120,
+    "WEST": 60, "EET": 120, "EEST": 180, "MSK": 180, "CAT": 120, "EAT": 180, "SAST": 120,
+    "PKT": 300, "WIB": 420, "ICT": 420, "HKT": 480, "SGT": 480, "PHT": 480, "AWST": 480,
+    "CCT": 480, "JST": 540, "KST": 540, "ACST": 570, "ACDT": 630,
+    "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
 }  # fmt: skip
 _RFC822 = re.compile(
     r"(?:[A-Za-z]{2,9}\.?,?\s*)?"  # optional day name
-    r"(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?[\s-]+(\d{2,4}),?\s+"
-    r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d{1,9})?"
+    r"(\d{1,2})[\s-]+([A-Za-z]{3,9})\.?[\s-]+(\d{2,4})"
+    r"(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d{1,9})?)?"
     r"\s*(?:([+-])(\d{2}):?(\d{2})|([A-Za-z]{1,5}))?",
     re.ASCII,
 )
@@ -122,8 +139,10 @@ def _parse_iso(text: str) -> datetime | None:
     match = _ISO.fullmatch(text)
     if match is None:
         return None
-    year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
-    return _iso_value(year, month, day, hour, minute, second, fraction, sign, off_h, off_m)
+    year, _, month, day, hour, minute, second, fraction, sign, off_h, off_m, zone = match.groups()
+    return _iso_value(
+        year, month or "1", day or "1", hour, minute, second, fraction, sign, off_h, off_m, zone
+    )
 
 
 def _iso_value(
@@ -137,6 +156,7 @@ def _iso_value(
     sign: str | None = None,
     off_h: str | None = None,
     off_m: str | None = None,
+    zone: str | None = None,
 ) -> datetime | None:
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     value = datetime(
@@ -158,6 +178,8 @@ def _iso_value(
             return None
         # Local time = UTC + offset, so UTC = local - offset.
         value = value - offset if sign == "+" else value + offset
+    elif zone:
+        return _in_zone(value, zone)
     # No offset at all (RFC 3339 requires one): UTC is the usual reading.
     return value
 
@@ -174,8 +196,8 @@ def _rfc822_value(
     day: str,
     month_name: str,
     year_text: str,
-    hour: str,
-    minute: str,
+    hour: str | None,
+    minute: str | None,
     second: str | None,
     sign: str | None,
     off_h: str | None,
@@ -190,15 +212,22 @@ def _rfc822_value(
         year += 2000 if year < 50 else 1900  # RFC 2822 section 4.3
     elif len(year_text) == 3:
         year += 1900
-    value = datetime(year, month, int(day), int(hour), int(minute), int(second or 0), tzinfo=UTC)
+    value = datetime(
+        year, month, int(day), int(hour or 0), int(minute or 0), int(second or 0), tzinfo=UTC
+    )
     if sign:
         offset = timedelta(hours=int(off_h), minutes=int(off_m))
         if int(off_m) > 59 or offset > MAX_OFFSET:
             return None
         return value - offset if sign == "+" else value + offset
     if zone:
-        hours = _ZONES.get(zone.upper())
-        if hours is None:
-            return None
-        return value - timedelta(hours=hours)
+        return _in_zone(value, zone)
     return value
+
+
+def _in_zone(value: datetime, zone: str) -> datetime | None:
+    """`value`, read as local time in the named zone, in UTC; None for an unknown name."""
+    minutes = _ZONES.get(zone.upper())
+    if minutes is None:
+        return None
+    return value - timedelta(minutes=minutes)

@@ -27,17 +27,43 @@ def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _author_name(obj: dict[str, Any]) -> str:
-    """The first author name: 1.1 `authors` list, else 1.0 `author` object."""
+def _author_names(obj: dict[str, Any]) -> list[str]:
+    """Every author name: 1.1 `authors` list, else 1.0 `author` object."""
     authors = obj.get("authors")
+    names: list[str] = []
     if isinstance(authors, list):
         for author in authors[:50]:
             if isinstance(author, dict) and _str(author.get("name")).strip():
-                return _str(author.get("name"))
-    author = obj.get("author")
-    if isinstance(author, dict):
-        return _str(author.get("name"))
-    return ""
+                names.append(_str(author.get("name")))
+    if not names:
+        author = obj.get("author")
+        if isinstance(author, dict) and _str(author.get("name")).strip():
+            names.append(_str(author.get("name")))
+    return names
+
+
+def _number(value: object) -> str:
+    """A size or duration as text for `common.make_article`; "" unless a plain number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    return str(value) if value == value else ""  # NaN never compares equal; orjson refuses it
+
+
+def _attachments(item: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    attachments = item.get("attachments")
+    found: list[tuple[str, str, str, str]] = []
+    if isinstance(attachments, list):
+        for attachment in attachments[:50]:
+            if isinstance(attachment, dict) and _str(attachment.get("url")).strip():
+                found.append(
+                    (
+                        _str(attachment.get("url")),
+                        _str(attachment.get("mime_type")),
+                        _number(attachment.get("size_in_bytes")),
+                        _number(attachment.get("duration_in_seconds")),
+                    )
+                )
+    return found
 
 
 def _item_id(value: object) -> str:
@@ -102,7 +128,7 @@ def parse_json_feed(
 
     site_url = link_or_empty(_str(doc.get("home_page_url")).strip(), url or None)
     base = site_url or url or None
-    feed_author = _author_name(doc)
+    feed_authors = _author_names(doc)
 
     def raw_items() -> Iterator[RawItem]:
         for item in items:
@@ -122,7 +148,9 @@ def parse_json_feed(
                 title=_str(item.get("title")),
                 link=_str(item.get("url")),
                 permalink=_str(item.get("external_url")),
-                author=_author_name(item) or feed_author,
+                authors=_author_names(item) or feed_authors,
+                enclosures=_attachments(item),
+                image=_str(item.get("image")),
                 date=date,
                 body_html=body,
                 base=base,

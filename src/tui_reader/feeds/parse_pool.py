@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..models import EncodedBodies, NewArticle, ParsedFeed
+from ..models import Enclosure, EncodedBodies, NewArticle, ParsedFeed
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -58,7 +58,20 @@ _Compact = tuple[
     str,
     tuple[str, ...],
     str | None,
-    list[tuple[str, str, str, str, datetime, str, int | None]],
+    list[
+        tuple[
+            str,
+            str,
+            str,
+            str,
+            datetime,
+            str,
+            int | None,
+            tuple[str, ...],
+            tuple[Enclosure, ...],
+            str,
+        ]
+    ],
     tuple[tuple[str, ...], str] | None,
 ]
 
@@ -153,7 +166,10 @@ def parse_compact(
         else:
             encoded = (found.ids, found.staged)
     articles = [
-        (a.key, a.title, a.link, a.author, a.published, "" if encoded else a.body_html, a.words)
+        (
+            *(a.key, a.title, a.link, a.author, a.published, "" if encoded else a.body_html),
+            *(a.words, a.authors, a.enclosures, a.image),  # NewArticle's field order
+        )
         for a in parsed.articles
     ]
     return parsed.title, parsed.site_url, parsed.warnings, parsed.incomplete, articles, encoded
