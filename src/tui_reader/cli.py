@@ -269,20 +269,28 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from .feeds.refresh_cli import run_refresh
+    from .feeds.refresh_cli import RefreshInterrupted, run_refresh, sigint_restored
 
     # Lazy: a feed that answers 304 needs none of its article files read. The writer
     # thread starts once run_refresh has forked any parser processes (parse_pool).
-    with open_store(args, read_only=False, lazy=True, start_writer=False) as store:
-        feeds = store.feeds()
-        if args.category:
-            feeds = [f for f in feeds if f.category == args.category]
-        if args.feed:
-            feed = store.find_feed_by_url(args.feed)
-            feeds = [feed] if feed else []
-        if not feeds:
-            raise CommandError("no feeds match; see `tui-reader feeds`")
-        run_refresh(store, feeds)
+    try:
+        with (
+            sigint_restored(),
+            open_store(args, read_only=False, lazy=True, start_writer=False) as store,
+        ):
+            feeds = store.feeds()
+            if args.category:
+                feeds = [f for f in feeds if f.category == args.category]
+            if args.feed:
+                feed = store.find_feed_by_url(args.feed)
+                feeds = [feed] if feed else []
+            if not feeds:
+                raise CommandError("no feeds match; see `tui-reader feeds`")
+            run_refresh(store, feeds)
+    except RefreshInterrupted as exc:
+        # Said once the library is closed: the feeds counted are on disk.
+        _err(exc.message())
+        return 130
     return 0
 
 
