@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,67 +22,22 @@ from tui_reader.__main__ import main
 from tui_reader.feeds import parse_pool
 from tui_reader.store import Store
 
+from .cli_loopback import rss, serve
+
 FEEDS = parse_pool.POOL_MIN_FEEDS + 4  # a refresh this big parses in processes
 ITEMS = 8
 
 
-def _is_slow(number: int) -> bool:
-    return number % 4 == 0
-
-
-SLOW = sum(1 for n in range(FEEDS) if _is_slow(n))
-
-
-def _document(number: int) -> bytes:
-    items = "".join(
-        f"<item><title>Item {number}-{i}</title><link>https://example.com/{number}/{i}</link>"
-        f"<guid>item-{number}-{i}</guid><description>Text {i}</description></item>"
-        for i in range(ITEMS)
-    )
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {number}</title>'
-        f"<link>https://example.com/{number}</link>{items}</channel></rss>"
-    ).encode()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    release: threading.Event
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:
-        number = int(self.path.strip("/").removesuffix(".xml"))
-        if _is_slow(number):
-            self.server.release.wait(60)  # a feed that does not answer while it matters
-        body = _document(number)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/rss+xml")
-        # A validator, but always 200: the next refresh has documents to parse again,
-        # and (its feeds no longer new) makes its pool through the fork server.
-        self.send_header("ETag", '"v1"')
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+SLOW = {f"{n}.xml" for n in range(FEEDS) if n % 4 == 0}
 
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = _Server(("127.0.0.1", 0), _Handler)
-    httpd.release = threading.Event()
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.release.set()
-        httpd.shutdown()
-        httpd.server_close()
+    documents = {
+        f"{n}.xml": rss(f"Feed {n}", [f"{n}-{i}" for i in range(ITEMS)]) for n in range(FEEDS)
+    }
+    with serve(documents, slow=SLOW) as url:
+        yield url
 
 
 def _descendants(pid: int) -> set[int]:
@@ -121,7 +75,7 @@ def _interrupted_refresh(db: Path, *, whole_group: bool) -> tuple[int, str, str,
     helpers: set[int] = set()
     try:
         deadline = time.monotonic() + 60
-        while sum(1 for line in lines if line.startswith("[")) < FEEDS - SLOW:
+        while sum(1 for line in lines if line.startswith("[")) < FEEDS - len(SLOW):
             assert command.poll() is None, "refresh ended before it was interrupted"
             assert time.monotonic() < deadline, f"the quick feeds never came in: {lines}"
             time.sleep(0.02)
@@ -168,7 +122,7 @@ def test_ctrl_c_during_refresh_says_one_line_and_leaves_nothing_behind(
     urls.write_text("".join(f"{server}/{n}.xml\n" for n in range(FEEDS)))
     db = tmp_path / "library"
     assert main(["--db", str(db), "import", str(urls)]) == 0
-    quick = FEEDS - SLOW
+    quick = FEEDS - len(SLOW)
     pools = parse_pool.pool_is_possible("fork")
 
     # 1: every feed is new, so the parsers are forked by the command itself; 2: the
