@@ -56,12 +56,26 @@ def open_store(
     except (LibraryLocked, LibraryCorrupt, StoreError) as exc:
         raise CommandError(str(exc)) from None
     try:
+        if not read_only:
+            _apply_config(args, store)
         yield store
     finally:
         try:
             store.close()
         except StoreError as exc:
             raise CommandError(str(exc)) from None
+
+
+def _apply_config(args: argparse.Namespace, store: Store) -> None:
+    """A command that changes the library follows the config as the reader does
+    (`keep_read_per_feed`); what is wrong in the file is said on stderr."""
+    from .config import apply_to_store, load_config
+    from .paths import config_file
+
+    config = load_config(config_file(getattr(args, "config", None)))
+    for warning in config.warnings:
+        _err(warning)
+    apply_to_store(config, store)
 
 
 def iso_utc(value: datetime | None) -> str | None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import Store
 
 EXAMPLE = """\
 # tui-reader configuration. Every key is optional; these are the defaults.
@@ -82,6 +85,12 @@ def load_config(path: Path) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         return Config(warnings=(f"The config file {path} is not valid TOML ({exc}); ignored.",))
     return config_from_dict(data, source=str(path))
+
+
+def apply_to_store(config: Config, store: Store) -> None:
+    """Hand the library what the config says about it. The reader and every command
+    that writes the library call this, so that both keep the same articles."""
+    store.keep_read = config.keep_read_per_feed
 
 
 def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
