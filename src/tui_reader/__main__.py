@@ -6,6 +6,7 @@ import argparse
 import gc
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 
@@ -20,6 +21,63 @@ COMMANDS = (
     "restore-backup",
     "config",
 )
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, plus one thing for `list`: with `rest_is_query`, every word that is not
+    one of the command's own options belongs to the query, wherever it is, so that
+    `list panels -solar` negates instead of failing as an unknown option. Options such as
+    `--json` still work before or after the query; after `--`, everything is query."""
+
+    rest_is_query = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._takes_value: dict[str, bool] = {}  # option string -> needs a value
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        for option in action.option_strings:
+            self._takes_value[option] = action.nargs != 0
+        return action
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if not self.rest_is_query or args is None:
+            return super().parse_known_args(args, namespace)
+        options, query = self._split(list(args))
+        parsed, extras = super().parse_known_args([*options, "--", *query], namespace)
+        if extras:  # said with this command's usage, not the top level's
+            self.error("unrecognized arguments: " + " ".join(extras))
+        return parsed, extras
+
+    def _split(self, args: list[str]) -> tuple[list[str], list[str]]:
+        options: list[str] = []
+        query: list[str] = []
+        rest = iter(args)
+        for token in rest:
+            if token == "--":
+                query.extend(rest)
+                break
+            if token.startswith("--") or token in self._takes_value:
+                # A `--word` is always an option: a mistyped one is an error, not a query.
+                options.append(token)
+                name = token.partition("=")[0]
+                if "=" not in token and self._needs_value(name):
+                    value = next(rest, None)
+                    if value is not None:
+                        options.append(value)
+            else:
+                query.append(token)
+        return options, query
+
+    def _needs_value(self, name: str) -> bool:
+        if name in self._takes_value:
+            return self._takes_value[name]
+        # argparse takes an unambiguous abbreviation (`--conf PATH`).
+        found = [o for o in self._takes_value if o.startswith(name) and o.startswith("--")]
+        return len(found) == 1 and self._takes_value[found[0]]
 
 
 def _library_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -52,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open a scratch copy of the bundled demo library (your library is not touched)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser(
         "list",
@@ -60,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         description='QUERY uses the search language: words, "phrases", is:unread, '
         "is:starred, feed:NAME, cat:NAME, author:NAME, after:DATE, before:DATE, @7d, -negation.",
     )
+    p.rest_is_query = True  # type: ignore[attr-defined]
     _library_options(p)
     p.add_argument("query", nargs="*", metavar="QUERY", help="search terms (see README)")
     p.add_argument("--unread", action="store_true", help="only unread articles")
