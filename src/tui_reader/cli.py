@@ -24,6 +24,7 @@ from .models import Article, Feed
 from .paths import library_dir
 from .store import LibraryCorrupt, Store, StoreError
 from .text import clean_line, hide_userinfo
+from .wording import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -159,8 +160,12 @@ def cmd_mark(args: argparse.Namespace) -> int:
         store.flush()
     for aid in unknown:
         _err(f"no article with id {clean_line(aid, 40)!r}")
-    print(f"{len(changed)} changed, {len(ids) - len(changed)} already {args.flag}")
+    # "N changed, M already ..." is part of the scripting interface: only the word varies.
+    print(f"{len(changed)} changed, {len(ids) - len(changed)} already {_ALREADY[args.flag]}")
     return 1 if unknown else 0
+
+
+_ALREADY = {"read": "read", "unread": "unread", "star": "starred", "unstar": "unstarred"}
 
 
 def feed_status(feed: Feed) -> str:
@@ -204,7 +209,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
                 else "never"
             )
             line = Text(
-                f"{feed.category} / {feed.display_title}  [{totals.get(feed.id, 0)} articles, "
+                f"{feed.category} / {feed.display_title}  "
+                f"[{plural(totals.get(feed.id, 0), 'article')}, "
                 f"{unread.get(feed.id, 0)} unread]  last success: {last}  {feed_status(feed)}"
                 f"\n    {hide_userinfo(feed.url)}"
             )
@@ -221,7 +227,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         from .atomic import atomic_write
 
         atomic_write(Path(args.file), data)
-        print(f"Exported {data.count(b'xmlUrl=')} feeds to {args.file}", file=sys.stderr)
+        feeds = plural(data.count(b"xmlUrl="), "feed")
+        print(f"Exported {feeds} to {args.file}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
