@@ -56,3 +56,63 @@ def test_a_command_that_writes_says_what_is_wrong_in_the_config(
     assert code == 0
     assert "'keep_read_per_feed' must be between 0 and 1000000; the default is used." in err
     assert out.startswith("1 changed")
+
+
+BAD_CONFIG = (
+    'theme = "nosuchtheme"\n[keys]\n"no.such.binding" = "y"\n"article.toggle_star" = "f,S"\n'
+)
+
+
+def test_config_check_finds_what_the_reader_warns_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(BAD_CONFIG)
+    code, out, _ = run(capsys, "--config", str(config), "config", "--check")
+    assert code == 1
+    assert "no problems found" not in out
+    assert f"{config}: theme 'nosuchtheme' is not a theme" in out
+    assert f"{config}: [keys] 'no.such.binding' is not a binding id; ignored." in out
+    assert "'article.toggle_star' = 'f,S' takes 'f' from 'article.full_text'" in out
+
+
+def test_the_example_configs_remaps_take_no_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui_reader.config import EXAMPLE
+
+    # The example with its commented-out remaps turned on.
+    config = tmp_path / "config.toml"
+    config.write_text(EXAMPLE.replace('# "', '"'))
+    assert '"article.toggle_star"' in config.read_text()
+    code, out, _ = run(capsys, "--config", str(config), "config", "--check")
+    assert (code, out) == (0, f"{config}: no problems found.\n")
+
+
+async def test_the_reader_warns_with_the_same_words(tmp_path: Path, store: Store) -> None:
+    """One check: every line `config --check` prints is a warning in the reader."""
+    import os
+    import subprocess
+    import sys
+
+    from tui_reader.app import TuiReader
+    from tui_reader.config import load_config
+
+    from .pilot_helpers import settle
+
+    path = tmp_path / "config.toml"
+    path.write_text(BAD_CONFIG)
+    checked = subprocess.run(
+        [sys.executable, "-m", "tui_reader", "--config", str(path), "config", "--check"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "1000"},
+    )
+    expected = checked.stdout.splitlines()
+    assert len(expected) == 3
+    app = TuiReader(store, load_config(path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, lambda: len(app._notifications) >= 3)
+        await pilot.pause(0.2)
+        shown = [n.message for n in app._notifications]
+    assert shown == expected

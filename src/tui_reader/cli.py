@@ -29,6 +29,8 @@ from .wording import plural
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .config import Config
+
 
 class CommandError(Exception):
     """A command could not run; the message is for the user. Exit status 2."""
@@ -345,14 +347,28 @@ def cmd_config(args: argparse.Namespace) -> int:
         sys.stdout.write(EXAMPLE)
         return 0
     config = load_config(path)
+    problems = _check_like_the_reader(config)
     console = _console()
     if not path.exists():
-        console.print(Text(f"{path} does not exist: every setting has its default."))
-    for warning in config.warnings:
+        console.print(
+            Text(f"{path} does not exist: every setting has its default."), soft_wrap=True
+        )
+    for warning in problems:
         console.print(Text(warning), soft_wrap=True)
-    if path.exists() and not config.warnings:
-        console.print(Text(f"{path}: no problems found."))
-    return 1 if config.warnings else 0
+    if path.exists() and not problems:
+        console.print(Text(f"{path}: no problems found."), soft_wrap=True)
+    return 1 if problems else 0
+
+
+def _check_like_the_reader(config: Config) -> tuple[str, ...]:
+    """The reader's own check of the config, with the names it knows: its bindings, and
+    Textual's themes (the reader registers none of its own)."""
+    from textual.theme import BUILTIN_THEMES
+
+    from .app import known_bindings
+    from .config import check_config
+
+    return check_config(config, bindings=known_bindings(), themes=set(BUILTIN_THEMES))
 
 
 HANDLERS = {
