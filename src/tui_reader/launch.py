@@ -21,8 +21,9 @@ def run_app(args: argparse.Namespace) -> int:
 
         scratch: Path | None = None
         if args.demo:
-            from .demo_library import make_demo_library
+            from .demo_library import make_demo_library, remove_stale_demos
 
+            remove_stale_demos()  # copies left by demos killed instead of quit
             directory = scratch = make_demo_library()
         else:
             directory = library_dir(args.db)
