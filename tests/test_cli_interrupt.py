@@ -138,3 +138,53 @@ def test_ctrl_c_during_refresh_says_one_line_and_leaves_nothing_behind(
             assert len(helpers) >= 2, "expected parser processes"
         _wait_gone(helpers)
         _check_library(db, fetched=quick)
+
+
+def test_ctrl_c_typed_in_a_terminal_clears_the_bar_and_says_one_line(
+    server: str, tmp_path: Path
+) -> None:
+    """On a terminal the refresh draws a progress bar; Ctrl+C typed there (the terminal
+    sends SIGINT to the whole foreground group) leaves the line and nothing else."""
+    import pty
+    import select
+
+    urls = tmp_path / "urls"
+    urls.write_text("".join(f"{server}/{n}.xml\n" for n in range(FEEDS)))
+    db = tmp_path / "library"
+    assert main(["--db", str(db), "import", str(urls)]) == 0
+    quick = FEEDS - len(SLOW)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a terminal's foreground job
+        os.execv(sys.executable, [sys.executable, "-m", "tui_reader", "--db", str(db), "refresh"])
+    screen = b""
+    status: int | None = None
+    try:
+
+        def read_until(done: bytes | None, seconds: float) -> None:
+            nonlocal screen
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline and (done is None or done not in screen):
+                if select.select([fd], [], [], 0.05)[0]:
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except OSError:  # the child closed the terminal
+                        return
+                    if not chunk:
+                        return
+                    screen += chunk
+
+        read_until(f"{quick}/{FEEDS}".encode(), 60)
+        assert f"{quick}/{FEEDS}".encode() in screen, screen[-500:]
+        os.write(fd, b"\x03")  # Ctrl+C, as typed
+        read_until(None, 10)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 130
+    after = screen.rsplit(b"^C", 1)[1]
+    assert after.endswith(f"tui-reader: interrupted; {quick} feeds saved\r\n".encode())
+    assert b"Traceback" not in screen and b"Process" not in screen
+    _check_library(db, fetched=quick)
