@@ -193,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
         "stops it and keeps what was fetched (exit status 130).",
     )
     _library_options(p)
-    p.add_argument("--category", metavar="NAME", help="only feeds in this category")
+    p.add_argument(
+        "--category", metavar="NAME", help="only feeds in this category and its subcategories"
+    )
     p.add_argument("--feed", metavar="URL", help="only this feed")
 
     p = sub.add_parser(

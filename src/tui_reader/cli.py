@@ -303,7 +303,13 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         ):
             feeds = store.feeds()
             if args.category:
-                feeds = [f for f in feeds if f.category == args.category]
+                # As `cat:` in a query: a folder includes its subfolders (Tech/Python).
+                wanted = args.category.strip("/").lower()
+                feeds = [
+                    f
+                    for f in feeds
+                    if f.category.lower() == wanted or f.category.lower().startswith(wanted + "/")
+                ]
             if args.feed:
                 feed = store.find_feed_by_url(args.feed)
                 feeds = [feed] if feed else []
@@ -393,4 +399,5 @@ def run(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
+        _err("interrupted")
         return 130
