@@ -363,5 +363,5 @@ def test_piped_refresh_imports_neither_rich_nor_search(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert "EXTRA []" in result.stdout, result.stdout + result.stderr
     assert "[1/1] failed: Nowhere" in result.stdout
-    assert "Refreshed 1 feeds: 0 updated, 0 unchanged, 1 failed; 0 new articles." in result.stdout
+    assert "Refreshed 1 feed: 0 updated, 0 unchanged, 1 failed; 0 new articles." in result.stdout
     assert "  failed: Nowhere: " in result.stdout

@@ -5,7 +5,14 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from tui_reader.config import EXAMPLE, Config, config_from_dict, load_config
+from tui_reader.config import (
+    EXAMPLE,
+    Config,
+    KnownBinding,
+    check_config,
+    config_from_dict,
+    load_config,
+)
 from tui_reader.paths import config_file
 
 
@@ -70,3 +77,56 @@ def test_config_command(tmp_path: Path, capsys, monkeypatch) -> None:  # type: i
     bad.write_text("colour = 1\n")
     assert main(["--config", str(bad), "config", "--check"]) == 1
     assert "'colour'" in capsys.readouterr().out
+
+
+# ------------------------------------------------------- check_config (shared with the app)
+
+BINDINGS = {
+    "article.toggle_star": KnownBinding("s"),
+    "article.full_text": KnownBinding("f"),
+    "app.quit": KnownBinding("q"),
+    "list.down": KnownBinding("j,down", scope="ArticleList"),
+    "sidebar.down": KnownBinding("j", scope="CategorySidebar"),
+    "sidebar.up": KnownBinding("k", scope="CategorySidebar"),
+}
+
+
+def check(text: str, themes: set[str] | None = None) -> tuple[str, ...]:
+    config = config_from_dict(tomllib.loads(text), source="c.toml")
+    return check_config(config, bindings=BINDINGS, themes=themes)
+
+
+def test_check_finds_an_unknown_theme_only_when_it_knows_the_themes() -> None:
+    themes = {"textual-dark", "nord"}
+    (problem,) = check('theme = "nosuchtheme"', themes)
+    assert problem.startswith("c.toml: theme 'nosuchtheme' is not a theme; the default is used.")
+    assert "nord, textual-dark" in problem
+    assert check('theme = "nord"', themes) == ()
+    assert check('theme = "nosuchtheme"', None) == ()  # not known here: not checked
+
+
+def test_check_finds_unknown_binding_ids() -> None:
+    assert check('[keys]\n"no.such" = "y"\n"app.quit" = "Q"') == (
+        "c.toml: [keys] 'no.such' is not a binding id; ignored.",
+    )
+
+
+def test_a_remap_that_takes_another_bindings_key_says_so() -> None:
+    assert check('[keys]\n"article.toggle_star" = "f,S"') == (
+        "c.toml: [keys] 'article.toggle_star' = 'f,S' takes 'f' from 'article.full_text'; "
+        "give 'article.full_text' another key or choose another one.",
+    )
+    # Once the other binding has another key, nothing is taken.
+    assert check('[keys]\n"article.toggle_star" = "f"\n"article.full_text" = "F"') == ()
+    # Two remaps onto one key: said once.
+    assert len(check('[keys]\n"article.toggle_star" = "x"\n"article.full_text" = "x"')) == 1
+    # A screen-wide key taken inside a widget clashes; two widgets' keys never do.
+    assert len(check('[keys]\n"list.down" = "q"')) == 1
+    assert check('[keys]\n"list.down" = "k"') == ()
+    assert len(check('[keys]\n"sidebar.up" = "j"')) == 1
+
+
+def test_check_includes_what_reading_found() -> None:
+    problems = check('colour = "red"\ntheme = "x"', {"nord"})
+    assert problems[0] == "c.toml: unknown key 'colour' ignored."
+    assert "theme 'x'" in problems[1]

@@ -105,11 +105,21 @@ def test_bodies_are_searched_only_when_asked() -> None:
         ("colour:red", "colour: is not a filter"),
         ("x" * 1001, "longer than"),
         ("@99999m", "too far back"),
+        ("@123456d", "too far back"),
+        ("@7x", "@7x: unknown unit 'x'"),
+        ("-@7x", "@7x: unknown unit 'x'"),
+        ("@7D", "unknown unit 'D'"),
+        ("@2weeks", "unknown unit 'weeks'"),
+        ("@7", "@7 needs a unit"),
     ],
 )
 def test_bad_queries_say_why(query: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         parse_query(query, NOW)
+
+
+def test_at_words_without_a_number_or_in_quotes_are_text() -> None:
+    assert [t.kind for t in parse_query('@python "@3dprinting" @', NOW).terms] == ["text"] * 3
 
 
 def test_highlight_terms() -> None:
@@ -137,7 +147,7 @@ def test_cli_list_speaks_the_query_language(
     assert main(["--db", db, "list", "--json", "feed:alpha", '"article 0"']) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["title"] for r in rows] == ["alpha article 0"]
-    # A negation needs `--` first, or argparse reads it as an option.
+    # `--` before a negation still works (tests/test_cli_query.py: it is not needed).
     assert main(["--db", db, "list", "--json", "--", "cat:tech", "-feed:alpha"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) == 5 and {r["feed"] for r in rows} == {"Beta"}

@@ -10,7 +10,7 @@ from textual.screen import Screen
 
 from . import __version__
 from .commands import ReaderCommands
-from .config import Config
+from .config import Config, KnownBinding, check_config
 from .screens.main import MainScreen
 from .store import Store, StoreError
 
@@ -34,17 +34,10 @@ class TuiReader(App[None]):
         self.config = config or Config()
 
     def on_mount(self) -> None:
-        known = binding_ids()
-        keymap = {}
-        for binding_id, keys in self.config.keys:
-            if binding_id in known:
-                keymap[binding_id] = keys
-            else:
-                self.notify(
-                    f"Config: [keys] {binding_id!r} is not a binding id; ignored.",
-                    severity="warning",
-                    markup=False,
-                )
+        known = known_bindings()
+        # The same check as `tui-reader config --check` (config.check_config).
+        problems = check_config(self.config, bindings=known, themes=self.available_themes)
+        keymap = {binding_id: keys for binding_id, keys in self.config.keys if binding_id in known}
         if keymap:
             self.set_keymap(keymap)
         # A theme chosen in the app (palette: "Change theme") wins over the config's.
@@ -53,10 +46,8 @@ class TuiReader(App[None]):
             self.theme = chosen
         elif self.config.theme in self.available_themes:
             self.theme = self.config.theme
-        else:
-            self.notify(f"Unknown theme {self.config.theme!r} in the config file.", markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        for warning in self.config.warnings:
+        for warning in problems:
             self.notify(warning, title="Config", severity="warning", timeout=10, markup=False)
         self.call_after_refresh(self._started)
 
@@ -82,14 +73,21 @@ class TuiReader(App[None]):
 
 def binding_ids() -> frozenset[str]:
     """Every binding id the reader declares: what the config's [keys] table may remap."""
+    return frozenset(known_bindings())
+
+
+def known_bindings() -> dict[str, KnownBinding]:
+    """Every binding the reader declares, by id, with its default keys and where it
+    works: what `check_config` needs to check the config's [keys] table."""
     from .widgets.article_list import ArticleList
     from .widgets.category_sidebar import CategorySidebar
     from .widgets.reading_pane import ReadingPane
 
-    owners = (TuiReader, MainScreen, ArticleList, CategorySidebar, ReadingPane)
-    return frozenset(
-        binding.id
+    screen_wide = (TuiReader, MainScreen)
+    owners = (*screen_wide, ArticleList, CategorySidebar, ReadingPane)
+    return {
+        binding.id: KnownBinding(binding.key, "" if owner in screen_wide else owner.__name__)
         for owner in owners
         for binding in owner.BINDINGS
         if isinstance(binding, Binding) and binding.id
-    )
+    }

@@ -23,9 +23,12 @@ from .models import Article, Feed
 from .paths import library_dir
 from .store import LibraryCorrupt, LibraryLocked, Store, StoreError
 from .text import clean_line, hide_userinfo
+from .wording import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from .config import Config
 
 
 class CommandError(Exception):
@@ -55,6 +58,8 @@ def open_store(
     except (LibraryLocked, LibraryCorrupt, StoreError) as exc:
         raise CommandError(str(exc)) from None
     try:
+        if not read_only:
+            _apply_config(args, store)
         yield store
     finally:
         try:
@@ -99,6 +104,18 @@ def report_damage(store: Store, *, allow_partial: bool | None = None) -> int:
         "--allow-partial accepts it (exit status 0)."
     )
     return EXIT_PARTIAL
+
+
+def _apply_config(args: argparse.Namespace, store: Store) -> None:
+    """A command that changes the library follows the config as the reader does
+    (`keep_read_per_feed`); what is wrong in the file is said on stderr."""
+    from .config import apply_to_store, load_config
+    from .paths import config_file
+
+    config = load_config(config_file(getattr(args, "config", None)))
+    for warning in config.warnings:
+        _err(warning)
+    apply_to_store(config, store)
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -184,8 +201,12 @@ def cmd_mark(args: argparse.Namespace) -> int:
         report_damage(store)
     for aid in unknown:
         _err(f"no article with id {clean_line(aid, 40)!r}")
-    print(f"{len(changed)} changed, {len(ids) - len(changed)} already {args.flag}")
+    # "N changed, M already ..." is part of the scripting interface: only the word varies.
+    print(f"{len(changed)} changed, {len(ids) - len(changed)} already {_ALREADY[args.flag]}")
     return 1 if unknown else 0
+
+
+_ALREADY = {"read": "read", "unread": "unread", "star": "starred", "unstar": "unstarred"}
 
 
 def feed_status(feed: Feed) -> str:
@@ -229,7 +250,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
                 else "never"
             )
             line = Text(
-                f"{feed.category} / {feed.display_title}  [{totals.get(feed.id, 0)} articles, "
+                f"{feed.category} / {feed.display_title}  "
+                f"[{plural(totals.get(feed.id, 0), 'article')}, "
                 f"{unread.get(feed.id, 0)} unread]  last success: {last}  {feed_status(feed)}"
                 f"\n    {hide_userinfo(feed.url)}"
             )
@@ -248,7 +270,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         from .store.atomic import atomic_write
 
         atomic_write(Path(args.file), data)
-        print(f"Exported {data.count(b'xmlUrl=')} feeds to {args.file}", file=sys.stderr)
+        feeds = plural(data.count(b"xmlUrl="), "feed")
+        print(f"Exported {feeds} to {args.file}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -313,21 +336,35 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from .feeds.refresh_cli import run_refresh
+    from .feeds.refresh_cli import RefreshInterrupted, run_refresh, sigint_restored
 
     # Lazy: a feed that answers 304 needs none of its article files read. The writer
     # thread starts once run_refresh has forked any parser processes (parse_pool).
-    with open_store(args, read_only=False, lazy=True, start_writer=False) as store:
-        feeds = store.feeds()
-        if args.category:
-            feeds = [f for f in feeds if f.category == args.category]
-        if args.feed:
-            feed = store.find_feed_by_url(args.feed)
-            feeds = [feed] if feed else []
-        if not feeds:
-            raise CommandError("no feeds match; see `tui-reader feeds`")
-        run_refresh(store, feeds)
-        report_damage(store)
+    try:
+        with (
+            sigint_restored(),
+            open_store(args, read_only=False, lazy=True, start_writer=False) as store,
+        ):
+            feeds = store.feeds()
+            if args.category:
+                # As `cat:` in a query: a folder includes its subfolders (Tech/Python).
+                wanted = args.category.strip("/").lower()
+                feeds = [
+                    f
+                    for f in feeds
+                    if f.category.lower() == wanted or f.category.lower().startswith(wanted + "/")
+                ]
+            if args.feed:
+                feed = store.find_feed_by_url(args.feed)
+                feeds = [feed] if feed else []
+            if not feeds:
+                raise CommandError("no feeds match; see `tui-reader feeds`")
+            run_refresh(store, feeds)
+            report_damage(store)
+    except RefreshInterrupted as exc:
+        # Said once the library is closed: the feeds counted are on disk.
+        _err(exc.message())
+        return 130
     return 0
 
 
@@ -380,14 +417,28 @@ def cmd_config(args: argparse.Namespace) -> int:
         sys.stdout.write(EXAMPLE)
         return 0
     config = load_config(path)
+    problems = _check_like_the_reader(config)
     console = _console()
     if not path.exists():
-        console.print(Text(f"{path} does not exist: every setting has its default."))
-    for warning in config.warnings:
+        console.print(
+            Text(f"{path} does not exist: every setting has its default."), soft_wrap=True
+        )
+    for warning in problems:
         console.print(Text(warning), soft_wrap=True)
-    if path.exists() and not config.warnings:
-        console.print(Text(f"{path}: no problems found."))
-    return 1 if config.warnings else 0
+    if path.exists() and not problems:
+        console.print(Text(f"{path}: no problems found."), soft_wrap=True)
+    return 1 if problems else 0
+
+
+def _check_like_the_reader(config: Config) -> tuple[str, ...]:
+    """The reader's own check of the config, with the names it knows: its bindings, and
+    Textual's themes (the reader registers none of its own)."""
+    from textual.theme import BUILTIN_THEMES
+
+    from .app import known_bindings
+    from .config import check_config
+
+    return check_config(config, bindings=known_bindings(), themes=set(BUILTIN_THEMES))
 
 
 HANDLERS = {
@@ -412,4 +463,5 @@ def run(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
+        _err("interrupted")
         return 130

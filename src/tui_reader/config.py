@@ -8,9 +8,13 @@ never writes this file; choices made in the app are kept in the library instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import Store
 
 EXAMPLE = """\
 # tui-reader configuration. Every key is optional; these are the defaults.
@@ -40,9 +44,10 @@ theme = "textual-dark"
 inline_images = false
 
 # Remap keys by binding id (see `?` and README "Keys"); a comma separates several keys.
+# A key another binding has is taken from it (`config --check` says so).
 [keys]
 # "article.toggle_read" = "x"
-# "article.toggle_star" = "f,S"
+# "article.toggle_star" = "s,S"
 """
 
 
@@ -59,6 +64,8 @@ class Config:
     keys: tuple[tuple[str, str], ...] = ()
     # Problems found while reading the file, in plain words, for the user.
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    # Where it was read from, to name it in messages.
+    source: str = field(default="config", compare=False)
 
 
 _LIMITS: dict[str, tuple[int, int]] = {
@@ -74,14 +81,25 @@ def load_config(path: Path) -> Config:
     except FileNotFoundError:
         return Config()
     except OSError as exc:
-        return Config(warnings=(f"Cannot read the config file {path}: {exc.strerror}.",))
+        return Config(
+            warnings=(f"Cannot read the config file {path}: {exc.strerror}.",), source=str(path)
+        )
     import tomllib  # only when there is a file: most start-ups have none
 
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        return Config(warnings=(f"The config file {path} is not valid TOML ({exc}); ignored.",))
+        return Config(
+            warnings=(f"The config file {path} is not valid TOML ({exc}); ignored.",),
+            source=str(path),
+        )
     return config_from_dict(data, source=str(path))
+
+
+def apply_to_store(config: Config, store: Store) -> None:
+    """Hand the library what the config says about it. The reader and every command
+    that writes the library call this, so that both keep the same articles."""
+    store.keep_read = config.keep_read_per_feed
 
 
 def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
@@ -114,7 +132,7 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
                 )
                 continue
         values[key] = value
-    return Config(**values, warnings=tuple(warnings))
+    return Config(**values, warnings=tuple(warnings), source=source)
 
 
 _KEY_NAME = re.compile(r"^[A-Za-z0-9_+,\-]+$")
@@ -123,7 +141,7 @@ _KEY_NAME = re.compile(r"^[A-Za-z0-9_+,\-]+$")
 def _read_keys(value: object, source: str) -> tuple[tuple[tuple[str, str], ...], list[str]]:
     if not isinstance(value, dict):
         return (), [f'{source}: [keys] should be a table of binding id = "key"; ignored.']
-    # Whether an id names a real binding is checked by the app, which knows its bindings.
+    # Whether an id names a real binding is checked by `check_config`, given the bindings.
     keys: list[tuple[str, str]] = []
     problems: list[str] = []
     for binding_id, keyspec in value.items():
@@ -134,3 +152,74 @@ def _read_keys(value: object, source: str) -> tuple[tuple[tuple[str, str], ...],
         else:
             keys.append((binding_id, keyspec))
     return tuple(keys), problems
+
+
+@dataclass(frozen=True, slots=True)
+class KnownBinding:
+    """A binding the reader has, as far as checking a config needs to know it."""
+
+    keys: str  # its default key(s), comma-separated Textual key names ("d,delete")
+    # Where it works: "" for the whole screen, else the widget that has it. Bindings of
+    # two different widgets never clash (only one has the focus); a screen-wide one clashes
+    # with every other.
+    scope: str = ""
+
+
+def check_config(
+    config: Config,
+    *,
+    bindings: Mapping[str, KnownBinding],
+    themes: Collection[str] | None,
+) -> tuple[str, ...]:
+    """Every problem with `config`, in plain words: what reading the file found, then
+    what takes knowing the reader's names: `bindings` (id -> binding) and `themes` (None:
+    not known here, not checked). The reader and `config --check` both call this, so
+    that they can never disagree. The core knows neither list: callers pass them."""
+    source = config.source
+    problems = list(config.warnings)
+    if themes is not None and config.theme not in themes:
+        problems.append(
+            f"{source}: theme {config.theme!r} is not a theme; the default is used. "
+            "Themes: " + ", ".join(sorted(themes)) + "."
+        )
+    remapped = dict(config.keys)
+    for binding_id in remapped:
+        if binding_id not in bindings:
+            problems.append(f"{source}: [keys] {binding_id!r} is not a binding id; ignored.")
+    problems.extend(_stolen_keys(source, remapped, bindings))
+    return tuple(problems)
+
+
+def _split_keys(spec: str) -> list[str]:
+    return [key.strip() for key in spec.split(",") if key.strip()]
+
+
+def _stolen_keys(
+    source: str, remapped: dict[str, str], bindings: Mapping[str, KnownBinding]
+) -> list[str]:
+    """A remap that gives a binding a key another binding (in reach at the same time)
+    has: the remap takes it, and the other one silently stops working on that key."""
+    keys_now = {
+        binding_id: _split_keys(remapped.get(binding_id, known.keys))
+        for binding_id, known in bindings.items()
+    }
+    problems: list[str] = []
+    told: set[frozenset[str]] = set()
+    for binding_id, spec in remapped.items():
+        known = bindings.get(binding_id)
+        if known is None:
+            continue
+        for key in _split_keys(spec):
+            for other, other_keys in keys_now.items():
+                pair = frozenset((binding_id, other))
+                if other == binding_id or key not in other_keys or pair in told:
+                    continue
+                scope = bindings[other].scope
+                if known.scope and scope and known.scope != scope:
+                    continue  # two widgets: never in reach at the same time
+                told.add(pair)
+                problems.append(
+                    f"{source}: [keys] {binding_id!r} = {spec!r} takes {key!r} from "
+                    f"{other!r}; give {other!r} another key or choose another one."
+                )
+    return problems

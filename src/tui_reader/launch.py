@@ -21,8 +21,9 @@ def run_app(args: argparse.Namespace) -> int:
 
         scratch: Path | None = None
         if args.demo:
-            from .demo_library import make_demo_library
+            from .demo_library import make_demo_library, remove_stale_demos
 
+            remove_stale_demos()  # copies left by demos killed instead of quit
             directory = scratch = make_demo_library()
         else:
             directory = library_dir(args.db)
@@ -37,7 +38,7 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def _run(directory: Path, args: argparse.Namespace) -> int:
-    from .config import load_config
+    from .config import apply_to_store, load_config
     from .paths import config_file
     from .store import LibraryCorrupt, LibraryLocked, Store, StoreError
 
@@ -47,7 +48,7 @@ def _run(directory: Path, args: argparse.Namespace) -> int:
         print(f"tui-reader: {exc}", file=sys.stderr)
         return 2
     config = load_config(config_file(args.config))
-    store.keep_read = config.keep_read_per_feed
+    apply_to_store(config, store)
     if config.inline_images:
         # textual-image asks the terminal what it can draw when it is imported, and the
         # answer can only be read before Textual owns stdin: so here, before `app.run()`,

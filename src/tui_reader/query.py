@@ -6,7 +6,8 @@
     feed:NAME  cat:NAME  author:NAME     (substring, case-insensitive; quote spaces:
                                           feed:"Low Orbit"; cat:Tech matches Tech/Python)
     after:2026-11-01  before:2026-11-15  (dates in local time; after is inclusive)
-    @7d @2w @12h @3m                     (newer than: hours, days, weeks, months of 30 days)
+    @7d @2w @12h @3m                     (newer than: hours, days, weeks, months of 30 days;
+                                          another unit is an error, "@3dprinting" is text)
     -anything                            negates a word, phrase or filter
 
 Matching ignores case and accents are compared as written. A bad query raises
@@ -24,8 +25,11 @@ from .models import Article
 
 FILTERS = ("is", "feed", "cat", "author", "after", "before")
 _IS_VALUES = ("unread", "read", "starred", "unstarred")
-_AGE = re.compile(r"@(\d{1,5})([hdwm])$")
+# `@` with a number is an age; what follows the number must be one of the units. A
+# handle like @python is text; `"@3dprinting"` in quotes too.
+_AGE = re.compile(r"@(\d+)([^\d\s]*)$")
 _AGE_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+_AGE_HELP = "use @12h, @7d, @2w or @3m (hours, days, weeks, months)"
 _MAX_QUERY = 1000
 _FILTER_LIKE = re.compile(r"[A-Za-z]+")
 
@@ -103,7 +107,14 @@ def parse_query(text: str, now: datetime) -> Query:
         body = token[1:] if negated else token
         age = _AGE.match(body)
         if age:
-            count, unit = int(age.group(1)), age.group(2)
+            digits, unit = age.group(1), age.group(2)
+            if not unit:
+                raise QueryError(f"{body} needs a unit; {_AGE_HELP}")
+            if unit != "m" and unit not in _AGE_UNITS:
+                raise QueryError(f"{body}: unknown unit {unit!r}; {_AGE_HELP}")
+            if len(digits) > 5:
+                raise QueryError(f"{body} reaches too far back")
+            count = int(digits)
             span = timedelta(days=30 * count) if unit == "m" else _AGE_UNITS[unit] * count
             try:
                 moment = now - span

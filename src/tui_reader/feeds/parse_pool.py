@@ -111,10 +111,26 @@ def _real_stderr(*, quiet: bool) -> Iterator[None]:
 
 
 def _stderr_to_devnull() -> None:
-    """Runs first in each quiet pool process (see `FeedParser`)."""
+    """Redirects a quiet pool process's stderr (see `FeedParser`)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl+C in a terminal reaches every process of the command's group: the command
+    stops the refresh and shuts the pool down, so a worker must not die of it mid-task,
+    printing a traceback (`ForkServerProcess-3: ... KeyboardInterrupt`)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _forkserver_worker_start(quiet: bool) -> None:
+    """Runs first in each worker started through the fork server."""
+    _ignore_interrupts()
+    if quiet:
+        _stderr_to_devnull()
 
 
 def _forked_worker_start(parent: int, quiet: bool) -> None:
@@ -128,6 +144,7 @@ def _forked_worker_start(parent: int, quiet: bool) -> None:
     import ctypes
     import signal
 
+    _ignore_interrupts()
     pr_set_pdeathsig = 1
     ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
     if os.getppid() != parent:  # it died before the line above
@@ -301,7 +318,8 @@ class FeedParser:
                     self._pool = ProcessPoolExecutor(
                         max_workers=self.workers,
                         mp_context=context,
-                        initializer=_stderr_to_devnull if self._quiet else None,
+                        initializer=_forkserver_worker_start,
+                        initargs=(self._quiet,),
                     )
             except (OSError, ValueError):
                 self._want_pool = False  # no processes to be had: threads will do

@@ -27,6 +27,7 @@ from typing import Literal
 from ..models import Feed, ParsedFeed
 from ..store import Store, StoreError
 from ..text import check_url
+from ..wording import plural
 from .errors import FeedParseError
 from .fetch import Fetcher, FetchLimits, FetchResult
 from .parse_pool import POOL_MIN_FEEDS, FeedParser
@@ -83,7 +84,7 @@ class RefreshSummary:
         waiting = f", {self.waiting} waiting (the server asked)" if self.waiting else ""
         return (
             f"{self.updated} updated, {self.unchanged} unchanged, {len(self.failed)} failed"
-            f"{waiting}; {self.new_articles} new articles"
+            f"{waiting}; {plural(self.new_articles, 'new article')}"
         )
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from ..models import Feed
 from ..store import Store
 from ..text import UrlRejected, check_url, normalize_feed_url
+from ..wording import plural
 from .fetch import Fetcher, FetchLimits, FetchResult
 from .parse import FeedParseError, discover_feed_links, looks_like_feed, parse_feed
 
@@ -87,7 +88,7 @@ async def subscribe_async(
         or feed
     )
     messages.append(
-        f"Subscribed to {feed.display_title} in {feed.category}: {merged.new} articles."
+        f"Subscribed to {feed.display_title} in {feed.category}: {plural(merged.new, 'article')}."
     )
     messages.extend(f"Note: {w}" for w in parsed.warnings)
     return SubscribeOutcome(feed, created, merged.new, tuple(messages))
