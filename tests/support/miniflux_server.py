@@ -135,10 +135,10 @@ def install_postgres() -> Path:
 # --------------------------------------------------------------------------- Miniflux
 
 
-def _debian_mirror() -> str:
+def _debian_mirror(etc: Path = Path("/etc/apt")) -> str:
     """The machine's Debian mirror URI (deb822 or one-line sources), else deb.debian.org."""
-    candidates = [Path("/etc/apt/sources.list")]
-    parts = Path("/etc/apt/sources.list.d")
+    candidates = [etc / "sources.list"]
+    parts = etc / "sources.list.d"
     if parts.is_dir():
         candidates += sorted(parts.glob("*.sources")) + sorted(parts.glob("*.list"))
     for path in candidates:

@@ -102,7 +102,7 @@ def test_rename_move_unsubscribe(
 
 
 def test_pull_entries_with_their_fields(client: SyncClient, feed_server: FeedServer):
-    feed_id, entries = subscribe_feed(client, feed_server, count=3)
+    _, entries = subscribe_feed(client, feed_server, count=3)
     by_title = {e.title: e for e in entries}
     assert set(by_title) == {"Item 0", "Item 1", "Item 2"}
     newest = by_title["Item 0"]
