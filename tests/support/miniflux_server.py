@@ -248,11 +248,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Loaded here, not in the child: dlopen after fork in a threaded process can deadlock.
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
+except OSError:  # pragma: no cover - no libc to load (not Linux)
+    _LIBC = None
+_PR_SET_PDEATHSIG = 1
+
+
 def _die_with_parent(sig: int) -> None:
-    """In the child: get `sig` if the test process dies (a killed pytest leaves no server)."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, sig)  # PR_SET_PDEATHSIG
+    """In the child, after any change of user: get `sig` when the test process dies, so
+    a killed pytest leaves no server behind (Linux only; elsewhere stop() must run)."""
+    if _LIBC is not None:
+        with contextlib.suppress(AttributeError):
+            _LIBC.prctl(_PR_SET_PDEATHSIG, sig)
 
 
 @dataclass
@@ -288,9 +297,14 @@ class MinifluxServer:
         ]  # fmt: skip
         return _run(argv, what="psql", timeout=30).strip()
 
-    def _spawn(self, argv: list[str], log: Path, env: dict[str, str], sig: int) -> None:
+    def _spawn(
+        self, argv: list[str], log: Path, env: dict[str, str], sig: int, *, as_postgres: bool
+    ) -> None:
+        """Start a server process; it gets `sig` if we die (PostgreSQL: SIGQUIT, its
+        immediate shutdown; Miniflux: SIGTERM)."""
         out = open(log, "ab")  # noqa: SIM115 - closed in stop()
         self._logs.append(out)
+        # Python runs preexec_fn after the change of user, so the death signal survives it.
         proc = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
@@ -298,7 +312,7 @@ class MinifluxServer:
             stderr=subprocess.STDOUT,
             env=env,
             preexec_fn=lambda: _die_with_parent(sig),
-            **self._as_postgres() if sig == signal.SIGQUIT else {},  # type: ignore[arg-type]
+            **(self._as_postgres() if as_postgres else {}),  # type: ignore[arg-type]
         )
         self._procs.append(proc)
 
@@ -347,7 +361,7 @@ class MinifluxServer:
              "-c", "listen_addresses=127.0.0.1", "-p", str(self.pg_port),
              "-c", f"unix_socket_directories={data}",
              "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-            self.workdir / "postgres.log", env, signal.SIGQUIT,
+            self.workdir / "postgres.log", env, signal.SIGQUIT, as_postgres=True,
         )  # fmt: skip
         deadline = time.monotonic() + 30
         while True:
@@ -383,7 +397,8 @@ class MinifluxServer:
             "WORKER_POOL_SIZE": "2",
             "LOG_LEVEL": "info",
         }
-        self._spawn([str(self.miniflux_bin)], self.workdir / "miniflux.log", env, signal.SIGTERM)
+        log = self.workdir / "miniflux.log"
+        self._spawn([str(self.miniflux_bin)], log, env, signal.SIGTERM, as_postgres=False)
         deadline = time.monotonic() + _READY_TIMEOUT
         while True:
             try:

@@ -5,8 +5,10 @@ Google Reader API. The server's truth is read through the REST API with the API 
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -18,6 +20,7 @@ from tui_reader.sync.base import (
     SyncError,
 )
 from tui_reader.sync.greader import LONG_ID, GReaderClient, long_id
+from tui_reader.sync.http import HttpClient
 from tui_reader.sync.miniflux import MinifluxClient
 
 from ..support.miniflux_server import MinifluxServer
@@ -240,6 +243,48 @@ def test_server_down_is_server_unavailable(kind: str):
     assert "t0k3n-secret" not in message
     assert isinstance(caught.value, SyncError)
     made.close()
+
+
+class _Failing(BaseHTTPRequestHandler):
+    def _fail(self) -> None:
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = do_PUT = _fail
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _offline_client(kind: str, url: str, timeout: float = 60.0) -> SyncClient:
+    http = HttpClient(timeout=timeout)
+    if kind == "miniflux":
+        return MinifluxClient(url, token="t0k3n-secret", http=http)
+    return GReaderClient(url, user="u", password="t0k3n-secret", http=http)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_server_errors_and_silence_are_server_unavailable(kind: str):
+    failing = ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
+    thread = threading.Thread(target=failing.serve_forever, daemon=True)
+    thread.start()
+    silent = socket.socket()  # accepts connections (the kernel does) and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    try:
+        made = _offline_client(kind, f"http://127.0.0.1:{failing.server_address[1]}")
+        with pytest.raises(ServerUnavailable, match="answered 500"):
+            made.feeds()
+        made.close()
+        made = _offline_client(kind, f"http://127.0.0.1:{silent.getsockname()[1]}", 0.3)
+        with pytest.raises(ServerUnavailable, match="did not answer in time"):
+            made.feeds()
+        made.close()
+    finally:
+        failing.shutdown()
+        failing.server_close()
+        silent.close()
 
 
 def test_long_id_forms():

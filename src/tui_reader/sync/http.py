@@ -88,7 +88,8 @@ class HttpClient:
         curl = self._handle()
         sink = _Capped()
         curl.setopt(pycurl.URL, url)
-        curl.setopt(pycurl.HTTPHEADER, list(headers))
+        # "Expect:" off: libcurl would otherwise wait for a 100 reply before large bodies.
+        curl.setopt(pycurl.HTTPHEADER, [*headers, "Expect:"])
         curl.setopt(pycurl.WRITEDATA, sink)
         if method == "GET":
             curl.setopt(pycurl.HTTPGET, 1)
