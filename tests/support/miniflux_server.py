@@ -264,6 +264,21 @@ def _die_with_parent(sig: int) -> None:
             _LIBC.prctl(_PR_SET_PDEATHSIG, sig)
 
 
+_WORKDIR_PREFIX = "tui-reader-miniflux-"
+
+
+def _remove_stale_workdirs() -> None:
+    """Data dirs left by a test process that was killed (its servers died with it)."""
+    for path in Path(tempfile.gettempdir()).glob(_WORKDIR_PREFIX + "*"):
+        try:
+            owner = int((path / "owner.pid").read_text(encoding="ascii"))
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (OSError, ValueError):
+            continue  # another user's, or being created right now
+
+
 @dataclass
 class MinifluxServer:
     """One PostgreSQL + one Miniflux, both on 127.0.0.1; `start()` then `stop()`."""
@@ -338,8 +353,10 @@ class MinifluxServer:
 
     def _start_postgres(self) -> None:
         # Not under pytest's tmp dirs: those are mode 0700 and the postgres user must get in.
-        self.workdir = Path(tempfile.mkdtemp(prefix="tui-reader-miniflux-"))
+        _remove_stale_workdirs()
+        self.workdir = Path(tempfile.mkdtemp(prefix=_WORKDIR_PREFIX))
         os.chmod(self.workdir, 0o755)
+        (self.workdir / "owner.pid").write_text(str(os.getpid()), encoding="ascii")
         data = self.workdir / "pg"
         data.mkdir(mode=0o700)
         if _is_root():
@@ -480,6 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Miniflux at {server.url} (user {server.username}); ready in "
           f"{time.monotonic() - started:.1f} s. Ctrl+C stops it.")  # fmt: skip
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` cleans up too
     with contextlib.suppress(KeyboardInterrupt):
         signal.pause()
     server.stop()
