@@ -102,7 +102,9 @@ class FeedServer:
     def __init__(self) -> None:
         self._http = _FeedHTTPServer(("127.0.0.1", 0), _FeedHandler)
         self._http.documents = {}
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         self.base = f"http://127.0.0.1:{self._http.server_address[1]}"
 

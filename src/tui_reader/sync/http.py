@@ -42,8 +42,13 @@ class HttpResponse:
 
 
 class _Capped(io.BytesIO):
+    """The body, refused once it would pass MAX_BODY."""
+
+    overflow = False
+
     def write(self, data: bytes) -> int:  # type: ignore[override]
         if self.tell() + len(data) > MAX_BODY:
+            self.overflow = True
             return 0  # libcurl then stops the transfer with a write error
         return super().write(data)
 
@@ -102,7 +107,7 @@ class HttpClient:
             curl.perform()
         except pycurl.error as exc:
             code = exc.args[0] if exc.args else 0
-            if code == pycurl.E_WRITE_ERROR and sink.tell() >= MAX_BODY - 1:
+            if sink.overflow:
                 raise ProtocolError(f"{_host(url)} sent an answer over 64 MiB") from None
             raise ServerUnavailable(_describe(url, code)) from None
         return HttpResponse(
