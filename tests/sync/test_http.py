@@ -3,14 +3,16 @@ not followed, one kept-alive connection for a whole sync."""
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from tui_reader.sync import http as sync_http
-from tui_reader.sync.base import ProtocolError
+from tui_reader.sync.base import Cancelled, ProtocolError
 from tui_reader.sync.common import check_status
 
 
@@ -91,3 +93,23 @@ def test_a_redirect_is_not_followed(server: _Server):
     assert answer.status == 302
     with pytest.raises(ProtocolError, match="redirected the request"):
         check_status(answer, "127.0.0.1", "wrong user or password")
+
+
+def test_cancel_from_another_thread_stops_a_hanging_request():
+    silent = socket.socket()  # the kernel accepts the connection; nobody ever answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    client = sync_http.HttpClient(timeout=30)
+    timer = threading.Timer(0.2, client.cancel)
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(Cancelled):
+            client.request("GET", f"http://127.0.0.1:{silent.getsockname()[1]}/")
+        assert time.monotonic() - started < 5  # not the 30 s timeout
+        with pytest.raises(Cancelled):  # and nothing new starts
+            client.request("GET", f"http://127.0.0.1:{silent.getsockname()[1]}/")
+    finally:
+        timer.cancel()
+        client.close()
+        silent.close()

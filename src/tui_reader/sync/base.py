@@ -7,7 +7,7 @@ hands them back to the client that produced them. Every text field has been sani
 failed) before it leaves a client.
 
 Errors are plain words for the user, one line, and never hold the secret (password, token,
-session): `AuthError`, `ServerUnavailable`, `ProtocolError`, all `SyncError`.
+session): `AuthError`, `ServerUnavailable`, `ProtocolError`, `Cancelled`, all `SyncError`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ class ServerUnavailable(SyncError):
 
 class ProtocolError(SyncError):
     """The server answered, but not as the API says (bad JSON, a 4xx, a missing field)."""
+
+
+class Cancelled(SyncError):
+    """`cancel()` was called (the app is closing): nothing is wrong with the server."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,5 +128,8 @@ class SyncClient(Protocol):
 
     def move_feed(self, feed_id: str, category: str) -> None:
         """Put a feed in a category (by title; created when missing)."""
+
+    def cancel(self) -> None:
+        """From any thread: make the call in flight (and later ones) raise `Cancelled`."""
 
     def close(self) -> None: ...

@@ -330,5 +330,8 @@ class GReaderClient:
             form.append(("r", LABEL + old))  # FreshRSS moves by remove + add
         self._edit(form)
 
+    def cancel(self) -> None:
+        self._http.cancel()
+
     def close(self) -> None:
         self._http.close()

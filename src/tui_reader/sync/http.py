@@ -14,6 +14,7 @@ an Authorization header to another host): the caller gets the 3xx and says so.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ from tui_reader import __version__
 from tui_reader.feeds.curl_session import _ca_bundle
 from tui_reader.text import clean_line
 
-from .base import ProtocolError, ServerUnavailable
+from .base import Cancelled, ProtocolError, ServerUnavailable
 
 USER_AGENT = f"tui-reader/{__version__} (+terminal feed reader; sync)"
 # A whole sync answer (10,000 ids, 250 entries with bodies) stays well below this.
@@ -54,13 +55,23 @@ class _Capped(io.BytesIO):
 
 
 class HttpClient:
-    """Requests to one server, in order. Not thread-safe."""
+    """Requests to one server, in order, from one thread; only `cancel` may be called
+    from another."""
 
     def __init__(self, *, timeout: float = 60.0, connect_timeout: float = 10.0) -> None:
         self._timeout_ms = max(1, int(timeout * 1000))
         self._connect_ms = max(1, int(connect_timeout * 1000))
         self._curl: pycurl.Curl | None = None
         self._cainfo = _ca_bundle()
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """From any thread: stop the request in flight within about a second (libcurl
+        asks `_progress` at least that often) and refuse new ones with `Cancelled`."""
+        self._cancelled.set()
+
+    def _progress(self, *_totals: int) -> int:
+        return 1 if self._cancelled.is_set() else 0  # non-zero: libcurl aborts
 
     def __repr__(self) -> str:
         return f"HttpClient(timeout_ms={self._timeout_ms})"
@@ -79,6 +90,8 @@ class HttpClient:
         curl.setopt(pycurl.ACCEPT_ENCODING, "")  # gzip/deflate/br, decoded by libcurl
         if self._cainfo:
             curl.setopt(pycurl.CAINFO, self._cainfo)
+        curl.setopt(pycurl.NOPROGRESS, 0)
+        curl.setopt(pycurl.XFERINFOFUNCTION, self._progress)
         return curl
 
     def request(
@@ -90,6 +103,8 @@ class HttpClient:
         body: bytes | None = None,
     ) -> HttpResponse:
         """Send one request; raise ServerUnavailable when no answer came."""
+        if self._cancelled.is_set():
+            raise Cancelled("sync stopped")
         curl = self._handle()
         sink = _Capped()
         curl.setopt(pycurl.URL, url)
@@ -107,6 +122,8 @@ class HttpClient:
             curl.perform()
         except pycurl.error as exc:
             code = exc.args[0] if exc.args else 0
+            if self._cancelled.is_set():
+                raise Cancelled("sync stopped") from None
             if sink.overflow:
                 raise ProtocolError(f"{_host(url)} sent an answer over 64 MiB") from None
             raise ServerUnavailable(_describe(url, code)) from None

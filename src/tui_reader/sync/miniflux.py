@@ -246,5 +246,8 @@ class MinifluxClient:
         """Ask the server to fetch the feed now (tests, and `R` on a bound feed)."""
         self._call("PUT", f"feeds/{int(feed_id)}/refresh")
 
+    def cancel(self) -> None:
+        self._http.cancel()
+
     def close(self) -> None:
         self._http.close()
