@@ -114,6 +114,8 @@ def test_pull_entries_with_their_fields(client: SyncClient, feed_server: FeedSer
     assert "Body." in newest.content_html
     assert not newest.read and not newest.starred
     assert {e.id for e in entries} <= client.unread_ids()
+    assert client.server_time is not None  # the cursor for the next sync, server's clock
+    assert abs(client.server_time - datetime.now(UTC)) < timedelta(minutes=1)
     # Fetching by id gives the same entries (the engine fetches contents in batches).
     assert {e.id for e in client.entries([e.id for e in entries])} == {e.id for e in entries}
     if isinstance(client, GReaderClient):

@@ -82,6 +82,9 @@ class SyncClient(Protocol):
     not thread-safe: one client per thread. Every call may raise a `SyncError`."""
 
     kind: str  # "miniflux" or "greader"
+    # The server's clock at its latest answer (its Date header), None before any: take
+    # the next `entries_since` cursor from it, never from the local clock.
+    server_time: datetime | None
 
     def verify(self) -> None:
         """Check the credentials with one cheap call (AuthError when wrong)."""

@@ -22,6 +22,7 @@ Server quirks measured here and handled (Miniflux 2.2.6, FreshRSS 1.24.3):
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -70,6 +71,7 @@ class GReaderClient:
         self._token: str | None = None  # the T token for POSTs
         self._http = http or HttpClient()
         self._auth_hint = f"{self._host}: wrong user or password"
+        self.server_time: datetime | None = None
 
     def __repr__(self) -> str:  # never the secret
         return f"GReaderClient({self._host!r})"
@@ -101,7 +103,9 @@ class GReaderClient:
         headers = [self._auth or self._login()]
         if form is not None:
             headers.append("Content-Type: application/x-www-form-urlencoded")
-        return self._http.request(method, target, headers=headers, body=form)
+        response = self._http.request(method, target, headers=headers, body=form)
+        self.server_time = response.date or self.server_time
+        return response
 
     def _call(
         self,

@@ -17,6 +17,8 @@ import io
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import pycurl
@@ -37,6 +39,9 @@ class HttpResponse:
     status: int
     body: bytes
     content_type: str
+    # The server's clock (its Date header): sync cursors are taken from it, not from ours,
+    # so a skewed local clock cannot skip changes.
+    date: datetime | None = None
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
@@ -107,6 +112,10 @@ class HttpClient:
             raise Cancelled("sync stopped")
         curl = self._handle()
         sink = _Capped()
+        dates: list[bytes] = []
+        curl.setopt(
+            pycurl.HEADERFUNCTION, lambda h: dates.append(h) if h[:5].lower() == b"date:" else None
+        )
         curl.setopt(pycurl.URL, url)
         # "Expect:" off: libcurl would otherwise wait for a 100 reply before large bodies.
         curl.setopt(pycurl.HTTPHEADER, [*headers, "Expect:"])
@@ -131,12 +140,21 @@ class HttpClient:
             status=int(curl.getinfo(pycurl.RESPONSE_CODE)),
             body=sink.getvalue(),
             content_type=str(curl.getinfo(pycurl.CONTENT_TYPE) or ""),
+            date=_date(dates[-1][5:]) if dates else None,
         )
 
     def close(self) -> None:
         if self._curl is not None:
             self._curl.close()
             self._curl = None
+
+
+def _date(raw: bytes) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(raw.decode("latin-1").strip())
+    except (ValueError, TypeError, IndexError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _host(url: str) -> str:

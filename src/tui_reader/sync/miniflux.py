@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -55,6 +56,7 @@ class MinifluxClient:
         else:
             raise ValueError("an API token, or a user and a password, is needed")
         self._http = http or HttpClient()
+        self.server_time: datetime | None = None
 
     def __repr__(self) -> str:  # never the secret
         return f"MinifluxClient({self._host!r})"
@@ -72,6 +74,7 @@ class MinifluxClient:
             data = orjson.dumps(payload)
             headers.append("Content-Type: application/json")
         response = self._http.request(method, target, headers=headers, body=data)
+        self.server_time = response.date or self.server_time
         check_status(response, self._host, self._auth_hint)
         if response.status == 204 or not response.body.strip():
             return None
