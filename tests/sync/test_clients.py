@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -293,3 +294,18 @@ def test_long_id_forms():
     assert long_id("5000") == LONG_ID + "0000000000001388"  # decimal in, never read as hex
     assert long_id("-1") == LONG_ID + "ffffffffffffffff"
     assert long_id(LONG_ID + "00000000000000AB") == LONG_ID + "00000000000000ab"
+
+
+def test_rest_changes_since_include_flag_changes(admin: MinifluxClient, feed_server: FeedServer):
+    """Miniflux's REST API lists entries whose flags changed after a time: one call per
+    sync finds what other devices did, instead of the whole unread and starred lists."""
+    _, entries = subscribe_feed(admin, feed_server, count=3)
+    time.sleep(1.1)  # the Date header has whole seconds: let the entries' second pass
+    admin.verify()
+    assert admin.server_time is not None
+    cursor = int(admin.server_time.timestamp())
+    admin.set_read([entries[0].id], True)
+    admin.set_starred([entries[1].id], True)
+    changed = {e.id: e for e in admin.entries_since(cursor)}
+    assert set(changed) == {entries[0].id, entries[1].id}
+    assert changed[entries[0].id].read and changed[entries[1].id].starred
