@@ -230,6 +230,17 @@ def install_miniflux() -> Path:
     return binary
 
 
+def _postgres_user() -> pwd.struct_passwd:
+    """The account PostgreSQL runs as when we are root (initdb refuses root)."""
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError:
+        raise Unavailable(
+            "there is no 'postgres' user to run PostgreSQL as (initdb refuses root):"
+            " install the postgresql package, which creates it"
+        ) from None
+
+
 def _user() -> str:
     return pwd.getpwuid(os.geteuid()).pw_name
 
@@ -299,7 +310,7 @@ class MinifluxServer:
     def _as_postgres(self) -> dict[str, object]:
         if not _is_root():
             return {}
-        entry = pwd.getpwnam("postgres")
+        entry = _postgres_user()
         return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
     def psql(self, sql: str, database: str = "miniflux") -> str:
@@ -360,7 +371,7 @@ class MinifluxServer:
         data = self.workdir / "pg"
         data.mkdir(mode=0o700)
         if _is_root():
-            entry = pwd.getpwnam("postgres")
+            entry = _postgres_user()
             os.chown(data, entry.pw_uid, entry.pw_gid)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

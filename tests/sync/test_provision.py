@@ -67,3 +67,12 @@ def test_private_sources_use_the_machines_mirror(tmp_path: Path, name: str, text
 
 def test_no_debian_source_falls_back_to_the_main_mirror(tmp_path: Path):
     assert provision._debian_mirror(tmp_path) == "http://deb.debian.org/debian"
+
+
+def test_root_without_a_postgres_user_says_what_to_do(monkeypatch: pytest.MonkeyPatch):
+    def missing(name: str) -> None:
+        raise KeyError(name)
+
+    monkeypatch.setattr(provision.pwd, "getpwnam", missing)
+    with pytest.raises(provision.Unavailable, match="install the postgresql package"):
+        provision._postgres_user()
