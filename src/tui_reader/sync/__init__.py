@@ -1,0 +1,2 @@
+"""Two-way sync with feed servers (issue 17): clients for Miniflux's REST API and the
+Google Reader API behind one interface (`base.SyncClient`). Core code: no Textual, no Rich."""
