@@ -35,6 +35,24 @@ _WORDLESS_TOKEN = re.compile(r"\s[^\s\w]+(?!\S)")
 # scanner (sanitised bodies never have them).
 _SIMPLE_TAG = re.compile(r"<(?:/?[A-Za-z][^<>]*)>")
 _NEEDS_SCANNER = re.compile(r"<[!?]|<(?:" + "|".join(_SKIP_CONTENT) + r")\b", re.IGNORECASE)
+# A cheap first look for `_NEEDS_SCANNER` (1 us against 7 on a typical body): what can
+# start a comment, a declaration or one of the raw-text elements' tags.
+_MAY_NEED_SCANNER = re.compile(r"<[!?sStTnNhH]")
+# For ASCII text: letters, digits and "_" (what `\w` matches) become "a", whitespace (what
+# `str.split` splits on) " ", everything else ".". Dropping the dots then leaves exactly one
+# token per word that has a letter or digit, and `bytes.split` counts them in C: 3x faster
+# than `split()` minus a regex scan for the wordless tokens.
+_ASCII_WORD_SHAPE = (
+    bytes(
+        ord("a")
+        if chr(i).isalnum() or chr(i) == "_"
+        else ord(" ")
+        if chr(i).isspace()
+        else ord(".")
+        for i in range(128)
+    )
+    + b"." * 128
+)
 
 
 def strip_tags(html: str, stop_after: int | None = None) -> str:
@@ -103,15 +121,16 @@ def word_count(html: str) -> int:
     """
     source = as_text(html)[:MAX_INPUT_CHARS]
     if "<" in source:
-        if _NEEDS_SCANNER.search(source):
+        if _MAY_NEED_SCANNER.search(source) and _NEEDS_SCANNER.search(source):
             source = strip_tags(source)
         else:
             # Several times faster than the scanner on a typical body; the same words.
             source = _SIMPLE_TAG.sub(" ", source)
-    text = html_lib.unescape(source)
-    cjk = 0
-    if not text.isascii():
-        text, cjk = _CJK.subn(" ", text)
+    text = html_lib.unescape(source) if "&" in source else source
+    if text.isascii():
+        # The parser counts every article it reads: this path keeps that cheap.
+        return len(text.encode("ascii").translate(_ASCII_WORD_SHAPE).replace(b".", b"").split())
+    text, cjk = _CJK.subn(" ", text)
     # split() and the regex scan run in C: 4x faster than testing each token in Python.
     words = len(text.split()) - len(_WORDLESS_TOKEN.findall(" " + text))
     return words + (cjk + 1) // 2
