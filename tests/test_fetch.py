@@ -3,8 +3,8 @@
 Two servers are used:
 
 * the project's corpus server (`tests/support/feedserver.py` over a tiny `feedcorpus.py`
-  corpus, run as a subprocess) for the realistic parts: ETag/Last-Modified -> 304, gzip, latency and its
-  404/500/malformed/slow feeds;
+  corpus, run as a subprocess) for the realistic parts: ETag/Last-Modified -> 304, gzip,
+  latency and its 404/500/malformed/slow feeds;
 * a small threaded `http.server` in this file (`_TestServer`) for the hostile cases the
   bench server does not have: drips, gzip bombs, redirect chains, Retry-After, protocol
   garbage, concurrency counting.

@@ -89,6 +89,7 @@ _SPICE = (
     "⇒",
     "🚀",
 )
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TLDS = ("com", "net", "org", "dev", "blog", "de", "fr")
 
 
@@ -267,7 +268,7 @@ def make_item(words: Vocabulary, seed: str, feed: Feed, number: int, newest: int
 def rfc822(when: datetime) -> str:
     # email.utils.format_datetime would do; spelled out so the output never depends on locale.
     day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[when.weekday()]
-    month = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()[when.month - 1]
+    month = _MONTHS[when.month - 1]
     return f"{day}, {when.day:02d} {month} {when.year} {when:%H:%M:%S} +0000"
 
 
