@@ -8,14 +8,15 @@ Usage (from the repository root)::
 
 What it does, in one run:
 
-* builds deterministic corpora with ``../shared/bench/feedcorpus.py`` (SMALL and BIG
-  feeds x 50 items, BIG at ``--epoch 1``, HUGE feeds for the 100k-article library);
-* serves each with ``feedserver.py`` on 127.0.0.1 (``--port 0``, then
+* builds deterministic corpora with the repository's ``tests/support/feedcorpus.py``
+  (SMALL and BIG feeds x 50 items, BIG at ``--epoch 1``, HUGE feeds for the 100k-article
+  library; RSS and Atom only, ``--no-json``, as newsboat reads no JSON Feed);
+* serves each with ``tests/support/feedserver.py`` on 127.0.0.1 (``--port 0``, then
   ``feedcorpus.py relink``; the epoch-1 corpus reuses the epoch-0 port), with a bounded
   ``--max-seconds`` and SIGTERM at the end of each phase;
 * times tui-reader and newsboat on the same corpus and server, ALTERNATING runs (the
-  order flips every repetition), with ``benchrun.run_once`` (wall, CPU and peak RSS of the
-  child from ``os.wait4``); first paint uses ``tuiprobe.probe`` (a real tmux pane);
+  order flips every repetition), with ``measure.run_once`` (wall, CPU and peak RSS of the
+  child from ``os.wait4``); first paint uses ``measure.probe`` (a real tmux pane);
 * benchmarks ONE version of the code: by default a snapshot of the working tree's
   ``src/`` copied at start (others may be editing it), byte-compiled as an installed
   package is, and put first on ``PYTHONPATH``
@@ -26,7 +27,8 @@ What it does, in one run:
 
 newsboat runs with an empty config file (``-C``; defaults, so ``reload-threads`` is 1), its
 own cache file (``-c``) and the corpus' ``urls`` file (``-u``). When newsboat is not
-installed its column is left empty with a note (``apt-get install newsboat``).
+installed the script installs it with ``apt-get install newsboat`` (as root, or through
+``sudo -n``); when that is not possible its column is left empty with a note.
 
 This is not part of the pytest suite and needs tmux for the first-paint rows.
 """
@@ -36,7 +38,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import importlib.util
 import json
 import os
 import platform
@@ -53,14 +54,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import measure
+
 REPO = Path(__file__).resolve().parent.parent
-# ../shared/bench beside the checkout (where CI and sessions lay it out); $BENCH_TOOLS wins.
-BENCH_TOOLS = Path(
-    os.environ.get("BENCH_TOOLS", Path(__file__).resolve().parents[2] / "shared" / "bench")
-)
+# The corpus generator and server live with the tests, which use them too.
+FEEDCORPUS = REPO / "tests" / "support" / "feedcorpus.py"
+FEEDSERVER = REPO / "tests" / "support" / "feedserver.py"
 VENV_PY = REPO / ".venv" / "bin" / "python"
 TR = REPO / ".venv" / "bin" / "tui-reader"
 INPROC = Path(__file__).resolve().parent / "inproc.py"
@@ -68,19 +69,6 @@ INPROC = Path(__file__).resolve().parent / "inproc.py"
 # First paint: the sidebar's "All" line with an article row on the same screen line.
 TR_PAINT = r"(?m)^All\b.*▕\s*\S"
 NB_PAINT = r"Your feeds"
-
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, BENCH_TOOLS / f"{name}.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {BENCH_TOOLS / name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-benchrun = _load("benchrun")
-tuiprobe = _load("tuiprobe")
 
 
 def snapshot_src(work: Path, attempts: int = 10) -> Path:
@@ -150,7 +138,7 @@ class Server:
         url_file = work / f"server-{time.monotonic_ns()}.url"
         cmd = [
             sys.executable,
-            str(BENCH_TOOLS / "feedserver.py"),
+            str(FEEDSERVER),
             str(root),
             "--port",
             str(port),
@@ -172,7 +160,7 @@ class Server:
         subprocess.run(
             [
                 sys.executable,
-                str(BENCH_TOOLS / "feedcorpus.py"),
+                str(FEEDCORPUS),
                 "relink",
                 str(root),
                 "--base-url",
@@ -277,8 +265,8 @@ def run_cmd(
     if prepare is not None:
         prepare()
     if not tree_memory:
-        return benchrun.run_once(cmd, subprocess.DEVNULL)
-    # benchrun.run_once's measurement (wall, and CPU and maxrss from wait4), plus the
+        return measure.run_once(cmd, subprocess.DEVNULL)
+    # measure.run_once's measurement (wall, and CPU and maxrss from wait4), plus the
     # sampler watching the child's process tree meanwhile.
     with TreeMemory() as sampler:
         started = time.perf_counter()
@@ -472,7 +460,7 @@ def app_session(
     cmd: list[str], pattern: str, *, extras: bool, presses: int = 30, timeout: float = 90.0
 ) -> dict[str, Any]:
     """First paint in a tmux pane; with `extras`, also RSS, scroll and keypress-to-screen."""
-    tmux = tuiprobe.tmux
+    tmux = measure.tmux
     name = f"bench-{os.getpid()}-{time.monotonic_ns()}"
     sock = os.path.join(tempfile.gettempdir(), name + ".sock")
     pat = re.compile(pattern)
@@ -598,7 +586,7 @@ class Bench:
         subprocess.run(
             [
                 sys.executable,
-                str(BENCH_TOOLS / "feedcorpus.py"),
+                str(FEEDCORPUS),
                 "gen",
                 "--out",
                 str(out),
@@ -610,6 +598,7 @@ class Bench:
                 "1",
                 "--epoch",
                 str(epoch),
+                "--no-json",  # newsboat reads RSS and Atom only
                 "-q",
             ],
             check=True,
@@ -819,7 +808,7 @@ class Bench:
         subprocess.run(
             [
                 sys.executable,
-                str(BENCH_TOOLS / "feedcorpus.py"),
+                str(FEEDCORPUS),
                 "relink",
                 str(small),
                 "--base-url",
@@ -1027,7 +1016,7 @@ class Bench:
                 if who == "nb" and not self.newsboat:
                     continue
                 cmd, pat = (tr_cmd, TR_PAINT) if who == "tr" else (nb_cmd, NB_PAINT)
-                t, screen = tuiprobe.probe(cmd, re.compile(pat), 120, 40, 90.0, 0.005, env)
+                t, screen = measure.probe(cmd, re.compile(pat), 120, 40, 90.0, 0.005, env)
                 if t is None:
                     raise RuntimeError(f"{who}: no first paint:\n{screen}")
                 log(f"  first paint {who} run {i + 1}: {t:.2f} s")
@@ -1149,6 +1138,30 @@ def machine() -> str:
     )
 
 
+def install_newsboat() -> None:
+    """The reference client, from the distribution's packages (Debian/Ubuntu: apt-get).
+
+    Runs as root, or through `sudo -n` (never prompts); on failure the newsboat column is
+    left empty, as with --no-newsboat, and the log says why.
+    """
+    if not shutil.which("apt-get"):
+        log("newsboat is missing and there is no apt-get: install it by hand")
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    if sudo and not shutil.which("sudo"):
+        log("newsboat is missing; installing it needs root (apt-get install newsboat)")
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    log("newsboat is missing: apt-get install newsboat")
+    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "newsboat"]):
+        done = subprocess.run([*sudo, *cmd], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = (done.stderr.strip().splitlines() or ["?"])[-1]
+            log(f"`{' '.join(cmd)}` failed: {tail}")
+            return
+    log(f"installed {shutil.which('newsboat')}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -1166,6 +1179,8 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"{tool} is needed (apt-get install {tool})")
     if not TR.exists():
         ap.error(f"{TR} missing: create the venv and `pip install -e .` first")
+    if not args.no_newsboat and not shutil.which("newsboat"):
+        install_newsboat()
     bench = Bench(args)
     if not args.no_newsboat and not bench.newsboat:
         log("newsboat not found: its column is skipped (apt-get install newsboat)")

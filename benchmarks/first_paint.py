@@ -9,35 +9,22 @@ sidebar's "All" line with an article row beside it (bench.py's TR_PAINT pattern)
 several ``--src LABEL=DIR`` each run puts DIR first on PYTHONPATH; the versions take turns
 (round-robin, order rotating each round) so that a noisy machine hits them alike. Prints the
 median, min and max per version. One warm-up round is not counted (``--warmup``).
-Needs tmux and the shared bench tools (``$BENCH_TOOLS`` or ../shared/bench).
+Needs tmux; the probe is ``benchmarks/measure.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import re
 import statistics
 import sys
 from pathlib import Path
-from types import ModuleType
+
+from measure import probe
 
 REPO = Path(__file__).resolve().parent.parent
-BENCH_TOOLS = Path(
-    os.environ.get("BENCH_TOOLS", Path(__file__).resolve().parents[2] / "shared" / "bench")
-)
 TR = REPO / ".venv" / "bin" / "tui-reader"
 TR_PAINT = r"(?m)^All\b.*▕\s*\S"  # the same pattern as bench.py
-
-
-def _tuiprobe() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("tuiprobe", BENCH_TOOLS / "tuiprobe.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {BENCH_TOOLS / 'tuiprobe.py'}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +41,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--timeout", type=float, default=60.0, help="per run, seconds")
     a = ap.parse_args(argv)
-    probe = _tuiprobe().probe
     versions = [tuple(s.split("=", 1)) if "=" in s else (s, s) for s in a.src] or [("", "")]
     pattern = re.compile(TR_PAINT)
     cmd = [str(TR), "--db", a.db]

@@ -20,10 +20,7 @@ from tui_reader.screens.main import MainScreen
 from tui_reader.store import Store
 
 from .pilot_helpers import settle
-from .shared_paths import BENCH
 from .test_refresh import Served, generate, serve, stop
-
-needs_bench = pytest.mark.skipif(not BENCH.is_dir(), reason="shared/bench is not beside the repo")
 
 
 @pytest.fixture
@@ -44,7 +41,6 @@ def subscribed_to(served: Served, library: Path) -> Store:
     return store
 
 
-@needs_bench
 async def test_refresh_keeps_navigation_responsive(served_corpus: Served, tmp_path: Path) -> None:
     store = subscribed_to(served_corpus, tmp_path / "lib")
     app = TuiReader(store)
@@ -75,7 +71,6 @@ async def test_refresh_keeps_navigation_responsive(served_corpus: Served, tmp_pa
         store.close()
 
 
-@needs_bench
 async def test_add_feed_dialog_subscribes(served_corpus: Served, tmp_path: Path) -> None:
     store = Store.open(tmp_path / "lib")
     url = next(u for u in (served_corpus.root / "urls").read_text().split() if u.startswith("http"))
@@ -214,7 +209,6 @@ async def test_the_demos_made_up_feeds_are_not_fetched(tmp_path: Path) -> None:
         store.close()
 
 
-@needs_bench
 @pytest.mark.skipif(not parse_pool.pool_is_possible(), reason="no process pool here")
 async def test_the_readers_refresh_parses_in_processes(
     served_corpus: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -2,9 +2,9 @@
 
 Two servers are used:
 
-* the shared bench server (`feedserver.py` over a tiny `feedcorpus.py` corpus, run as a
-  subprocess) for the realistic parts: ETag/Last-Modified -> 304, gzip, latency and its
-  404/500/malformed/slow feeds;
+* the project's corpus server (`tests/support/feedserver.py` over a tiny `feedcorpus.py`
+  corpus, run as a subprocess) for the realistic parts: ETag/Last-Modified -> 304, gzip,
+  latency and its 404/500/malformed/slow feeds;
 * a small threaded `http.server` in this file (`_TestServer`) for the hostile cases the
   bench server does not have: drips, gzip bombs, redirect chains, Retry-After, protocol
   garbage, concurrency counting.
@@ -44,9 +44,8 @@ from tui_reader.feeds.fetch import (
     parse_retry_after,
 )
 
-from .shared_paths import BENCH
+from .support.paths import FEEDCORPUS, FEEDSERVER
 
-BENCH_DIR = BENCH
 PAYLOAD = b"<rss><channel><title>payload</title></channel></rss>\n" * 200
 MIB = 1024 * 1024
 ZEROS = bytes(MIB)  # allocated once, before any tracemalloc measurement
@@ -346,10 +345,8 @@ class _Bench:
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Bench]:
-    if not (BENCH_DIR / "feedserver.py").exists():
-        pytest.skip(f"bench tools not found in {BENCH_DIR}")
     root = tmp_path_factory.mktemp("corpus")
-    gen = [sys.executable, str(BENCH_DIR / "feedcorpus.py"), "gen", "--out", str(root)]
+    gen = [sys.executable, str(FEEDCORPUS), "gen", "--out", str(root)]
     gen += ["-n", "8", "-m", "3", "--seed", "1", "-q"]
     subprocess.run(
         gen,
@@ -357,7 +354,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Bench]:
         capture_output=True,
         timeout=60,
     )
-    args = [sys.executable, str(BENCH_DIR / "feedserver.py"), str(root), "--port", "0"]
+    args = [sys.executable, str(FEEDSERVER), str(root), "--port", "0"]
     args += ["--gzip", "--latency-ms", "50", "--max-seconds", "300"]
     args += ["--bad-404", "1", "--bad-500", "1", "--bad-malformed", "1", "--bad-slow", "1"]
     args += ["--slow-seconds", "4"]

@@ -29,11 +29,7 @@ from tui_reader.store import Store
 from tui_reader.text import check_url
 
 from .hostile_runner import browser_calls, pwned_files, write_fake_browser
-from .shared_paths import HOSTILE
-
-pytestmark = pytest.mark.skipif(
-    not HOSTILE.is_dir(), reason="shared/fixtures/hostile is not beside the repo"
-)
+from .support.paths import HOSTILE
 
 CATEGORY = "[bold]Cat[/bold] [@click=app.quit]x[/]"
 PROBE_TITLE = "[@click=app.quit]X[/] [bold]MARKUPPROBE[/bold] \\[esc] :smile: [/"

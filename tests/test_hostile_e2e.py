@@ -44,11 +44,7 @@ from .hostile_runner import (
     tree_listing,
     write_fake_browser,
 )
-from .shared_paths import HOSTILE
-
-pytestmark = pytest.mark.skipif(
-    not HOSTILE.is_dir(), reason="shared/fixtures/hostile is not beside the repo"
-)
+from .support.paths import HOSTILE, HUGEFEED
 
 FEED_SUFFIXES = (".rss", ".atom", ".json")
 V07 = "v07_huge.rss"
@@ -150,8 +146,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileRun]:
         if path.is_file():
             shutil.copyfile(path, served / path.name)
     subprocess.run(
-        [sys.executable, str(HOSTILE / "v07_gen_huge_feed.py"), "--out", str(served / V07)]
-        + ["--items", str(V07_ITEMS)],
+        [sys.executable, str(HUGEFEED), "--out", str(served / V07)] + ["--items", str(V07_ITEMS)],
         check=True,
         capture_output=True,
     )

@@ -28,10 +28,7 @@ from tui_reader.opml import (
 )
 from tui_reader.text import clean_line
 
-from .shared_paths import BENCH, HOSTILE
-
-FEEDCORPUS = BENCH / "feedcorpus.py"
-
+from .support.paths import FEEDCORPUS, HOSTILE
 
 # --------------------------------------------------------------------------- helpers
 
@@ -78,10 +75,7 @@ def shown_strings(plan: ImportPlan) -> list[str]:
 
 
 def fixture(name: str) -> bytes:
-    path = HOSTILE / name
-    if not path.exists():
-        pytest.skip(f"{path} not available")
-    return path.read_bytes()
+    return (HOSTILE / name).read_bytes()
 
 
 # --------------------------------------------------------------------------- hostile corpus
@@ -387,8 +381,6 @@ def test_newsboat_only_comments_is_unusable() -> None:
 
 
 def test_bench_corpus_opml_and_urls_agree(tmp_path: Path) -> None:
-    if not FEEDCORPUS.exists():
-        pytest.skip("bench corpus generator not available")
     out = tmp_path / "corpus"
     args = ["gen", "--out", str(out), "-n", "30", "-m", "2", "--seed", "1"]
     subprocess.run(

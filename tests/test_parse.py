@@ -1,6 +1,7 @@
 """Tests for feeds.parse: formats, the bench corpus, the hostile fixtures, and fuzzing.
 
-No network. The corpus and the huge feed are generated into tmp_path by the shared tools.
+No network. The corpus and the huge feed are generated into tmp_path by tests/support;
+the hostile cases are tests/data/hostile.
 """
 
 # Inline XML documents read better on one line than wrapped at 100 columns.
@@ -32,13 +33,10 @@ from tui_reader.feeds.parse import (
 from tui_reader.models import ParsedFeed
 from tui_reader.text import clean_text, safe_link
 
-from .shared_paths import BENCH, HOSTILE
+from .support.paths import FEEDCORPUS, HOSTILE, HUGEFEED
 
 FETCHED = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 URL = "https://feed.example.invalid/feed.xml"
-
-needs_hostile = pytest.mark.skipif(not HOSTILE.is_dir(), reason="hostile fixtures not present")
-needs_bench = pytest.mark.skipif(not BENCH.is_dir(), reason="bench tools not present")
 
 
 def parse(data: bytes | str, **kwargs: object) -> ParsedFeed:
@@ -322,7 +320,6 @@ class _OpenRecorder:
             cls.events.append((event, args))
 
 
-@needs_hostile
 @pytest.mark.parametrize("name", ["v05_external_entities.rss", "v05b_external_dtd.rss"])
 def test_xxe_opens_no_file_and_no_socket(name: str) -> None:
     data = (HOSTILE / name).read_bytes()
@@ -388,8 +385,7 @@ def test_no_file_is_opened_by_libxml2(tmp_path: Path) -> None:
         path = tmp_path / f"doc{i}.xml"
         path.write_text(doc)
         docs.append(str(path))
-    if HOSTILE.is_dir():
-        docs += [str(HOSTILE / "v05_external_entities.rss"), str(HOSTILE / "v05b_external_dtd.rss")]
+    docs += [str(HOSTILE / "v05_external_entities.rss"), str(HOSTILE / "v05b_external_dtd.rss")]
     trace = tmp_path / "trace.txt"
     run = subprocess.run(
         ["strace", "-f", "-e", "trace=open,openat,connect", "-o", str(trace),
@@ -619,12 +615,9 @@ def test_json_feed_sniffed_with_bom_and_whitespace() -> None:
 
 
 def _hostile_files() -> list[str]:
-    if not HOSTILE.is_dir():
-        return []
     return sorted(p.name for p in HOSTILE.iterdir() if p.name.startswith("v") and p.suffix != ".py")
 
 
-@needs_hostile
 @pytest.mark.parametrize("name", _hostile_files())
 def test_every_hostile_file_is_refused_or_safe(name: str) -> None:
     data = (HOSTILE / name).read_bytes()
@@ -641,7 +634,6 @@ def test_every_hostile_file_is_refused_or_safe(name: str) -> None:
     assert time.monotonic() - started < 5
 
 
-@needs_hostile
 def test_hostile_expectations() -> None:
     def load(name: str) -> ParsedFeed:
         return parse((HOSTILE / name).read_bytes())
@@ -692,11 +684,10 @@ def test_hostile_expectations() -> None:
     assert v16.articles[0].body_html.startswith("<p>text with \u241b]52;")
 
 
-@needs_hostile
 @pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
 def test_huge_feed(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"hv07.{fmt}"
-    script = HOSTILE / "v07_gen_huge_feed.py"
+    script = HUGEFEED
     subprocess.run(
         [sys.executable, str(script), "--items", "5000", "--format", fmt, "--out", str(out)],
         check=True,
@@ -717,18 +708,15 @@ def test_huge_feed(tmp_path: Path, fmt: str) -> None:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not BENCH.is_dir():
-        pytest.skip("bench tools not present")
     out = tmp_path_factory.mktemp("corpus")
     subprocess.run(
-        [sys.executable, str(BENCH / "feedcorpus.py"), "gen", "--out", str(out), "-n", "24", "-m", "20",
+        [sys.executable, str(FEEDCORPUS), "gen", "--out", str(out), "-n", "24", "-m", "20",
          "--seed", "1", "-q"],
         check=True,
     )  # fmt: skip
     return out
 
 
-@needs_bench
 def test_corpus_parses_completely(corpus: Path) -> None:
     manifest = json.loads((corpus / "manifest.json").read_text())
     total_bytes = 0
@@ -757,7 +745,6 @@ def test_corpus_parses_completely(corpus: Path) -> None:
     assert total_bytes / elapsed > 5e6
 
 
-@needs_bench
 def test_corpus_refetch_is_stable(corpus: Path) -> None:
     data = (corpus / "feeds" / "f0001.xml").read_bytes()
     first = parse(data)

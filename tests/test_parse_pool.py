@@ -20,10 +20,9 @@ from tui_reader.feeds.parse_pool import POOL_MIN_FEEDS, FeedParser, expand, pars
 from tui_reader.htmltext import word_count
 from tui_reader.store.records import article_id, decode_bodies
 
-from .shared_paths import BENCH, SHARED
+from .support.paths import FEEDCORPUS, HOSTILE
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-HOSTILE = SHARED / "fixtures" / "hostile"
 
 needs_pool = pytest.mark.skipif(
     not parse_pool.pool_is_possible(), reason="needs 2 cores and the forkserver start method"
@@ -31,20 +30,19 @@ needs_pool = pytest.mark.skipif(
 
 
 def _documents(tmp_path: Path) -> list[tuple[str, bytes]]:
-    """A small corpus from the shared generator plus every static hostile fixture."""
+    """A small corpus from the project's generator plus every static hostile case."""
     out = tmp_path / "corpus"
     subprocess.run(
-        [sys.executable, str(BENCH / "feedcorpus.py"), "gen", "--out", str(out)]
+        [sys.executable, str(FEEDCORPUS), "gen", "--out", str(out)]
         + ["-n", "6", "-m", "5", "--seed", "3", "-q"],
         check=True,
     )
     docs = [(p.name, p.read_bytes()) for p in sorted((out / "feeds").iterdir())]
-    if HOSTILE.is_dir():
-        docs += [
-            (p.name, p.read_bytes())
-            for p in sorted(HOSTILE.iterdir())
-            if p.suffix in (".rss", ".atom", ".xml", ".json")
-        ]
+    docs += [
+        (p.name, p.read_bytes())
+        for p in sorted(HOSTILE.iterdir())
+        if p.suffix in (".rss", ".atom", ".xml", ".json")
+    ]
     return docs
 
 

@@ -1,7 +1,7 @@
-"""Refresh end to end against the shared bench corpus served on 127.0.0.1.
+"""Refresh end to end against the project's feed corpus served on 127.0.0.1.
 
-The corpus generator and the loopback server come from `../shared/bench`; the server is
-started by these tests on a free port and stopped by them.
+The corpus generator and the loopback server are `tests/support/feedcorpus.py` and
+`feedserver.py`; the server is started by these tests on a free port and stopped by them.
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ from tui_reader.feeds.subscribe import SubscribeError, subscribe
 from tui_reader.opml import read_subscriptions
 from tui_reader.store import Store
 
-from .shared_paths import BENCH
-
-pytestmark = pytest.mark.skipif(not BENCH.is_dir(), reason="shared/bench is not beside the repo")
+from .support.paths import FEEDCORPUS, FEEDSERVER
 
 
 @dataclass
@@ -38,7 +36,7 @@ class Served:
 
 def generate(root: Path, feeds: int, items: int, epoch: int = 0) -> None:
     subprocess.run(
-        [sys.executable, str(BENCH / "feedcorpus.py"), "gen", "--out", str(root)]
+        [sys.executable, str(FEEDCORPUS), "gen", "--out", str(root)]
         + ["-n", str(feeds), "-m", str(items), "--seed", "1", "--epoch", str(epoch), "-q"],
         check=True,
     )
@@ -46,7 +44,7 @@ def generate(root: Path, feeds: int, items: int, epoch: int = 0) -> None:
 
 def serve(root: Path, *extra: str) -> Served:
     process = subprocess.Popen(
-        [sys.executable, str(BENCH / "feedserver.py"), str(root), "--port", "0"]
+        [sys.executable, str(FEEDSERVER), str(root), "--port", "0"]
         + ["--max-seconds", "300", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -56,7 +54,7 @@ def serve(root: Path, *extra: str) -> Served:
     url = process.stdout.readline().strip()
     assert url.startswith("http://127.0.0.1:"), url
     subprocess.run(
-        [sys.executable, str(BENCH / "feedcorpus.py"), "relink", str(root), "--base-url", url],
+        [sys.executable, str(FEEDCORPUS), "relink", str(root), "--base-url", url],
         check=True,
         capture_output=True,
     )
@@ -117,7 +115,7 @@ def test_corpus_refresh_304_and_epoch_keep_every_flag(corpus: Served, tmp_path: 
         store.set_starred(starred)
         generate(corpus.root, 200, 50, epoch=1)
         subprocess.run(
-            [sys.executable, str(BENCH / "feedcorpus.py"), "relink", str(corpus.root)]
+            [sys.executable, str(FEEDCORPUS), "relink", str(corpus.root)]
             + ["--base-url", corpus.url],
             check=True,
             capture_output=True,

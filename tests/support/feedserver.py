@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""Serve a feed corpus on a loopback port, as a real feed host would (standard library only).
+
+* Conditional GET: every file has an ETag (size and mtime) and a Last-Modified (its mtime,
+  which feedcorpus sets to the newest item's date); `If-None-Match` / `If-Modified-Since`
+  that still match get `304 Not Modified`.
+* `--gzip`: gzip bodies for clients that accept it (compressed once per file version).
+* `--latency-ms`: every answer waits that long first.
+* Bad feeds, chosen by `--bad-seed` among the corpus' `feeds/` files, one kind each:
+  `--bad-404 N`, `--bad-500 N`, `--bad-malformed N` (an XML feed cut short, with a broken
+  tag at the end) and `--bad-slow N` (answers after `--slow-seconds`).
+* `/_stats`: request counters as JSON (`requests`, `bytes_sent`, `by_status`);
+  `/_bad`: which files are bad, by kind. The counters are printed on stderr at exit.
+* The first line on stdout is the base URL (`--port 0` picks a free port; `--url-file`
+  also writes it to a file). Binds loopback addresses only.
+* Stops on SIGTERM or SIGINT, after `--max-seconds` (default 3600; 0 = never) or after
+  `--max-requests` answers, so a forgotten server never lingers.
+
+    python tests/support/feedserver.py /tmp/corpus --port 0
+    python tests/support/feedserver.py /tmp/corpus --gzip --latency-ms 50 --bad-404 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.utils
+import gzip
+import ipaddress
+import json
+import os
+import random
+import signal
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+BAD_KINDS = ("404", "500", "malformed", "slow")
+
+
+class Counters:
+    """Thread-safe request statistics."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.bytes_sent = 0
+        self.by_status: dict[str, int] = {}
+        self.disconnects = 0
+
+    def count(self, status: int, sent: int) -> int:
+        with self._lock:
+            self.requests += 1
+            self.bytes_sent += sent
+            self.by_status[str(status)] = self.by_status.get(str(status), 0) + 1
+            return self.requests
+
+    def dropped(self) -> None:
+        with self._lock:
+            self.disconnects += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests": self.requests,
+                "bytes_sent": self.bytes_sent,
+                "by_status": dict(sorted(self.by_status.items())),
+                "client_disconnects": self.disconnects,
+            }
+
+
+def choose_bad(root: Path, wanted: dict[str, int], seed: str) -> dict[str, list[str]]:
+    """Disjoint, deterministic sets of bad feeds; only XML feeds are served malformed (a
+    cut JSON document is just as broken, but "not well-formed" is what the tests expect)."""
+    folder = root / "feeds"
+    files = sorted(f"feeds/{p.name}" for p in folder.iterdir()) if folder.is_dir() else []
+    files = [f for f in files if not f.endswith(".tmp")]
+    if sum(wanted.values()) > len(files):
+        raise SystemExit(f"{sum(wanted.values())} bad feeds asked for, the corpus has {len(files)}")
+    order = files[:]
+    random.Random(f"bad/{seed}").shuffle(order)
+    chosen: dict[str, list[str]] = {kind: [] for kind in BAD_KINDS}
+    xml_first = sorted(order, key=lambda f: not f.endswith(".xml"))  # stable: keeps the shuffle
+    for name in xml_first:
+        if len(chosen["malformed"]) >= wanted["malformed"]:
+            break
+        chosen["malformed"].append(name)
+    rest = [f for f in order if f not in chosen["malformed"]]
+    for kind in ("404", "500", "slow"):
+        chosen[kind], rest = rest[: wanted[kind]], rest[wanted[kind] :]
+    return {kind: sorted(names) for kind, names in chosen.items()}
+
+
+def break_document(body: bytes) -> bytes:
+    """Two thirds of the document and an unclosed, mis-nested item."""
+    return body[: max(64, len(body) * 2 // 3)] + b"<item><title>broken & <b>open</title>\n"
+
+
+def content_type(path: Path, body: bytes) -> str:
+    if path.suffix == ".json":
+        return "application/feed+json"
+    if path.suffix == ".opml":
+        return "text/x-opml; charset=utf-8"
+    start = body[:512]
+    if b"<feed" in start:
+        return "application/atom+xml; charset=utf-8"
+    if b"<rss" in start:
+        return "application/rss+xml; charset=utf-8"
+    if path.suffix in (".html", ".htm"):
+        return "text/html; charset=utf-8"
+    return "application/xml" if start.lstrip().startswith(b"<") else "text/plain; charset=utf-8"
+
+
+def still_fresh(headers: Any, etag: str, mtime: int) -> bool:
+    """True when the client's validators match (If-None-Match wins over the date)."""
+    tags = headers.get("If-None-Match")
+    if tags is not None:
+        given = {t.strip().removeprefix("W/") for t in tags.split(",")}
+        return "*" in given or etag in given
+    since = headers.get("If-Modified-Since")
+    if not since:
+        return False
+    try:
+        when = email.utils.parsedate_to_datetime(since)
+    except (TypeError, ValueError, IndexError):
+        return False
+    return when is not None and mtime <= int(when.timestamp())
+
+
+class CorpusServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256  # a cold refresh opens many connections at once
+
+    def __init__(self, address: tuple[str, int], options: argparse.Namespace) -> None:
+        self.root = Path(options.root).resolve()
+        self.options = options
+        self.counters = Counters()
+        self.done = threading.Event()
+        wanted = {kind: getattr(options, f"bad_{kind}") for kind in BAD_KINDS}
+        self.bad = choose_bad(self.root, wanted, options.bad_seed)
+        self.bad_kind = {f"/{name}": kind for kind, names in self.bad.items() for name in names}
+        self._packed: dict[tuple[Path, int], bytes] = {}
+        self._packed_lock = threading.Lock()
+        super().__init__(address, FeedHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Readers drop keep-alive connections all the time; that is no server error.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            self.counters.dropped()
+            return
+        super().handle_error(request, client_address)
+
+    def gzipped(self, path: Path, version: int, body: bytes) -> bytes:
+        with self._packed_lock:
+            packed = self._packed.get((path, version))
+        if packed is None:
+            packed = gzip.compress(body, compresslevel=6, mtime=0)
+            with self._packed_lock:
+                self._packed[(path, version)] = packed
+        return packed
+
+
+class FeedHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real feed hosts
+    server_version = "tui-reader-feedserver"
+    sys_version = ""
+    server: CorpusServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.options.verbose:
+            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+    def do_GET(self) -> None:
+        self.answer(head=False)
+
+    def do_HEAD(self) -> None:
+        self.answer(head=True)
+
+    def send(self, status: int, body: bytes, headers: dict[str, str], head: bool) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body and not head:
+            self.wfile.write(body)
+        answered = self.server.counters.count(status, 0 if head else len(body))
+        limit = self.server.options.max_requests
+        if limit and answered >= limit:
+            self.server.done.set()
+
+    def answer(self, head: bool) -> None:
+        server, options = self.server, self.server.options
+        if options.latency_ms:
+            time.sleep(options.latency_ms / 1000)
+        path = unquote(urlsplit(self.path).path)
+        plain = {"Content-Type": "text/plain; charset=utf-8"}
+        if path in ("/_stats", "/_bad"):
+            data = server.counters.as_dict() if path == "/_stats" else server.bad
+            self.send(200, json.dumps(data).encode(), {"Content-Type": "application/json"}, head)
+            return
+        kind = server.bad_kind.get(path)
+        if kind == "404":
+            self.send(404, b"no such feed\n", plain, head)
+            return
+        if kind == "500":
+            self.send(500, b"the server broke\n", plain, head)
+            return
+        if kind == "slow":
+            until = time.monotonic() + options.slow_seconds
+            while time.monotonic() < until and not server.done.is_set():
+                time.sleep(0.05)  # in steps, so that stopping the server is not held up
+        if path.endswith("/"):
+            path += "index.html"
+        file = (server.root / path.lstrip("/")).resolve()
+        if not file.is_relative_to(server.root) or not file.is_file():
+            self.send(404, b"not found\n", plain, head)
+            return
+        info = file.stat()
+        etag = f'"{info.st_size:x}-{info.st_mtime_ns:x}"'
+        headers = {
+            "ETag": etag,
+            "Last-Modified": email.utils.formatdate(int(info.st_mtime), usegmt=True),
+            "Cache-Control": "max-age=0",
+        }
+        if kind != "malformed" and still_fresh(self.headers, etag, int(info.st_mtime)):
+            self.send(304, b"", headers, head)
+            return
+        body = file.read_bytes()
+        if kind == "malformed":
+            body = break_document(body)
+            headers["ETag"] = f'"broken-{len(body):x}"'
+        headers["Content-Type"] = content_type(file, body)
+        if options.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = server.gzipped(file, info.st_mtime_ns, body)
+            headers["Content-Encoding"] = "gzip"
+            headers["Vary"] = "Accept-Encoding"
+        self.send(200, body, headers, head)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    doc = __doc__ or ""
+    parser = argparse.ArgumentParser(
+        description=doc.split("\n\n")[0],
+        epilog=doc.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("root", help="the directory to serve (a feedcorpus output)")
+    parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--url-file", help="also write the base URL into this file")
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--gzip", action="store_true", help="gzip for clients that accept it")
+    for kind in BAD_KINDS:
+        parser.add_argument(f"--bad-{kind}", type=int, default=0, metavar="N")
+    parser.add_argument("--slow-seconds", type=float, default=5.0)
+    parser.add_argument("--bad-seed", default="1")
+    parser.add_argument("--max-seconds", type=float, default=3600.0, help="0 = never stop")
+    parser.add_argument("--max-requests", type=int, default=0, help="0 = no limit")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    options = parser.parse_args(argv)
+    try:
+        loopback = ipaddress.ip_address(options.host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        parser.error("--host must be a loopback IP address (127.0.0.0/8 or ::1)")
+    if not Path(options.root).is_dir():
+        parser.error(f"{options.root} is not a directory")
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    if ":" in options.host:
+        CorpusServer.address_family = socket.AF_INET6
+    server = CorpusServer((options.host, options.port), options)
+    host, port = server.server_address[:2]
+    url = f"http://[{host}]:{port}/" if ":" in str(host) else f"http://{host}:{port}/"
+
+    def stop(_signum: int, _frame: object) -> None:
+        server.done.set()
+
+    for name in ("SIGTERM", "SIGINT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+    worker = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    )
+    worker.start()
+    if options.url_file:
+        target = Path(options.url_file)
+        target.with_name(target.name + ".tmp").write_text(url + "\n")
+        os.replace(target.with_name(target.name + ".tmp"), target)
+    print(url, flush=True)
+    bad = {kind: len(names) for kind, names in server.bad.items() if names}
+    print(f"feedserver: {options.root} at {url}, pid {os.getpid()}, bad {bad}", file=sys.stderr)
+    server.done.wait(options.max_seconds or None)
+    server.shutdown()
+    server.server_close()
+    print(f"feedserver: stopped; {json.dumps(server.counters.as_dict())}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
