@@ -3,7 +3,7 @@ text" per feed (`F`) and the reading position of every article.
 
 A mixin, like `subscriptions.py`: message handlers use `on_<message>` names (found through
 the MRO) and the bindings live on `MainScreen.BINDINGS`. Fetching and extracting run in a
-thread worker (`fulltext.fetch_full_text_sync`) and come back as `FullTextFetched`; the
+thread worker (`feeds/fulltext.fetch_full_text_sync`) and come back as `FullTextFetched`; the
 result is cached in the store, so an article is fetched once and reads offline after.
 Every link opened here goes through `MainScreen.open_url`, that is through the URL policy
 and `browser.plan_launch`; link texts from pages are shown as `Content`, never markup.
@@ -31,7 +31,7 @@ from ..text import check_url, clean_line
 from ..widgets.reading_pane import ArticleView, ReadingPane
 
 if TYPE_CHECKING:
-    from ..fulltext import FullText
+    from ..feeds.fulltext import FullText
     from ..render import Image, Link
     from .main import MainScreen
 
@@ -175,10 +175,10 @@ class ReadingActions(_Base):
     @work(thread=True, group="full-text", exit_on_error=False)
     def _fetch_full_text(self, article_id: str, link: str) -> None:
         # Imported here: the fetcher and trafilatura are not needed to show the reader.
-        from ..fulltext import fetch_full_text_sync
+        from ..feeds.fulltext import fetch_full_text_sync
 
         result = fetch_full_text_sync(link, cancelled=get_current_worker().cancelled_event)
-        if result.error == "the fetch was cancelled":
+        if result.cancelled:
             return  # the app is closing (or the screen went away): nothing to record
         save_error = ""
         try:

@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.worker import get_current_worker
 
 from ..messages import FeedRefreshed, RefreshFinished, SaveFailed
 from ..models import Feed
@@ -86,7 +87,13 @@ class SubscriptionActions(_Base):
 
         try:
             summary = asyncio.run(
-                refresh_feeds(self.store, feeds, on_progress=progress, quiet_parsers=True)
+                refresh_feeds(
+                    self.store,
+                    feeds,
+                    on_progress=progress,
+                    quiet_parsers=True,
+                    cancel=get_current_worker().cancelled_event,
+                )
             )
         except Exception as exc:  # one error handler for the whole run: shown, never fatal
             self.post_message(RefreshFinished(None, f"Refresh failed: {exc}"))
