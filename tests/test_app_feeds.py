@@ -57,8 +57,8 @@ async def test_refresh_keeps_navigation_responsive(served_corpus: Served, tmp_pa
             ticks: list[float] = []
             timer = app.set_interval(0.02, lambda: ticks.append(time.monotonic()))
             screen.action_refresh_all()
-            assert screen._refreshing
-            await settle(pilot, lambda: not screen._refreshing)
+            assert screen.refreshing
+            await settle(pilot, lambda: not screen.refreshing)
             timer.stop()
             gaps = [b - a for a, b in itertools.pairwise(ticks)]
             assert len(ticks) > 10
@@ -202,13 +202,13 @@ async def test_the_demos_made_up_feeds_are_not_fetched(tmp_path: Path) -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             screen = app.screen
             assert isinstance(screen, MainScreen)
-            screen._run_refresh = lambda feeds: started.append([f.id for f in feeds])  # type: ignore[method-assign]
+            screen.feeds.run_refresh = lambda feeds: started.append([f.id for f in feeds])  # type: ignore[method-assign]
             await pilot.press("r")
             await settle(pilot, lambda: any("made up" in n.message for n in app._notifications))
-            assert started == [] and not screen._refreshing
+            assert started == [] and not screen.refreshing
             assert all(f.last_error is None for f in store.feeds())
             real, _ = store.add_feed("http://127.0.0.1:9/feed.xml", "Real", "Tech")
-            screen.start_refresh(store.feeds(), "all feeds")
+            screen.feeds.start_refresh(store.feeds(), "all feeds")
             assert started == [[real.id]]
     finally:
         store.close()
@@ -237,7 +237,7 @@ async def test_the_readers_refresh_parses_in_processes(
             screen = app.screen
             assert isinstance(screen, MainScreen)
             screen.action_refresh_all()
-            await settle(pilot, lambda: not screen._refreshing)
+            await settle(pilot, lambda: not screen.refreshing)
             assert pools == [True]
             assert len(store) == 60 * 20
             assert all(store.body(a.id) for a in store.articles()[:50])

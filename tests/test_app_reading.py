@@ -13,8 +13,8 @@ from textual.widgets import OptionList
 
 from tui_reader.app import TuiReader
 from tui_reader.models import NewArticle
+from tui_reader.screens.link_picker import LinkPickerScreen
 from tui_reader.screens.main import MainScreen
-from tui_reader.screens.reading import LinkPickerScreen
 from tui_reader.store import Store
 
 from .conftest import NOW

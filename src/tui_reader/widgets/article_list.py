@@ -83,6 +83,9 @@ class ArticleList(ScrollView, can_focus=True):
     """
 
     cursor: reactive[int] = reactive(0, repaint=True, init=False)
+    # Bound from `MainScreen.flags_version`: bumped when read / starred flags change, so
+    # the rows (drawn from the live `is_read` / `is_starred` lookups) repaint.
+    flags_version: reactive[int] = reactive(0, repaint=True, init=False)
 
     class Highlighted(Message):
         """The cursor moved onto an article."""
@@ -150,10 +153,6 @@ class ArticleList(ScrollView, can_focus=True):
                     break
         self.set_reactive(ArticleList.cursor, min(index, max(len(articles) - 1, 0)))
         self._scroll_cursor_into_view(center=True)
-        self.refresh()
-
-    def refresh_flags(self) -> None:
-        """Flags changed: repaint (rows are drawn from the live lookups)."""
         self.refresh()
 
     def select_article(self, article_id: str) -> bool:

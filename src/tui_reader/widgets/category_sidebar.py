@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -36,6 +37,9 @@ class CategorySidebar(Tree[View]):
     DEFAULT_CSS = """
     CategorySidebar { background: $surface; }
     """
+
+    # Counts by `View.node_id`: bound from `MainScreen.counts` (`data_bind`).
+    counts: var[dict[str, int]] = var(dict, init=False)
 
     class ViewChosen(Message):
         def __init__(self, view: View) -> None:
@@ -136,6 +140,9 @@ class CategorySidebar(Tree[View]):
         if count:
             text.append(f" {count}", style="dim")
         return text
+
+    def watch_counts(self, counts: dict[str, int]) -> None:
+        self.update_counts(counts)
 
     def update_counts(self, counts: Mapping[str, int]) -> None:
         """Change the counts shown (keyed by `View.node_id`), relabelling only what changed."""
