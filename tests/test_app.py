@@ -19,6 +19,7 @@ from tui_reader.widgets.category_sidebar import CategorySidebar
 from tui_reader.widgets.reading_pane import ReadingPane
 
 from .conftest import NOW, make_articles
+from .pilot_helpers import MessageLog, settle
 
 
 def sidebar_label(screen: MainScreen, node_id: str) -> str:
@@ -291,10 +292,11 @@ async def test_dangerous_link_is_refused_with_a_message(
     store.merge_articles(feed.id, [article], NOW)
     app = TuiReader(store)
     try:
-        async with app.run_test(size=(120, 40)) as pilot:
+        log = MessageLog()
+        async with app.run_test(size=(120, 40), message_hook=log) as pilot:
             await pilot.press("enter", "enter", "o")
             await pilot.pause(0.3)
-            messages = [n.message for n in app._notifications]
+            messages = [n.message for n in log.notifications]
             assert any("javascript:alert(1)" in m and "Not opened" in m for m in messages)
             assert not record.exists()
             button = app.screen.query_one("#continue-reading")
@@ -389,14 +391,34 @@ async def test_a_damaged_bodies_file_found_later_is_reported(library_path: Path)
     feed = store.feeds()[0]
     app = TuiReader(store)
     try:
-        async with app.run_test(size=(120, 40)) as pilot:
+        log = MessageLog()
+        async with app.run_test(size=(120, 40), message_hook=log) as pilot:
             (library_path / "bodies" / f"{feed.id}.json").write_bytes(b"{not json")
             screen = app.screen
             assert isinstance(screen, MainScreen)
             article = next(iter(store.iter_feed_articles(feed.id)))
             screen.show_article(article)
             await pilot.pause(0.3)
-            assert any("damaged" in n.message for n in app._notifications)
+            assert any("damaged" in n.message for n in log.notifications)
             assert app.is_running
     finally:
         store.close()
+
+
+async def test_a_failing_worker_is_told_in_plain_words(store: Store) -> None:
+    """An unexpected error in a worker is shown (as plain text) and the app carries on."""
+
+    def boom() -> None:
+        raise RuntimeError("[b]not markup[/b]")
+
+    app = TuiReader(store)
+    log = MessageLog()
+    async with app.run_test(size=(120, 40), message_hook=log) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        screen.run_worker(boom, thread=True, group="search", exit_on_error=False)
+        await settle(pilot, lambda: any(n.severity == "error" for n in log.notifications))
+        (told,) = [n for n in log.notifications if n.severity == "error"]
+        assert told.message == "The search failed unexpectedly: [b]not markup[/b]"
+        assert told.markup is False
+        assert app.is_running
