@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from rich.text import Text
+from textual import on
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import var
@@ -113,7 +114,8 @@ class CategorySidebar(Tree[View]):
             feed_view = View("feed", feed.id, label=feed.display_title)
             self._add(node, feed_view, allow_expand=False, broken=feed.is_broken)
 
-    def on_tree_node_expanded(self, event: Tree.NodeExpanded[View]) -> None:
+    @on(Tree.NodeExpanded)
+    def _node_expanded(self, event: Tree.NodeExpanded[View]) -> None:
         self._populate(event.node)
 
     def _add(
@@ -201,7 +203,8 @@ class CategorySidebar(Tree[View]):
             self.move_cursor(node.parent, animate=False)
             node.parent.collapse()
 
-    def on_tree_node_selected(self, event: Tree.NodeSelected[View]) -> None:
+    @on(Tree.NodeSelected)
+    def _node_selected(self, event: Tree.NodeSelected[View]) -> None:
         event.stop()
         if event.node.data is not None:
             self.post_message(self.ViewChosen(event.node.data))

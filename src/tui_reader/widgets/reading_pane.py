@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -28,9 +28,11 @@ from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Static
+from textual.worker import Worker
 
 from ..models import reading_minutes
 from ..text import check_url, clean_line
+from ..workers import report_worker_error
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
@@ -334,14 +336,22 @@ class ReadingPane(VerticalScroll, can_focus=True):
             y = round(self.scroll_y)
             self.post_message(self.PositionChanged(self.current.article_id, y, self.showing_full))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "continue-reading":
-            event.stop()
-            self.post_message(self.ContinueReading())
-        elif event.button.id == "full-text":
-            event.stop()
-            self.post_message(self.FullTextRequested())
+    @on(Button.Pressed, "#continue-reading")
+    def _continue_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.ContinueReading())
 
+    @on(Button.Pressed, "#full-text")
+    def _full_text_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.FullTextRequested())
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_worker_error(self, event)
+
+    # By name, not `@on(Markdown.LinkClicked)`: the Markdown widget (and markdown-it) is
+    # imported when the first article is shown, not at start-up.
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
         self.post_message(self.LinkChosen(event.href))
