@@ -7,6 +7,7 @@ strings (`Tree` parses a `str` label as markup, so `process_label` refuses to).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on
@@ -42,10 +43,11 @@ class CategorySidebar(Tree[View]):
     # Counts by `View.node_id`: bound from `MainScreen.counts` (`data_bind`).
     counts: var[dict[str, int]] = var(dict, init=False)
 
+    @dataclass(eq=False)
     class ViewChosen(Message):
-        def __init__(self, view: View) -> None:
-            super().__init__()
-            self.view = view
+        """A row was chosen (Enter or a click): show `view`."""
+
+        view: View
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("Library", id=id, classes=classes)

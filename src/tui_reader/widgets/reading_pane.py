@@ -108,25 +108,23 @@ class ReadingPane(VerticalScroll, can_focus=True):
     class FullTextRequested(Message):
         """The user pressed the Full text / Feed text button."""
 
+    @dataclass(eq=False)
     class PositionChanged(Message):
         """The reader came to rest at line `y` of an article (`full`: in its full text)."""
 
-        def __init__(self, article_id: str, y: int, full: bool) -> None:
-            super().__init__()
-            self.article_id = article_id
-            self.y = y
-            self.full = full
+        article_id: str
+        y: int
+        full: bool
 
     DEFAULT_CSS = """
     ReadingPane #full-text { margin-left: 2; }
     """
 
+    @dataclass(eq=False)
     class LinkChosen(Message):
         """A link in the body was clicked; `href` is untrusted until it passes the policy."""
 
-        def __init__(self, href: str) -> None:
-            super().__init__()
-            self.href = href
+        href: str
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

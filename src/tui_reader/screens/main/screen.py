@@ -9,7 +9,8 @@ watchers and bindings push the result into the widgets.
 Each feature is a controller in this package, given the store and this screen (as the
 narrow `host.MainHost`) through its constructor: `FindController` (search, sort, saved
 searches), `FlagController` (read / starred, bulk, undo), `ReadingController` (full text,
-links, positions), `FeedsController` (refresh, add, rename, move, unsubscribe). This
+links, positions), `FeedsController` (refresh, add, rename, move, unsubscribe),
+`PaneWidths` (< > [ ]). This
 file routes messages (`@on`, with explicit message types) and actions to them. Keys come
 from `keys.KEYS`.
 """
@@ -46,6 +47,7 @@ from ...widgets.reading_pane import ArticleView, ReadingPane
 from ...workers import report_worker_error
 from .finding import FindController
 from .flagging import FlagController
+from .layout import PaneWidths
 from .reading import READING_ACTIONS, ReadingController
 from .subscriptions import FeedsController
 
@@ -84,6 +86,7 @@ class MainScreen(Screen[None]):
         self.flags = FlagController(self, store)
         self.reading = ReadingController(self, store, self.config)
         self.feeds = FeedsController(self, store)
+        self.panes = PaneWidths(self, store)
 
     # ---------------------------------------------------------------- layout
 
@@ -123,7 +126,7 @@ class MainScreen(Screen[None]):
         return keys.remaps(self.config.keys, (b.id for b in keys.bindings() if b.id))
 
     def on_mount(self) -> None:
-        self._apply_layout()
+        self.panes.apply()
         self.unread_only = bool(self.store.setting("unread_only", False))
         self.reload_feeds()
         self.load_view(select_id=None)
@@ -567,29 +570,5 @@ class MainScreen(Screen[None]):
             if not isinstance(event, events.MouseEvent):
                 raise
 
-    # ---------------------------------------------------------------- pane widths
-
-    LAYOUT_LIMITS = {"sidebar": (14, 60, 26), "list": (20, 80, 50)}  # min, max, default
-
-    def _layout_value(self, pane: str) -> int:
-        low, high, default = self.LAYOUT_LIMITS[pane]
-        saved = (self.store.setting("layout", {}) or {}).get(pane, default)
-        return max(low, min(high, saved)) if isinstance(saved, int) else default
-
-    def _apply_layout(self) -> None:
-        """Pane widths chosen with < > [ ] (remembered in the library); until the user
-        chooses, the stylesheet decides (and adapts to narrow terminals)."""
-        saved = self.store.setting("layout", {}) or {}
-        if "sidebar" in saved:
-            self.sidebar.styles.width = self._layout_value("sidebar")
-        if "list" in saved:
-            list_share = self._layout_value("list")
-            self.query_one("#list-column").styles.width = f"{list_share}fr"
-            self.reader.styles.width = f"{100 - list_share}fr"
-
     def action_resize(self, pane: str, delta: int) -> None:
-        low, high, _ = self.LAYOUT_LIMITS[pane]
-        layout = dict(self.store.setting("layout", {}) or {})
-        layout[pane] = max(low, min(high, self._layout_value(pane) + delta))
-        self.save_setting("layout", layout)
-        self._apply_layout()
+        self.panes.resize(pane, delta)
