@@ -5,7 +5,7 @@ Header lines are `Content` built from sanitised strings (no markup). The body co
 own link opening is off, and clicks come back to the screen as `LinkChosen`.
 
 The body is either the feed's text or the article's full text (fetched by the screen,
-see `screens/reading.py`); both go through the same renderer. Small bodies render at
+see `screens/main/reading.py`); both go through the same renderer. Small bodies render at
 once; big ones (up to 2 s of work for a hostile 200 KB body) render in a worker thread so
 the UI keeps going. The numbered links and images of the shown body are in `links` and
 `images`. Scrolling is reported (debounced) as `PositionChanged` so the screen can
