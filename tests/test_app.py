@@ -23,7 +23,7 @@ from .pilot_helpers import MessageLog, settle
 
 
 def sidebar_label(screen: MainScreen, node_id: str) -> str:
-    node = screen.sidebar._view_nodes[node_id]
+    node = screen.sidebar.node_for(node_id)
     return str(node.label)
 
 
@@ -134,7 +134,7 @@ async def test_next_unread_crosses_views(store: Store) -> None:
         # Open the Science category (gamma's 4 articles) and read them all with n.
         # All, Unread, Starred, Today, then the categories: Science is the fifth row.
         await pilot.press("j", "j", "j", "j")
-        assert sidebar.cursor_node is sidebar._view_nodes["category:Science"]
+        assert sidebar.cursor_node is sidebar.node_for("category:Science")
         await pilot.press("enter")
         assert len(screen.article_list.articles) == 4
         for _ in range(4):
@@ -155,7 +155,7 @@ async def test_sidebar_opens_category_to_feeds(store: Store) -> None:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         sidebar = screen.sidebar
-        tech = sidebar._view_nodes["category:Tech"]
+        tech = sidebar.node_for("category:Tech")
         await pilot.press("j", "j", "j", "j", "j")
         assert sidebar.cursor_node is tech
         await pilot.press("l")
@@ -360,7 +360,7 @@ async def test_feed_text_is_never_markup(tmp_path: Path) -> None:
             await pilot.pause()
             row = list_rows(screen)[0]
             assert "[@click=app.quit]Click" in row
-            assert any("[b]Cat" in str(n.label) for n in screen.sidebar._view_nodes.values())
+            assert any("[b]Cat" in str(n.label) for n in screen.sidebar.nodes())
             title = screen.reader.query_one("#reader-title")
             assert "[@click=app.quit]Click[/] [bold]x[/] :smile: list[str]" in str(title.render())
             # Clicking every row and the article must not run any action.

@@ -35,10 +35,10 @@ async def test_mark_view_read_and_undo(store: Store) -> None:
         assert store.unread_count() == 4
         tech = [a.id for a in screen.article_list.articles]
         assert all(store.is_read(i) for i in tech)
-        assert str(screen.sidebar._view_nodes["all:"].label) == "All 4"
+        assert str(screen.sidebar.node_for("all:").label) == "All 4"
         await pilot.press("z")
         assert store.unread_count() == 15
-        assert str(screen.sidebar._view_nodes["all:"].label) == "All 15"
+        assert str(screen.sidebar.node_for("all:").label) == "All 15"
         await settle(pilot, lambda: any("Undone" in n.message for n in log.notifications))
 
 

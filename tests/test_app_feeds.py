@@ -73,7 +73,7 @@ async def test_refresh_keeps_navigation_responsive(served_corpus: Served, tmp_pa
             assert len(ticks) > 10
             assert max(gaps) < 0.5, f"the UI stalled for {max(gaps):.2f} s during refresh"
             assert len(store) == 60 * 20
-            label = str(screen.sidebar._view_nodes["all:"].label)
+            label = str(screen.sidebar.node_for("all:").label)
             assert label == f"All {60 * 20}"
             await settle(
                 pilot,
@@ -101,7 +101,7 @@ async def test_add_feed_dialog_subscribes(served_corpus: Served, tmp_path: Path)
             assert isinstance(screen, MainScreen)
             await settle(pilot, lambda: len(store.feeds()) == 1 and len(store) == 20)
             await pilot.pause(0.2)
-            assert "category:New" in screen.sidebar._view_nodes
+            assert screen.sidebar.node_for("category:New") is not None
             # A second subscription to the same feed is refused politely.
             await pilot.press("a")
             app.screen.query_one("#add-url", Input).value = url
@@ -132,7 +132,7 @@ async def test_add_feed_failure_is_reported(tmp_path: Path) -> None:
 
 
 async def go_to_first_feed(pilot: Pilot[None], screen: MainScreen, category: str) -> None:
-    node = screen.sidebar._view_nodes[f"category:{category}"]
+    node = screen.sidebar.node_for(f"category:{category}")
     while screen.sidebar.cursor_node is not node:
         await pilot.press("j")
     await pilot.press("l", "j")
@@ -158,7 +158,7 @@ async def test_rename_move_and_unsubscribe(store: Store) -> None:
         app.screen.query_one(Input).value = "Moved"
         await pilot.press("enter")
         assert store.feed(feed.id).category == "Moved"  # type: ignore[union-attr]
-        assert "category:Moved" in screen.sidebar._view_nodes
+        assert screen.sidebar.node_for("category:Moved") is not None
         assert screen.selected_feed() is not None
 
         articles_before = len(store)
@@ -171,7 +171,7 @@ async def test_rename_move_and_unsubscribe(store: Store) -> None:
         assert store.feed(feed.id) is None
         assert len(store) == articles_before - 6
         await pilot.pause()
-        assert "category:Moved" not in screen.sidebar._view_nodes
+        assert screen.sidebar.node_for("category:Moved") is None
 
 
 async def test_feed_keys_only_work_on_feed_rows(store: Store) -> None:
@@ -198,7 +198,7 @@ async def test_feed_health_lists_failures_first(store: Store) -> None:
         # The failing feed is marked in the sidebar, once its category is open.
         screen = app.screen
         await go_to_first_feed(pilot, screen, failing.category)
-        label = str(screen.sidebar._view_nodes[f"feed:{failing.id}"].label)
+        label = str(screen.sidebar.node_for(f"feed:{failing.id}").label)
         assert label.startswith("⚠")
 
 

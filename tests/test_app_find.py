@@ -93,19 +93,19 @@ async def test_saved_search_appears_in_sidebar_and_survives_restart(store: Store
         assert isinstance(app.screen, PromptScreen)
         app.screen.query_one(Input).value = "Beta unread"
         await pilot.press("enter")
-        await settle(pilot, lambda: "saved:feed:beta is:unread" in screen.sidebar._view_nodes)
+        await settle(
+            pilot, lambda: screen.sidebar.node_for("saved:feed:beta is:unread") is not None
+        )
         await settle(
             pilot,
-            lambda: str(screen.sidebar._view_nodes["saved:feed:beta is:unread"].label).endswith(
-                " 5"
-            ),
+            lambda: str(screen.sidebar.node_for("saved:feed:beta is:unread").label).endswith(" 5"),
         )
     store.flush()
     app = TuiReader(store)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        node = screen.sidebar._view_nodes["saved:feed:beta is:unread"]
+        node = screen.sidebar.node_for("saved:feed:beta is:unread")
         assert "Beta unread" in str(node.label)
         await pilot.press("j", "j", "j", "j", "enter")  # the saved search follows Today
         assert screen.view.kind == "saved"

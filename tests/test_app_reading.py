@@ -209,7 +209,7 @@ async def test_F_on_a_feed_toggles_always_full_text(reading_store: Store) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        node = screen.sidebar._view_nodes["category:News"]
+        node = screen.sidebar.node_for("category:News")
         while screen.sidebar.cursor_node is not node:
             await pilot.press("j")
         await pilot.press("l", "j")

@@ -145,6 +145,15 @@ class CategorySidebar(Tree[View]):
             text.append(f" {count}", style="dim")
         return text
 
+    def node_for(self, node_id: str) -> TreeNode[View] | None:
+        """The row of the view whose `View.node_id` is `node_id` (None if not built yet:
+        a category's feed rows are made when it is first opened)."""
+        return self._view_nodes.get(node_id)
+
+    def nodes(self) -> list[TreeNode[View]]:
+        """Every row built so far."""
+        return list(self._view_nodes.values())
+
     def watch_counts(self, counts: dict[str, int]) -> None:
         self.update_counts(counts)
 
