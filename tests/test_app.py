@@ -19,10 +19,11 @@ from tui_reader.widgets.category_sidebar import CategorySidebar
 from tui_reader.widgets.reading_pane import ReadingPane
 
 from .conftest import NOW, make_articles
+from .pilot_helpers import MessageLog, settle
 
 
 def sidebar_label(screen: MainScreen, node_id: str) -> str:
-    node = screen.sidebar._view_nodes[node_id]
+    node = screen.sidebar.node_for(node_id)
     return str(node.label)
 
 
@@ -133,7 +134,7 @@ async def test_next_unread_crosses_views(store: Store) -> None:
         # Open the Science category (gamma's 4 articles) and read them all with n.
         # All, Unread, Starred, Today, then the categories: Science is the fifth row.
         await pilot.press("j", "j", "j", "j")
-        assert sidebar.cursor_node is sidebar._view_nodes["category:Science"]
+        assert sidebar.cursor_node is sidebar.node_for("category:Science")
         await pilot.press("enter")
         assert len(screen.article_list.articles) == 4
         for _ in range(4):
@@ -154,7 +155,7 @@ async def test_sidebar_opens_category_to_feeds(store: Store) -> None:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         sidebar = screen.sidebar
-        tech = sidebar._view_nodes["category:Tech"]
+        tech = sidebar.node_for("category:Tech")
         await pilot.press("j", "j", "j", "j", "j")
         assert sidebar.cursor_node is tech
         await pilot.press("l")
@@ -291,10 +292,11 @@ async def test_dangerous_link_is_refused_with_a_message(
     store.merge_articles(feed.id, [article], NOW)
     app = TuiReader(store)
     try:
-        async with app.run_test(size=(120, 40)) as pilot:
+        log = MessageLog()
+        async with app.run_test(size=(120, 40), message_hook=log) as pilot:
             await pilot.press("enter", "enter", "o")
             await pilot.pause(0.3)
-            messages = [n.message for n in app._notifications]
+            messages = [n.message for n in log.notifications]
             assert any("javascript:alert(1)" in m and "Not opened" in m for m in messages)
             assert not record.exists()
             button = app.screen.query_one("#continue-reading")
@@ -358,7 +360,7 @@ async def test_feed_text_is_never_markup(tmp_path: Path) -> None:
             await pilot.pause()
             row = list_rows(screen)[0]
             assert "[@click=app.quit]Click" in row
-            assert any("[b]Cat" in str(n.label) for n in screen.sidebar._view_nodes.values())
+            assert any("[b]Cat" in str(n.label) for n in screen.sidebar.nodes())
             title = screen.reader.query_one("#reader-title")
             assert "[@click=app.quit]Click[/] [bold]x[/] :smile: list[str]" in str(title.render())
             # Clicking every row and the article must not run any action.
@@ -389,14 +391,34 @@ async def test_a_damaged_bodies_file_found_later_is_reported(library_path: Path)
     feed = store.feeds()[0]
     app = TuiReader(store)
     try:
-        async with app.run_test(size=(120, 40)) as pilot:
+        log = MessageLog()
+        async with app.run_test(size=(120, 40), message_hook=log) as pilot:
             (library_path / "bodies" / f"{feed.id}.json").write_bytes(b"{not json")
             screen = app.screen
             assert isinstance(screen, MainScreen)
             article = next(iter(store.iter_feed_articles(feed.id)))
             screen.show_article(article)
             await pilot.pause(0.3)
-            assert any("damaged" in n.message for n in app._notifications)
+            assert any("damaged" in n.message for n in log.notifications)
             assert app.is_running
     finally:
         store.close()
+
+
+async def test_a_failing_worker_is_told_in_plain_words(store: Store) -> None:
+    """An unexpected error in a worker is shown (as plain text) and the app carries on."""
+
+    def boom() -> None:
+        raise RuntimeError("[b]not markup[/b]")
+
+    app = TuiReader(store)
+    log = MessageLog()
+    async with app.run_test(size=(120, 40), message_hook=log) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        screen.run_worker(boom, thread=True, group="search", exit_on_error=False)
+        await settle(pilot, lambda: any(n.severity == "error" for n in log.notifications))
+        (told,) = [n for n in log.notifications if n.severity == "error"]
+        assert told.message == "The search failed unexpectedly: [b]not markup[/b]"
+        assert told.markup is False
+        assert app.is_running

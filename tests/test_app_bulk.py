@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.command import CommandList
+from textual.widgets import Input, Static
 
 from tui_reader.app import TuiReader
 from tui_reader.config import Config
 from tui_reader.models import NewArticle
 from tui_reader.screens.dialogs import ConfirmScreen, PromptScreen
+from tui_reader.screens.help import HelpScreen
 from tui_reader.screens.main import MainScreen
 from tui_reader.store import Store
 
 from .conftest import NOW
-from .pilot_helpers import settle
+from .pilot_helpers import MessageLog, settle
 
 
 async def test_mark_view_read_and_undo(store: Store) -> None:
     app = TuiReader(store)
-    async with app.run_test(size=(120, 40)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(120, 40), message_hook=log) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         await pilot.press("j", "j", "j", "j", "j", "enter")  # Tech: alpha + beta, 11 articles
@@ -31,16 +35,17 @@ async def test_mark_view_read_and_undo(store: Store) -> None:
         assert store.unread_count() == 4
         tech = [a.id for a in screen.article_list.articles]
         assert all(store.is_read(i) for i in tech)
-        assert str(screen.sidebar._view_nodes["all:"].label) == "All 4"
+        assert str(screen.sidebar.node_for("all:").label) == "All 4"
         await pilot.press("z")
         assert store.unread_count() == 15
-        assert str(screen.sidebar._view_nodes["all:"].label) == "All 15"
-        await settle(pilot, lambda: any("Undone" in n.message for n in app._notifications))
+        assert str(screen.sidebar.node_for("all:").label) == "All 15"
+        await settle(pilot, lambda: any("Undone" in n.message for n in log.notifications))
 
 
 async def test_undo_single_changes_in_order(store: Store) -> None:
     app = TuiReader(store)
-    async with app.run_test(size=(120, 40)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(120, 40), message_hook=log) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         await pilot.press("enter", "enter", "s", "j", "m")
@@ -53,7 +58,7 @@ async def test_undo_single_changes_in_order(store: Store) -> None:
         await pilot.press("z")  # reading the first by opening it
         assert not store.is_read(first.id)
         await pilot.press("z")
-        await settle(pilot, lambda: any("Nothing to undo" in n.message for n in app._notifications))
+        await settle(pilot, lambda: any("Nothing to undo" in n.message for n in log.notifications))
 
 
 async def test_bulk_of_ten_thousand_and_undo_are_exact(tmp_path: Path) -> None:
@@ -120,7 +125,8 @@ async def test_command_palette_goes_to_a_feed(store: Store) -> None:
 async def test_keys_can_be_remapped_by_id(store: Store) -> None:
     config = Config(keys=(("article.toggle_star", "x"), ("no.such.binding", "y")))
     app = TuiReader(store, config)
-    async with app.run_test(size=(120, 40)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(120, 40), message_hook=log) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         await pilot.press("enter", "x")
@@ -128,7 +134,7 @@ async def test_keys_can_be_remapped_by_id(store: Store) -> None:
         assert store.is_starred(first.id)
         await pilot.press("s")  # no longer bound to star
         assert store.is_starred(first.id)
-        await settle(pilot, lambda: any("no.such.binding" in n.message for n in app._notifications))
+        await settle(pilot, lambda: any("no.such.binding" in n.message for n in log.notifications))
 
 
 def test_core_never_imports_textual() -> None:
@@ -165,3 +171,23 @@ async def test_theme_and_pane_widths_are_remembered(store: Store) -> None:
         await pilot.pause()
         assert app.theme == "nord"
         assert app.screen.query_one("#sidebar").outer_size.width == 30
+
+
+async def test_remapped_keys_show_in_help_and_palette(store: Store) -> None:
+    config = Config(keys=(("article.toggle_star", "x"), ("view.sort", "ctrl+o")))
+    app = TuiReader(store, config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_text = str(app.screen.query_one("#help-keys", Static).render())
+        assert re.search(r"^  x +toggle starred$", help_text, re.MULTILINE)
+        assert re.search(r"^  Ctrl\+O +sort: newest", help_text, re.MULTILINE)
+        assert not re.search(r"^  s +toggle starred$", help_text, re.MULTILINE)
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"toggle starred")
+        await pilot.pause(0.5)
+        palette = app.screen.query_one(CommandList)
+        shown = [str(palette.get_option_at_index(i).prompt) for i in range(palette.option_count)]
+        starred = [text for text in shown if "Toggle starred" in text]
+        assert starred and starred[0].rstrip().endswith("x"), starred

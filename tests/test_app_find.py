@@ -20,9 +20,9 @@ async def type_search(pilot: Pilot[Any], screen: MainScreen, text: str) -> None:
     machine the debounce can fire mid-word, and that earlier answer must not count."""
     await pilot.press("slash")
     assert screen.searching
-    assert screen.focused is screen.search_box
+    assert screen.focused is screen.find.search_box
     await pilot.press(*text)
-    await settle(pilot, lambda: screen.search_answered_for == text)
+    await settle(pilot, lambda: screen.find.answered_for == text)
 
 
 def titles(screen: MainScreen) -> list[str]:
@@ -56,8 +56,8 @@ async def test_search_errors_are_shown_not_raised(store: Store) -> None:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         await type_search(pilot, screen, "is:maybe")
-        await settle(pilot, lambda: screen.search_box.has_class("-invalid-query"))
-        assert "is:maybe is not known" in str(screen.search_box.border_subtitle)
+        await settle(pilot, lambda: screen.find.search_box.has_class("-invalid-query"))
+        assert "is:maybe is not known" in str(screen.find.search_box.border_subtitle)
         assert app.is_running
 
 
@@ -70,7 +70,7 @@ async def test_search_in_view_or_library_and_enter_goes_to_list(store: Store) ->
         await pilot.press("j", "j", "j", "j", "enter")
         assert len(screen.article_list.articles) == 4
         await type_search(pilot, screen, "alpha")
-        await settle(pilot, lambda: "match" in str(screen.search_box.border_subtitle))
+        await settle(pilot, lambda: "match" in str(screen.find.search_box.border_subtitle))
         assert screen.article_list.articles == ()
         # ... but Ctrl+L searches the whole library.
         await pilot.press("ctrl+l")
@@ -93,19 +93,19 @@ async def test_saved_search_appears_in_sidebar_and_survives_restart(store: Store
         assert isinstance(app.screen, PromptScreen)
         app.screen.query_one(Input).value = "Beta unread"
         await pilot.press("enter")
-        await settle(pilot, lambda: "saved:feed:beta is:unread" in screen.sidebar._view_nodes)
+        await settle(
+            pilot, lambda: screen.sidebar.node_for("saved:feed:beta is:unread") is not None
+        )
         await settle(
             pilot,
-            lambda: str(screen.sidebar._view_nodes["saved:feed:beta is:unread"].label).endswith(
-                " 5"
-            ),
+            lambda: str(screen.sidebar.node_for("saved:feed:beta is:unread").label).endswith(" 5"),
         )
     store.flush()
     app = TuiReader(store)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        node = screen.sidebar._view_nodes["saved:feed:beta is:unread"]
+        node = screen.sidebar.node_for("saved:feed:beta is:unread")
         assert "Beta unread" in str(node.label)
         await pilot.press("j", "j", "j", "j", "enter")  # the saved search follows Today
         assert screen.view.kind == "saved"

@@ -13,12 +13,12 @@ from textual.widgets import OptionList
 
 from tui_reader.app import TuiReader
 from tui_reader.models import NewArticle
+from tui_reader.screens.link_picker import LinkPickerScreen
 from tui_reader.screens.main import MainScreen
-from tui_reader.screens.reading import LinkPickerScreen
 from tui_reader.store import Store
 
 from .conftest import NOW
-from .pilot_helpers import settle
+from .pilot_helpers import MessageLog, settle
 from .test_fulltext import PageServer, news_page
 
 FEED_BODY = (
@@ -114,17 +114,18 @@ async def test_failure_says_so_and_keeps_the_feed_text(
     reading_store: Store, pages: PageServer
 ) -> None:
     app = TuiReader(reading_store)
-    async with app.run_test(size=(120, 40)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(120, 40), message_hook=log) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         await open_article(pilot, screen, "Gone page")
         await pilot.press("f")
         await settle(pilot, lambda: pages.requests["/gone"] == 1)
         await settle(
-            pilot, lambda: any("No full text" in str(n.message) for n in app._notifications)
+            pilot, lambda: any("No full text" in str(n.message) for n in log.notifications)
         )
         message = next(
-            str(n.message) for n in app._notifications if "No full text" in str(n.message)
+            str(n.message) for n in log.notifications if "No full text" in str(n.message)
         )
         assert "410" in message
         assert not screen.reader.showing_full
@@ -141,7 +142,8 @@ async def test_digits_and_link_picker_open_through_the_policy(
 ) -> None:
     app = TuiReader(reading_store)
     opened: list[str] = []
-    async with app.run_test(size=(120, 40)) as pilot:
+    log = MessageLog()
+    async with app.run_test(size=(120, 40), message_hook=log) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         monkeypatch.setattr(screen, "open_url", opened.append)
@@ -154,7 +156,7 @@ async def test_digits_and_link_picker_open_through_the_policy(
         assert "image 1: A [red]map[/red]" in body_text(screen)
         await pilot.press("2", "1", "9")
         assert opened == ["https://two.example/b", "https://one.example/a"]
-        assert any("no link 9" in str(n.message) for n in app._notifications)
+        assert any("no link 9" in str(n.message) for n in log.notifications)
         await pilot.press("L")
         await settle(pilot, lambda: isinstance(app.screen, LinkPickerScreen))
         picker = app.screen
@@ -207,7 +209,7 @@ async def test_F_on_a_feed_toggles_always_full_text(reading_store: Store) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        node = screen.sidebar._view_nodes["category:News"]
+        node = screen.sidebar.node_for("category:News")
         while screen.sidebar.cursor_node is not node:
             await pilot.press("j")
         await pilot.press("l", "j")

@@ -20,8 +20,8 @@ import pytest
 
 from tui_reader.feeds import refresh as refresh_module
 from tui_reader.feeds.fetch import Fetcher, FetchLimits
+from tui_reader.feeds.fulltext import MAX_ELEMENTS, extract_article, fetch_full_text
 from tui_reader.feeds.refresh import refresh_feeds
-from tui_reader.fulltext import MAX_ELEMENTS, extract_article, fetch_full_text
 from tui_reader.models import NewArticle
 from tui_reader.render import html_to_markdown
 from tui_reader.store import Store

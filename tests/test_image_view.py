@@ -24,8 +24,8 @@ from tui_reader.config import Config
 from tui_reader.models import NewArticle
 from tui_reader.screens import image_view
 from tui_reader.screens.image_view import ImageViewScreen, decode_image
+from tui_reader.screens.link_picker import LinkPickerScreen
 from tui_reader.screens.main import MainScreen
-from tui_reader.screens.reading import LinkPickerScreen
 from tui_reader.store import Store
 
 from .conftest import NOW

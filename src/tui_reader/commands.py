@@ -3,7 +3,8 @@ or saved search, with fuzzy matching.
 
 Feed titles are untrusted, so hits are built as `Content(text)` with the match styled
 on top; Textual's `Matcher.highlight` would parse the title as markup. Help texts are
-fixed strings of ours (the palette renders `help` as markup).
+fixed strings of ours (the palette renders `help` as markup). The actions and their keys
+come from `keys.KEYS`, with the user's `[keys]` remaps.
 """
 
 from __future__ import annotations
@@ -15,41 +16,12 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from .keys import palette_actions
 from .text import clean_line
 from .views import SORTS, View
 
 if TYPE_CHECKING:
     from .screens.main import MainScreen
-
-# (label, action on MainScreen, help) for the palette's action list.
-ACTIONS: tuple[tuple[str, str, str], ...] = (
-    ("Refresh all feeds", "refresh_all", "r"),
-    ("Refresh the selected feed or category", "refresh_selected", "R"),
-    ("Add a feed", "add_feed", "a"),
-    ("Search", "search", "/"),
-    ("Toggle read / unread", "toggle_read", "m"),
-    ("Toggle starred", "toggle_star", "s"),
-    ("Continue reading in the browser", "open_in_browser", "o"),
-    ("Full text of the article (toggle)", "full_text", "f"),
-    ("Links in the article", "links", "L, or 1-9"),
-    ("Show only unread articles (toggle)", "toggle_unread_only", "u"),
-    ("Next unread article", "next_unread", "n"),
-    ("Previous unread article", "previous_unread", "p"),
-    ("Mark every article in this view read", "mark_view_read", "A"),
-    ("Mark articles older than… read", "mark_older_read", "asks for an age"),
-    ("Undo the last flag change", "undo", "z"),
-    ("Cycle the sort order", "cycle_sort", "t"),
-    ("Feed health", "feed_health", "H"),
-    ("Rename the selected feed", "rename_feed", "e, on a feed in the sidebar"),
-    ("Move the selected feed to a category", "move_feed", "c, on a feed in the sidebar"),
-    ("Unsubscribe from the selected feed", "unsubscribe", "d, on a feed in the sidebar"),
-    (
-        "Always fetch full text for the selected feed (toggle)",
-        "toggle_feed_full_text",
-        "F, on a feed in the sidebar",
-    ),
-    ("Keys", "show_help", "?"),
-)
 
 
 class ReaderCommands(Provider):
@@ -57,7 +29,7 @@ class ReaderCommands(Provider):
 
     def _targets(self, screen: MainScreen) -> list[tuple[str, Callable[[], object], str]]:
         targets: list[tuple[str, Callable[[], object], str]] = []
-        for label, action, help_text in ACTIONS:
+        for label, action, help_text in palette_actions(screen.key_remaps):
             targets.append((label, partial(screen.run_action, action), help_text))
         for key, description in SORTS:
             targets.append((f"Sort by {description}", partial(screen.set_sort, key), "t"))
@@ -73,7 +45,11 @@ class ReaderCommands(Provider):
         for feed in screen.store.feeds():
             view = View("feed", feed.id, label=feed.display_title)
             targets.append((f"Go to feed: {feed.display_title}", partial(screen.go_to, view), ""))
-        return [(clean_line(label, 200), run, help_text) for label, run, help_text in targets]
+        # `help` is read as markup: a remapped key can be "[" (only key names get here).
+        return [
+            (clean_line(label, 200), run, help_text.replace("[", r"\["))
+            for label, run, help_text in targets
+        ]
 
     def _screen(self) -> MainScreen | None:
         from .screens.main import MainScreen
@@ -85,7 +61,8 @@ class ReaderCommands(Provider):
         screen = self._screen()
         if screen is None:
             return
-        for label, run, help_text in self._targets(screen)[: len(ACTIONS)]:
+        actions = len(palette_actions({}))
+        for label, run, help_text in self._targets(screen)[:actions]:
             yield DiscoveryHit(Content(label), run, text=label, help=help_text or None)
 
     async def search(self, query: str) -> AsyncIterator[Hit]:

@@ -1,37 +1,71 @@
-"""Messages that workers post to the main screen."""
+"""Messages that workers post to the main screen, as dataclasses.
+
+Textual's `Message.__post_init__` initialises the message after the dataclass's own
+`__init__`, so fields are all a message needs. `eq=False` keeps identity equality (two
+messages with the same fields are still two events).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from .models import Article
+
 if TYPE_CHECKING:  # the refresh machinery (pycurl, lxml) loads only when a refresh runs
+    from .feeds.fulltext import FullText
     from .feeds.refresh import FeedOutcome, RefreshSummary
+    from .query import Query
 
 
+@dataclass(eq=False)
 class FeedRefreshed(Message):
     """One feed of a running refresh finished (updated, unchanged or failed)."""
 
-    def __init__(self, outcome: FeedOutcome, done: int, total: int) -> None:
-        super().__init__()
-        self.outcome = outcome
-        self.done = done
-        self.total = total
+    outcome: FeedOutcome
+    done: int
+    total: int
 
 
+@dataclass(eq=False)
 class RefreshFinished(Message):
     """A refresh ended; `summary` is None when it could not run at all."""
 
-    def __init__(self, summary: RefreshSummary | None, error: str | None = None) -> None:
-        super().__init__()
-        self.summary = summary
-        self.error = error
+    summary: RefreshSummary | None
+    error: str | None = None
 
 
+@dataclass(eq=False)
 class SaveFailed(Message):
     """The store's background writer could not save; the message is for the user."""
 
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
+    error: str
+
+
+@dataclass(eq=False)
+class SearchResults(Message):
+    """A search ended: the articles matching `text` (`error` is plain words if it did not
+    parse). Answers to older keystrokes can arrive after newer ones: checked on arrival."""
+
+    text: str
+    query: Query | None
+    articles: list[Article]
+    error: str
+
+
+@dataclass(eq=False)
+class FullTextFetched(Message):
+    """A full-text fetch ended; `result.error` is plain words when it failed."""
+
+    article_id: str
+    result: FullText
+    save_error: str = ""
+
+
+@dataclass(eq=False)
+class SavedSearchesCounted(Message):
+    """Which articles each saved search (by query) matches, counted off the UI thread."""
+
+    members: dict[str, set[str]]

@@ -9,6 +9,7 @@ Feed text is drawn as plain `Segment`s: no markup is ever parsed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
@@ -83,20 +84,21 @@ class ArticleList(ScrollView, can_focus=True):
     """
 
     cursor: reactive[int] = reactive(0, repaint=True, init=False)
+    # Bound from `MainScreen.flags_version`: bumped when read / starred flags change, so
+    # the rows (drawn from the live `is_read` / `is_starred` lookups) repaint.
+    flags_version: reactive[int] = reactive(0, repaint=True, init=False)
 
+    @dataclass(eq=False)
     class Highlighted(Message):
         """The cursor moved onto an article."""
 
-        def __init__(self, article: Article) -> None:
-            super().__init__()
-            self.article = article
+        article: Article
 
+    @dataclass(eq=False)
     class Opened(Message):
         """The user opened an article (Enter or click)."""
 
-        def __init__(self, article: Article) -> None:
-            super().__init__()
-            self.article = article
+        article: Article
 
     def __init__(
         self,
@@ -150,10 +152,6 @@ class ArticleList(ScrollView, can_focus=True):
                     break
         self.set_reactive(ArticleList.cursor, min(index, max(len(articles) - 1, 0)))
         self._scroll_cursor_into_view(center=True)
-        self.refresh()
-
-    def refresh_flags(self) -> None:
-        """Flags changed: repaint (rows are drawn from the live lookups)."""
         self.refresh()
 
     def select_article(self, article_id: str) -> bool:

@@ -7,10 +7,13 @@ strings (`Tree` parses a `str` label as markup, so `process_label` refuses to).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from rich.text import Text
+from textual import on
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -37,10 +40,14 @@ class CategorySidebar(Tree[View]):
     CategorySidebar { background: $surface; }
     """
 
+    # Counts by `View.node_id`: bound from `MainScreen.counts` (`data_bind`).
+    counts: var[dict[str, int]] = var(dict, init=False)
+
+    @dataclass(eq=False)
     class ViewChosen(Message):
-        def __init__(self, view: View) -> None:
-            super().__init__()
-            self.view = view
+        """A row was chosen (Enter or a click): show `view`."""
+
+        view: View
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("Library", id=id, classes=classes)
@@ -109,7 +116,8 @@ class CategorySidebar(Tree[View]):
             feed_view = View("feed", feed.id, label=feed.display_title)
             self._add(node, feed_view, allow_expand=False, broken=feed.is_broken)
 
-    def on_tree_node_expanded(self, event: Tree.NodeExpanded[View]) -> None:
+    @on(Tree.NodeExpanded)
+    def _node_expanded(self, event: Tree.NodeExpanded[View]) -> None:
         self._populate(event.node)
 
     def _add(
@@ -136,6 +144,18 @@ class CategorySidebar(Tree[View]):
         if count:
             text.append(f" {count}", style="dim")
         return text
+
+    def node_for(self, node_id: str) -> TreeNode[View] | None:
+        """The row of the view whose `View.node_id` is `node_id` (None if not built yet:
+        a category's feed rows are made when it is first opened)."""
+        return self._view_nodes.get(node_id)
+
+    def nodes(self) -> list[TreeNode[View]]:
+        """Every row built so far."""
+        return list(self._view_nodes.values())
+
+    def watch_counts(self, counts: dict[str, int]) -> None:
+        self.update_counts(counts)
 
     def update_counts(self, counts: Mapping[str, int]) -> None:
         """Change the counts shown (keyed by `View.node_id`), relabelling only what changed."""
@@ -194,7 +214,8 @@ class CategorySidebar(Tree[View]):
             self.move_cursor(node.parent, animate=False)
             node.parent.collapse()
 
-    def on_tree_node_selected(self, event: Tree.NodeSelected[View]) -> None:
+    @on(Tree.NodeSelected)
+    def _node_selected(self, event: Tree.NodeSelected[View]) -> None:
         event.stop()
         if event.node.data is not None:
             self.post_message(self.ViewChosen(event.node.data))

@@ -5,7 +5,7 @@ Header lines are `Content` built from sanitised strings (no markup). The body co
 own link opening is off, and clicks come back to the screen as `LinkChosen`.
 
 The body is either the feed's text or the article's full text (fetched by the screen,
-see `screens/reading.py`); both go through the same renderer. Small bodies render at
+see `screens/main/reading.py`); both go through the same renderer. Small bodies render at
 once; big ones (up to 2 s of work for a hostile 200 KB body) render in a worker thread so
 the UI keeps going. The numbered links and images of the shown body are in `links` and
 `images`. Scrolling is reported (debounced) as `PositionChanged` so the screen can
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -28,9 +28,11 @@ from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Static
+from textual.worker import Worker
 
 from ..models import reading_minutes
 from ..text import check_url, clean_line
+from ..workers import report_worker_error
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
@@ -106,25 +108,23 @@ class ReadingPane(VerticalScroll, can_focus=True):
     class FullTextRequested(Message):
         """The user pressed the Full text / Feed text button."""
 
+    @dataclass(eq=False)
     class PositionChanged(Message):
         """The reader came to rest at line `y` of an article (`full`: in its full text)."""
 
-        def __init__(self, article_id: str, y: int, full: bool) -> None:
-            super().__init__()
-            self.article_id = article_id
-            self.y = y
-            self.full = full
+        article_id: str
+        y: int
+        full: bool
 
     DEFAULT_CSS = """
     ReadingPane #full-text { margin-left: 2; }
     """
 
+    @dataclass(eq=False)
     class LinkChosen(Message):
         """A link in the body was clicked; `href` is untrusted until it passes the policy."""
 
-        def __init__(self, href: str) -> None:
-            super().__init__()
-            self.href = href
+        href: str
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -334,14 +334,22 @@ class ReadingPane(VerticalScroll, can_focus=True):
             y = round(self.scroll_y)
             self.post_message(self.PositionChanged(self.current.article_id, y, self.showing_full))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "continue-reading":
-            event.stop()
-            self.post_message(self.ContinueReading())
-        elif event.button.id == "full-text":
-            event.stop()
-            self.post_message(self.FullTextRequested())
+    @on(Button.Pressed, "#continue-reading")
+    def _continue_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.ContinueReading())
 
+    @on(Button.Pressed, "#full-text")
+    def _full_text_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.FullTextRequested())
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_worker_error(self, event)
+
+    # By name, not `@on(Markdown.LinkClicked)`: the Markdown widget (and markdown-it) is
+    # imported when the first article is shown, not at start-up.
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
         self.post_message(self.LinkChosen(event.href))

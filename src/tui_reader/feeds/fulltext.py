@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from lxml import etree
 from lxml import html as lxml_html
 
-from .feeds.common import MAX_BODY
-from .feeds.fetch import Fetcher, FetchLimits
-from .render import word_count
-from .text import check_url, clean_line, clean_text
+from ..render import word_count
+from ..text import check_url, clean_line, clean_text
+from .common import MAX_BODY
+from .fetch import Fetcher, FetchLimits
 
 __all__ = [
     "MAX_ELEMENTS",
@@ -82,6 +82,8 @@ class FullText:
     html: str = ""
     error: str = ""
     url: str = ""
+    # The caller stopped the fetch (quitting): nothing to show or record.
+    cancelled: bool = False
 
 
 def _codec(label: str) -> str | None:
@@ -236,7 +238,7 @@ def fetch_full_text_sync(
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
-                    return FullText(False, error="the fetch was cancelled")
+                    return FullText(False, error="the fetch was cancelled", cancelled=True)
                 await asyncio.wait({task}, timeout=0.1)
             return task.result()
 

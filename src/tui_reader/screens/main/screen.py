@@ -1,165 +1,105 @@
 """MainScreen: owns the reader's state and coordinates the three panes.
 
-Widgets render and post messages; this screen handles them, talks to the store and
-pushes the results back into the widgets. Every flag change goes to the store at once
-(memory) and the store's writer puts it on disk off the UI thread.
+State lives here, as `var`s: what is shown (`view`, `unread_only`), the sidebar's counts
+(`counts`, bound into the sidebar with `data_bind`), the unread total (the title) and
+whether a refresh runs (`refreshing`). Counts always come from the store, the one source
+of truth: after any change the screen calls `recount`, which reads them and sets the vars;
+watchers and bindings push the result into the widgets.
+
+Each feature is a controller in this package, given the store and this screen (as the
+narrow `host.MainHost`) through its constructor: `FindController` (search, sort, saved
+searches), `FlagController` (read / starred, bulk, undo), `ReadingController` (full text,
+links, positions), `FeedsController` (refresh, add, rename, move, unsubscribe),
+`PaneWidths` (< > [ ]). This
+file routes messages (`@on`, with explicit message types) and actions to them. Keys come
+from `keys.KEYS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from functools import partial
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Header, Input
+from textual.worker import Worker
 
-from ..config import Config
-from ..messages import SaveFailed
-from ..models import Article
-from ..store import Store, StoreError
-from ..views import ALL, SMART_VIEWS, View, articles_for, sort_articles, unread_in
-from ..widgets.article_list import ArticleList
-from ..widgets.category_sidebar import CategorySidebar
-from ..widgets.footer import ReaderFooter
-from ..widgets.reading_pane import ArticleView, ReadingPane
-from .find import FindActions
-from .flags import FlagActions, FlagChange
-from .reading import READING_ACTIONS, ReadingActions
-from .subscriptions import SubscriptionActions
+from ... import keys
+from ...config import Config
+from ...messages import (
+    FeedRefreshed,
+    FullTextFetched,
+    RefreshFinished,
+    SavedSearchesCounted,
+    SaveFailed,
+    SearchResults,
+)
+from ...models import Article, Feed
+from ...store import Store, StoreError
+from ...views import ALL, SMART_VIEWS, View, articles_for, sort_articles, unread_in
+from ...widgets.article_list import ArticleList
+from ...widgets.category_sidebar import CategorySidebar
+from ...widgets.footer import ReaderFooter
+from ...widgets.reading_pane import ArticleView, ReadingPane
+from ...workers import report_worker_error
+from .finding import FindController
+from .flagging import FlagController
+from .layout import PaneWidths
+from .reading import READING_ACTIONS, ReadingController
+from .subscriptions import FeedsController
 
-if TYPE_CHECKING:
-    from ..query import Query
-    from ..search import SearchIndex
 
-
-class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, Screen[None]):
+class MainScreen(Screen[None]):
     """Sidebar | article list | reading pane."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
-    BINDINGS = [
-        Binding(
-            "m", "toggle_read", "Read", tooltip="Toggle read / unread", id="article.toggle_read"
-        ),
-        Binding("s", "toggle_star", "Star", id="article.toggle_star"),
-        Binding(
-            "o",
-            "open_in_browser",
-            "Web",
-            tooltip="Continue reading in your browser",
-            id="article.open_in_browser",
-        ),
-        Binding(
-            "u",
-            "toggle_unread_only",
-            "Unread",
-            tooltip="Show only unread articles",
-            id="view.toggle_unread_only",
-        ),
-        Binding(
-            "n", "next_unread", "Next", tooltip="Next unread article", id="article.next_unread"
-        ),
-        Binding("p", "previous_unread", "Prev unread", show=False, id="article.previous_unread"),
-        Binding("space,pagedown", "page_reader_down", "Page", show=False, id="reader.page_down"),
-        Binding("pageup", "page_reader_up", "Page up", show=False, id="reader.page_up"),
-        Binding("r", "refresh_all", "Refresh", id="feeds.refresh_all"),
-        Binding("R", "refresh_selected", "Refresh this", show=False, id="feeds.refresh_selected"),
-        Binding("a", "add_feed", "Add", tooltip="Add a feed", id="feeds.add"),
-        Binding("e", "rename_feed", "Rename", tooltip="Rename the feed", id="feeds.rename"),
-        Binding("c", "move_feed", "Move", tooltip="Move the feed to a category", id="feeds.move"),
-        Binding("d,delete", "unsubscribe", "Unsubscribe", id="feeds.unsubscribe"),
-        Binding("H", "feed_health", "Health", show=False, id="feeds.health"),
-        Binding("slash", "search", "Find", tooltip="Search as you type", id="view.search"),
-        Binding("escape", "end_search", "Close search", show=False, id="view.end_search"),
-        Binding("ctrl+l", "toggle_search_scope", "Scope", show=False, id="view.search_scope"),
-        Binding("ctrl+s", "save_search", "Save search", show=False, id="view.save_search"),
-        Binding("t", "cycle_sort", "Sort", show=False, id="view.sort"),
-        Binding(
-            "less_than_sign",
-            "resize('sidebar', -2)",
-            "Narrower sidebar",
-            show=False,
-            id="layout.sidebar_narrower",
-        ),
-        Binding(
-            "greater_than_sign",
-            "resize('sidebar', 2)",
-            "Wider sidebar",
-            show=False,
-            id="layout.sidebar_wider",
-        ),
-        Binding(
-            "left_square_bracket",
-            "resize('list', -5)",
-            "Narrower list",
-            show=False,
-            id="layout.list_narrower",
-        ),
-        Binding(
-            "right_square_bracket",
-            "resize('list', 5)",
-            "Wider list",
-            show=False,
-            id="layout.list_wider",
-        ),
-        Binding("A", "mark_view_read", "All read", show=False, id="view.mark_all_read"),
-        Binding("z", "undo", "Undo", show=False, id="article.undo"),
-        # Not in the footer (no room at 80 columns); the pane's Full text button shows it.
-        Binding("f", "full_text", "Full text", show=False, id="article.full_text"),
-        *(
-            Binding(str(n), f"open_link({n})", f"Link {n}", show=False, id=f"article.open_link_{n}")
-            for n in range(1, 10)
-        ),
-        Binding("L", "links", "Links", show=False, id="article.links"),
-        Binding("F", "toggle_feed_full_text", "Always full text", show=False, id="feeds.full_text"),
-        Binding("question_mark", "show_help", "Keys", id="app.help"),
-    ]
+    BINDINGS = keys.bindings()
+
+    # ---------------------------------------------------------------- state
 
     view: var[View] = var(ALL, init=False)
     unread_only: var[bool] = var(False, init=False)
+    # A refresh runs: r / R leave the footer (bindings=True refreshes it on change).
+    refreshing: var[bool] = var(False, init=False, bindings=True)
+    # Sidebar counts by `View.node_id`, from the store; bound into `CategorySidebar.counts`.
+    counts: var[dict[str, int]] = var(dict, init=False)
+    # Bumped when flags change; bound into `ArticleList.flags_version` (rows repaint).
+    flags_version: var[int] = var(0, init=False)
+    unread_total: var[int] = var(0, init=False)
+    # Only n / p depend on it: a bool, so the footer is rebuilt when it flips, not on
+    # every keypress (rebuilding it costs more than the change itself).
+    has_unread: var[bool] = var(False, init=False, bindings=True)
 
     def __init__(self, store: Store, config: Config | None = None) -> None:
         super().__init__()
         self.store = store
         self.config = config or Config()
-        self._unread_by_feed: dict[str, int] = {}
-        self._sources: dict[str, str] = {}
-        self._categories: dict[str, str] = {}
-        self._refreshing = False
-        self._last_list_reload = 0.0
-        self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
-        self._counts_stale = False  # feeds refreshed since the sidebar's counts were last shown
-        self._last_list_reload_cost = 0.0  # seconds the last reload during a refresh took
-        self._search_library = False
-        self._search_timer: Timer | None = None
-        self._query: Query | None = None
-        # The search text whose answer the list shows now (answers to older keystrokes
-        # can arrive while the user types on; tests and the title wait for this one).
-        self.search_answered_for: str | None = None
-        self._before_search: str | None = None
-        self._saved_members: dict[str, set[str]] = {}
-        self._undo: list[FlagChange] = []
+        self._sources: dict[str, str] = {}  # feed id -> title shown
+        self._categories: dict[str, str] = {}  # feed id -> category
+        self._saved_members: dict[str, set[str]] = {}  # saved query -> matching ids
         self._warnings_shown = 0  # how many of store.warnings have been toasted
-        # Caches for search and saved searches, kept across keystrokes (made on first use).
-        self._search_index: SearchIndex | None = None
-        self._search_box: Input | None = None  # mounted by the first `/`
+        self.find = FindController(self, store, lambda: self._sources)
+        self.flags = FlagController(self, store)
+        self.reading = ReadingController(self, store, self.config)
+        self.feeds = FeedsController(self, store)
+        self.panes = PaneWidths(self, store)
 
     # ---------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="≡")
         with Horizontal(id="panes"):
-            yield CategorySidebar(id="sidebar")
+            yield CategorySidebar(id="sidebar").data_bind(MainScreen.counts)
             with Horizontal(id="content"):
                 with Vertical(id="list-column"):
-                    # The search field is mounted above the list when first opened (find.py).
-                    yield ArticleList(self.store.is_read, self.store.is_starred, id="articles")
+                    # The search field is mounted above the list when first opened.
+                    yield ArticleList(
+                        self.store.is_read, self.store.is_starred, id="articles"
+                    ).data_bind(MainScreen.flags_version)
                 yield ReadingPane(id="reader")
         # The palette (Ctrl+P) is listed in `?`; its footer slot is needed at 80 columns.
         yield ReaderFooter(compact=True, show_command_palette=False)
@@ -176,11 +116,20 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
     def reader(self) -> ReadingPane:
         return self.query_one(ReadingPane)
 
+    @property
+    def searching(self) -> bool:
+        return self.find.searching
+
+    @property
+    def key_remaps(self) -> dict[str, str]:
+        """The config's `[keys]` remaps of this screen's bindings (for help and palette)."""
+        return keys.remaps(self.config.keys, (b.id for b in keys.bindings() if b.id))
+
     def on_mount(self) -> None:
-        self._apply_layout()
+        self.panes.apply()
         self.unread_only = bool(self.store.setting("unread_only", False))
         self.reload_feeds()
-        self._load_view(select_id=None)
+        self.load_view(select_id=None)
         self.sidebar.focus()
         self.sidebar.move_to(ALL)
         self.show_new_warnings()
@@ -197,38 +146,37 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         feeds = self.store.feeds()
         self._sources = {f.id: f.display_title for f in feeds}
         self._categories = {f.id: f.category for f in feeds}
-        self._unread_by_feed = self.store.unread_counts_by_feed()
-        saved = self.saved_searches()
+        saved = self.find.saved_searches()
         self._saved_members = {
             query: members
             for query, members in self._saved_members.items()
             if any(query == q for _, q in saved)
         }
-        self.sidebar.rebuild(feeds, self._all_counts(), saved)
-        self._update_title()
-        self._count_saved_searches(saved)
+        self.recount(flags=False)
+        self.sidebar.rebuild(feeds, self.counts, saved)
+        self.find.count_saved(saved)
 
-    @work(thread=True, exclusive=True, group="saved-counts", exit_on_error=False)
-    def _count_saved_searches(self, saved: list[tuple[str, str]]) -> None:
-        """Which articles each saved search matches (bodies too: a thread, off the UI)."""
-        members = {}
-        for name, query in saved:
-            view = View("saved", query, label=name)
-            members[query] = {a.id for a in articles_for(self.store, view, index=self.search_index)}
-        self.app.call_from_thread(self._saved_counted, members)
+    def recount(self, *, flags: bool = True, title: bool = True) -> None:
+        """Read the counts from the store into the state vars (the widgets follow);
+        `flags`: read / starred flags changed, so the list's rows repaint too; `title`:
+        the subtitle shows the new total (not while a refresh shows its progress there)."""
+        by_feed = self.store.unread_counts_by_feed()
+        self.counts = self._all_counts(by_feed)
+        self.unread_total = sum(by_feed.values())
+        self.has_unread = self.unread_total > 0
+        if flags:
+            self.flags_version += 1
+        if title:
+            self._update_title()
 
-    def _saved_counted(self, members: dict[str, set[str]]) -> None:
-        self._saved_members = members
-        self.sidebar.update_counts(self._all_counts())
-
-    def _all_counts(self) -> dict[str, int]:
+    def _all_counts(self, unread_by_feed: dict[str, int]) -> dict[str, int]:
         counts: dict[str, int] = {}
         for kind, label in SMART_VIEWS:
             view = View(kind, label=label)
-            counts[view.node_id] = unread_in(self.store, view, self._unread_by_feed)
+            counts[view.node_id] = unread_in(self.store, view, unread_by_feed)
         by_category: dict[str, int] = {}
         for feed_id, category in self._categories.items():
-            unread = self._unread_by_feed.get(feed_id, 0)
+            unread = unread_by_feed.get(feed_id, 0)
             by_category[category] = by_category.get(category, 0) + unread
             counts[f"feed:{feed_id}"] = unread
         for category, unread in by_category.items():
@@ -238,16 +186,17 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         return counts
 
     def _update_title(self) -> None:
-        total = sum(self._unread_by_feed.values())
+        """The header's subtitle: the view, the unread total, the unread-only filter."""
         self.title = "tui-reader"
-        self.sub_title = f"{self.view.label or 'All'} · {total} unread" + (
+        self.sub_title = f"{self.view.label or 'All'} · {self.unread_total} unread" + (
             " · unread only" if self.unread_only else ""
         )
 
-    def _load_view(self, select_id: str | None, keep: str | None = None) -> None:
+    def load_view(self, select_id: str | None, keep: str | None = None) -> None:
+        """Fill the list for the current view (or run the open search again)."""
         if self.searching:
             # The search's results replace the view; run it again over the new articles.
-            self._run_search(self.search_box.value)
+            self.find.run_search(self.find.search_box.value)
             return
         articles = articles_for(
             self.store,
@@ -255,7 +204,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
             unread_only=self.unread_only,
             keep=keep,
             # Only saved searches use the search caches: made when one is first shown.
-            index=self.search_index if self.view.kind == "saved" else None,
+            index=self.find.search_index if self.view.kind == "saved" else None,
         )
         articles = sort_articles(articles, self.sort_for(self.view), self._sources)
         article_list = self.article_list
@@ -272,37 +221,36 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
             self.reader.show_nothing()
         self._update_title()
 
+    def reload_list_keeping_cursor(self) -> None:
+        current = self.article_list.highlighted
+        keep = self.reader.current.article_id if self.reader.current else None
+        self.load_view(select_id=current.id if current else None, keep=keep)
+
     def watch_view(self) -> None:
-        self._load_view(select_id=None)
+        self.load_view(select_id=None)
 
     def watch_unread_only(self) -> None:
         current = self.reader.current.article_id if self.reader.current else None
-        self._load_view(select_id=None, keep=current)
+        self.load_view(select_id=None, keep=current)
         if self.store.setting("unread_only", False) != self.unread_only:
-            self._save_setting("unread_only", self.unread_only)
+            self.save_setting("unread_only", self.unread_only)
         self.refresh_bindings()
 
-    def _save_setting(self, name: str, value: object) -> None:
+    def save_setting(self, name: str, value: object) -> None:
         try:
             self.store.set_setting(name, value)
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
 
-    def flags_changed(self, articles: Iterable[Article], *, read_delta: int = 0) -> None:
-        """Update counts and rows after flags of `articles` changed by the user."""
-        had_unread = any(self._unread_by_feed.values())
-        if read_delta:
-            for article in articles:
-                self._unread_by_feed[article.feed_id] = (
-                    self._unread_by_feed.get(article.feed_id, 0) - read_delta
-                )
-        self.sidebar.update_counts(self._all_counts())
-        self.article_list.refresh_flags()
-        self._update_title()
-        if any(self._unread_by_feed.values()) != had_unread:
-            # Only n / p depend on flags; rebuilding the footer on every keypress costs
-            # more than the change itself.
-            self.refresh_bindings()
+    def sort_for(self, view: View) -> str:
+        return self.find.sort_for(view)
+
+    def selected_feed(self) -> Feed | None:
+        """The feed under the sidebar cursor, if the cursor is on a feed row."""
+        node = self.sidebar.cursor_node
+        if node is None or node.data is None or node.data.kind != "feed":
+            return None
+        return self.store.feed(node.data.key)
 
     # ---------------------------------------------------------------- messages
 
@@ -318,7 +266,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         self.show_article(event.article)
 
     @on(ArticleList.Highlighted)
-    def _article_highlighted(self, event: ArticleList.Highlighted) -> None:
+    def _article_highlighted(self) -> None:
         self.refresh_bindings()
 
     @on(ReadingPane.ContinueReading)
@@ -328,6 +276,57 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
     @on(ReadingPane.LinkChosen)
     def _link_chosen(self, event: ReadingPane.LinkChosen) -> None:
         self.open_url(event.href)
+
+    @on(ReadingPane.FullTextRequested)
+    def _full_text_requested(self, event: ReadingPane.FullTextRequested) -> None:
+        event.stop()
+        self.reading.full_text()
+
+    @on(ReadingPane.PositionChanged)
+    def _position_changed(self, event: ReadingPane.PositionChanged) -> None:
+        event.stop()
+        self.reading.position_changed(event)
+
+    @on(FullTextFetched)
+    def _full_text_fetched(self, event: FullTextFetched) -> None:
+        self.reading.fetched(event)
+
+    @on(Input.Changed, "#search")
+    def _search_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.find.typed(event)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.find.submitted(event)
+
+    @on(SearchResults)
+    def _search_results(self, event: SearchResults) -> None:
+        self.find.show_results(event)
+
+    @on(SavedSearchesCounted)
+    def _saved_counted(self, event: SavedSearchesCounted) -> None:
+        self._saved_members = event.members
+        self.recount(flags=False, title=False)
+
+    @on(FeedRefreshed)
+    def _feed_refreshed(self, event: FeedRefreshed) -> None:
+        if event.outcome.status != "unchanged":
+            self.find.forget_feed(event.outcome.feed_id)
+        self.feeds.progressed(event)
+
+    @on(RefreshFinished)
+    def _refresh_finished(self, event: RefreshFinished) -> None:
+        self.feeds.finished(event)
+
+    @on(SaveFailed)
+    def _save_failed(self, event: SaveFailed) -> None:
+        self.notify(event.error, title="Not saved", severity="error", markup=False, timeout=10)
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_worker_error(self, event)
 
     def show_article(self, article: Article) -> None:
         """Show `article` in the reading pane and mark it read."""
@@ -345,11 +344,11 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
                 words=article.words,
             )
         )
-        self.restore_reading_position(article)
+        self.reading.restore_reading_position(article)
         # Reading a body can find its file damaged (it is set aside): say so now.
         self.show_new_warnings()
         if self.config.mark_read_on_open:
-            self.change_flags([article], "read", True, f"opened {article.title!r}")
+            self.flags.change([article], "read", True, f"opened {article.title!r}")
 
     def show_new_warnings(self) -> None:
         """Toast the library's warnings not shown yet (damaged files set aside, ...)."""
@@ -369,13 +368,13 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in READING_ACTIONS:
-            return self.check_reading_action(action)
+            return self.reading.check(action)
         if action in ("toggle_read", "toggle_star", "open_in_browser"):
             return True if self.target_article() is not None else None
         if action in ("next_unread", "previous_unread"):
             return True if self.store.unread_count() else None
         if action in ("refresh_all", "refresh_selected"):
-            return None if self._refreshing or not self.store.feeds() else True
+            return None if self.refreshing or not self.store.feeds() else True
         if action in ("rename_feed", "move_feed", "unsubscribe"):
             # Only on a feed row of the sidebar: hidden from the footer elsewhere.
             return self.focused is self.sidebar and self.selected_feed() is not None
@@ -387,7 +386,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
         article = self.target_article()
         if article is not None:
             read = not self.store.is_read(article.id)
-            self.change_flags(
+            self.flags.change(
                 [article], "read", read, f"marked {article.title!r} {'read' if read else 'unread'}"
             )
 
@@ -397,7 +396,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
             return
         starred = not self.store.is_starred(article.id)
         verb = "starred" if starred else "unstarred"
-        self.change_flags([article], "starred", starred, f"{verb} {article.title!r}")
+        self.flags.change([article], "starred", starred, f"{verb} {article.title!r}")
 
     def action_toggle_unread_only(self) -> None:
         self.unread_only = not self.unread_only
@@ -410,7 +409,7 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
     def open_url(self, raw_url: str) -> None:
         """Open `raw_url` through the URL policy; refused URLs are shown as plain text."""
         # The browser module (webbrowser, subprocess) is imported when a link is opened.
-        from ..browser import BrowserError, plan_launch
+        from ...browser import BrowserError, plan_launch
 
         try:
             plan = plan_launch(raw_url, self.config.browser or None)
@@ -421,24 +420,23 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
             with self.app.suspend():
                 self._launch(plan)
         else:
-            self._launch_in_background(plan)
+            self.run_worker(
+                partial(self._launch, plan, from_thread=True),
+                thread=True,
+                exit_on_error=False,
+                group="browser",
+            )
 
-    def _launch(self, plan: object) -> None:
-        from ..browser import BrowserError, launch
-
-        try:
-            launch(plan)  # type: ignore[arg-type]
-        except BrowserError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-
-    @work(thread=True, exit_on_error=False, group="browser")
-    def _launch_in_background(self, plan: object) -> None:
-        from ..browser import BrowserError, launch
+    def _launch(self, plan: object, from_thread: bool = False) -> None:
+        from ...browser import BrowserError, launch
 
         try:
             launch(plan)  # type: ignore[arg-type]
         except BrowserError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            if from_thread:
+                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            else:
+                self.notify(str(exc), severity="error", markup=False)
 
     def _walk_unread(self, step: int) -> None:
         current = self.article_list.highlighted
@@ -480,6 +478,87 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
     def action_page_reader_up(self) -> None:
         self.reader.scroll_page_up(animate=False)
 
+    # Features: each action hands over to its controller.
+
+    def action_refresh_all(self) -> None:
+        self.feeds.refresh_all()
+
+    def action_refresh_selected(self) -> None:
+        self.feeds.refresh_selected()
+
+    def action_add_feed(self) -> None:
+        self.feeds.add_feed()
+
+    def action_rename_feed(self) -> None:
+        self.feeds.rename_feed()
+
+    def action_move_feed(self) -> None:
+        self.feeds.move_feed()
+
+    def action_unsubscribe(self) -> None:
+        self.feeds.unsubscribe()
+
+    def action_feed_health(self) -> None:
+        self.feeds.feed_health()
+
+    def action_search(self) -> None:
+        self.find.open()
+
+    def action_end_search(self) -> None:
+        self.find.close()
+
+    def action_toggle_search_scope(self) -> None:
+        self.find.toggle_scope()
+
+    def action_save_search(self) -> None:
+        self.find.save_search()
+
+    def action_cycle_sort(self) -> None:
+        self.find.cycle_sort()
+
+    def set_sort(self, how: str) -> None:
+        self.find.set_sort(how)
+
+    def saved_searches(self) -> list[tuple[str, str]]:
+        return self.find.saved_searches()
+
+    def delete_saved_search(self, query: str) -> None:
+        self.find.delete_saved_search(query)
+
+    def action_mark_view_read(self) -> None:
+        self.flags.mark_view_read()
+
+    def action_mark_older_read(self) -> None:
+        self.flags.mark_older_read()
+
+    def action_undo(self) -> None:
+        self.flags.undo()
+
+    def action_full_text(self) -> None:
+        self.reading.full_text()
+
+    def action_open_link(self, number: int) -> None:
+        self.reading.open_link(number)
+
+    def action_links(self) -> None:
+        self.reading.links()
+
+    def action_toggle_feed_full_text(self) -> None:
+        self.reading.toggle_feed_full_text()
+
+    def go_to(self, view: View) -> None:
+        """Show `view` (from the command palette) as if chosen in the sidebar."""
+        if self.searching:
+            self.action_end_search()
+        self.view = view
+        self.sidebar.move_to(view)
+        self.article_list.focus()
+
+    def action_show_help(self) -> None:
+        from ..help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.key_remaps))
+
     def _forward_event(self, event: events.Event) -> None:
         # Textual 8.2.8: a mouse press that lands while the reading pane's Markdown is
         # replacing its blocks can hit a block already detached (parent None), and the
@@ -491,42 +570,5 @@ class MainScreen(FindActions, FlagActions, SubscriptionActions, ReadingActions, 
             if not isinstance(event, events.MouseEvent):
                 raise
 
-    # ---------------------------------------------------------------- layout
-
-    LAYOUT_LIMITS = {"sidebar": (14, 60, 26), "list": (20, 80, 50)}  # min, max, default
-
-    def _layout_value(self, pane: str) -> int:
-        low, high, default = self.LAYOUT_LIMITS[pane]
-        saved = (self.store.setting("layout", {}) or {}).get(pane, default)
-        return max(low, min(high, saved)) if isinstance(saved, int) else default
-
-    def _apply_layout(self) -> None:
-        """Pane widths chosen with < > [ ] (remembered in the library); until the user
-        chooses, the stylesheet decides (and adapts to narrow terminals)."""
-        saved = self.store.setting("layout", {}) or {}
-        if "sidebar" in saved:
-            self.sidebar.styles.width = self._layout_value("sidebar")
-        if "list" in saved:
-            list_share = self._layout_value("list")
-            self.query_one("#list-column").styles.width = f"{list_share}fr"
-            self.reader.styles.width = f"{100 - list_share}fr"
-
     def action_resize(self, pane: str, delta: int) -> None:
-        low, high, _ = self.LAYOUT_LIMITS[pane]
-        layout = dict(self.store.setting("layout", {}) or {})
-        layout[pane] = max(low, min(high, self._layout_value(pane) + delta))
-        self._save_setting("layout", layout)
-        self._apply_layout()
-
-    def go_to(self, view: View) -> None:
-        """Show `view` (from the command palette) as if chosen in the sidebar."""
-        if self.searching:
-            self.action_end_search()
-        self.view = view
-        self.sidebar.move_to(view)
-        self.article_list.focus()
-
-    def action_show_help(self) -> None:
-        from .help import HelpScreen
-
-        self.app.push_screen(HelpScreen())
+        self.panes.resize(pane, delta)

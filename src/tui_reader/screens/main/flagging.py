@@ -1,8 +1,9 @@
-"""Read and starred flags for `MainScreen`: single and bulk changes, and undo (`z`).
+"""Read and starred flags: single and bulk changes, and undo (`z`).
 
-Every change, one article or ten thousand, goes through `change_flags`, which writes the
-store (memory at once, disk off the UI thread), updates every count and remembers the
-change so that `z` can take it back (the last `UNDO_DEPTH` changes).
+Every change, one article or ten thousand, goes through `FlagController.change`, which
+writes the store (memory at once, disk off the UI thread), asks the screen to recount
+(the store is the one source of counts) and remembers the change so that `z` can take
+it back (the last `UNDO_DEPTH` changes).
 """
 
 from __future__ import annotations
@@ -13,16 +14,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
-from .. import clock
-from ..models import Article
-from ..store import StoreError
+from ... import clock
+from ...models import Article
+from ...store import Store, StoreError
 
 if TYPE_CHECKING:
-    from .main import MainScreen
-
-    _Base = MainScreen
-else:
-    _Base = object
+    from .host import MainHost
 
 UNDO_DEPTH = 50
 Flag = Literal["read", "starred"]
@@ -44,10 +41,15 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-class FlagActions(_Base):
+class FlagController:
     """Flag changes, bulk marking and undo."""
 
-    def change_flags(
+    def __init__(self, host: MainHost, store: Store) -> None:
+        self.host = host
+        self.store = store
+        self._undo: list[FlagChange] = []
+
+    def change(
         self, articles: Sequence[Article], flag: Flag, value: bool, description: str = ""
     ) -> list[Article]:
         """Set `flag` to `value` on `articles`; returns the ones that changed."""
@@ -55,57 +57,56 @@ class FlagActions(_Base):
         try:
             changed_ids = set(setter([a.id for a in articles], value))
         except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.host.notify(str(exc), severity="error", markup=False)
             return []
         changed = [a for a in articles if a.id in changed_ids]
         if not changed:
             return []
-        self.flags_changed(changed, read_delta=(1 if value else -1) if flag == "read" else 0)
+        self.host.recount()
         self._undo.append(FlagChange(description, flag, value, tuple(changed)))
         del self._undo[:-UNDO_DEPTH]
         return changed
 
-    def action_undo(self) -> None:
+    def undo(self) -> None:
         if not self._undo:
-            self.notify("Nothing to undo.", timeout=2)
+            self.host.notify("Nothing to undo.", timeout=2)
             return
         change = self._undo.pop()
         setter = self.store.set_read if change.flag == "read" else self.store.set_starred
         try:
-            reverted = set(setter([a.id for a in change.articles], not change.value))
+            setter([a.id for a in change.articles], not change.value)
         except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.host.notify(str(exc), severity="error", markup=False)
             self._undo.append(change)
             return
-        articles = [a for a in change.articles if a.id in reverted]
-        delta = (-1 if change.value else 1) if change.flag == "read" else 0
-        self.flags_changed(articles, read_delta=delta)
+        self.host.recount()
         what = change.description or (
             f"{'starred' if change.flag == 'starred' else 'read'} "
             f"{_plural(len(change.articles), 'article')}"
         )
-        self.notify(f"Undone: {what}.", timeout=3, markup=False)
+        self.host.notify(f"Undone: {what}.", timeout=3, markup=False)
 
     # ---------------------------------------------------------------- bulk
 
     def _unread_in_list(self) -> list[Article]:
-        return [a for a in self.article_list.articles if not self.store.is_read(a.id)]
+        return [a for a in self.host.article_list.articles if not self.store.is_read(a.id)]
 
-    def action_mark_view_read(self) -> None:
+    def mark_view_read(self) -> None:
         unread = self._unread_in_list()
-        where = "these search results" if self.searching else (self.view.label or "this view")
+        host = self.host
+        where = "these search results" if host.searching else (host.view.label or "this view")
         if not unread:
-            self.notify(f"Nothing unread in {where}.", timeout=2, markup=False)
+            self.host.notify(f"Nothing unread in {where}.", timeout=2, markup=False)
             return
         self._confirm_mark_read(unread, f"Mark {_plural(len(unread), 'article')} in {where} read?")
 
-    def action_mark_older_read(self) -> None:
+    def mark_older_read(self) -> None:
         def chosen(answer: str | None) -> None:
             if not answer:
                 return
             match = _AGE.match(answer.lower())
             if match is None:
-                self.notify(
+                self.host.notify(
                     f"{answer!r} is not an age: use e.g. 12h, 7d, 2w or 3m.",
                     severity="warning",
                     markup=False,
@@ -116,15 +117,17 @@ class FlagActions(_Base):
             cutoff = clock.now() - span
             older = [a for a in self._unread_in_list() if a.published < cutoff]
             if not older:
-                self.notify(f"No unread articles older than {answer}.", timeout=3, markup=False)
+                self.host.notify(
+                    f"No unread articles older than {answer}.", timeout=3, markup=False
+                )
                 return
             self._confirm_mark_read(
                 older, f"Mark {_plural(len(older), 'article')} older than {answer} read?"
             )
 
-        from .dialogs import PromptScreen
+        from ..dialogs import PromptScreen
 
-        self.app.push_screen(
+        self.host.app.push_screen(
             PromptScreen("Mark older articles read", "Older than (e.g. 12h, 7d, 2w, 3m):", "7d"),
             chosen,
         )
@@ -133,12 +136,12 @@ class FlagActions(_Base):
         def answered(yes: bool | None) -> None:
             if yes:
                 description = f"marked {_plural(len(articles), 'article')} read"
-                changed = self.change_flags(articles, "read", True, description)
-                self.notify(
+                changed = self.change(articles, "read", True, description)
+                self.host.notify(
                     f"Marked {_plural(len(changed), 'article')} read. Press z to undo.",
                     timeout=4,
                 )
 
-        from .dialogs import ConfirmScreen
+        from ..dialogs import ConfirmScreen
 
-        self.app.push_screen(ConfirmScreen("Mark read", question, "Mark read"), answered)
+        self.host.app.push_screen(ConfirmScreen("Mark read", question, "Mark read"), answered)

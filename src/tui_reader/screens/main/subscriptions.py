@@ -1,31 +1,30 @@
-"""Subscriptions from inside the reader: refresh, add, rename, move, unsubscribe, health.
+"""Subscriptions from inside the reader: refresh, add, rename, move, unsubscribe,
+health: `FeedsController`.
 
-A mixin of `MainScreen`, kept apart so that the screen file stays about reading. Message
-handlers use `on_<message>` names (found through the MRO); the bindings live on
-`MainScreen.BINDINGS`.
+A refresh runs `feeds.refresh.refresh_feeds` in a thread worker with its own event loop
+and the worker's cancel event (quitting the app cancels the worker, which ends the
+refresh within a tenth of a second). Each feed done comes back as `FeedRefreshed`, the
+end as `RefreshFinished`; the screen hands both to this controller.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual.worker import get_current_worker
 
-from ..messages import FeedRefreshed, RefreshFinished, SaveFailed
-from ..models import Feed
-from ..store import StoreError
-from ..views import View
+from ...messages import FeedRefreshed, RefreshFinished
+from ...models import Feed
+from ...store import Store, StoreError
+from ...views import View
 
 if TYPE_CHECKING:
-    from ..feeds.refresh import RefreshSummary
-    from .add_feed import AddFeedRequest
-    from .main import MainScreen
-
-    _Base = MainScreen
-else:
-    _Base = object
+    from ...feeds.refresh import RefreshSummary
+    from ..add_feed import AddFeedRequest
+    from .host import MainHost
 
 # While a refresh runs, the visible list is reloaded at most this often (seconds).
 LIST_RELOAD_INTERVAL = 0.5
@@ -35,17 +34,25 @@ LIST_RELOAD_INTERVAL = 0.5
 PROGRESS_INTERVAL = 0.25
 
 
-class SubscriptionActions(_Base):
-    """Refresh and feed management for `MainScreen` (its state is set in its __init__)."""
+class FeedsController:
+    """Refresh and feed management."""
+
+    def __init__(self, host: MainHost, store: Store) -> None:
+        self.host = host
+        self.store = store
+        self._last_list_reload = 0.0
+        self._last_list_reload_cost = 0.0  # seconds the last reload during a refresh took
+        self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
+        self._counts_stale = False  # feeds refreshed since the sidebar's counts were last shown
 
     # ---------------------------------------------------------------- refresh
 
-    def action_refresh_all(self) -> None:
+    def refresh_all(self) -> None:
         self.start_refresh(self.store.feeds(), "all feeds")
 
-    def action_refresh_selected(self) -> None:
-        node = self.sidebar.cursor_node
-        view = node.data if node is not None and node.data is not None else self.view
+    def refresh_selected(self) -> None:
+        node = self.host.sidebar.cursor_node
+        view = node.data if node is not None and node.data is not None else self.host.view
         if view.kind == "feed":
             feed = self.store.feed(view.key)
             self.start_refresh([feed] if feed else [], feed.display_title if feed else "")
@@ -55,13 +62,13 @@ class SubscriptionActions(_Base):
             self.start_refresh(self.store.feeds(), "all feeds")
 
     def start_refresh(self, feeds: list[Feed], what: str) -> None:
-        if self._refreshing or not feeds:
+        if self.host.refreshing or not feeds:
             return
         made_up = self.store.setting("demo_feeds", [])  # demo_library.DEMO_FEEDS_SETTING
         if isinstance(made_up, list) and made_up:
             feeds = [feed for feed in feeds if feed.id not in made_up]
             if not feeds:
-                self.notify(
+                self.host.notify(
                     "The demo's feeds are made up (example.com addresses), so there is "
                     "nothing to fetch. Press a to add a real feed: the demo is a scratch "
                     "copy, deleted when you quit.",
@@ -70,62 +77,72 @@ class SubscriptionActions(_Base):
                     markup=False,
                 )
                 return
-        self._refreshing = True
-        self.refresh_bindings()
-        self.sub_title = f"Refreshing {what}: 0/{len(feeds)}"
-        self._run_refresh(feeds)
+        self.host.refreshing = True  # a var with bindings=True: r and R leave the footer
+        self.host.sub_title = f"Refreshing {what}: 0/{len(feeds)}"
+        self.run_refresh(feeds)
 
-    @work(thread=True, exit_on_error=False, group="refresh", exclusive=True)
-    def _run_refresh(self, feeds: list[Feed]) -> None:
+    def run_refresh(self, feeds: list[Feed]) -> None:
+        """Refresh `feeds` in a thread worker (tests replace this to watch what starts)."""
+        self.host.run_worker(
+            partial(self._refresh, feeds),
+            thread=True,
+            exit_on_error=False,
+            group="refresh",
+            exclusive=True,
+        )
+
+    def _refresh(self, feeds: list[Feed]) -> None:
         # A thread with its own event loop: parsing and saving never run on the UI's loop.
+        host = self.host
+
         def progress(outcome: object, done: int, total: int) -> None:
-            self.post_message(FeedRefreshed(outcome, done, total))  # type: ignore[arg-type]
+            host.post_message(FeedRefreshed(outcome, done, total))  # type: ignore[arg-type]
 
         # Imported here: the fetcher and the parsers are not needed to show the reader.
-        from ..feeds.refresh import refresh_feeds
+        from ...feeds.refresh import refresh_feeds
 
         try:
             summary = asyncio.run(
-                refresh_feeds(self.store, feeds, on_progress=progress, quiet_parsers=True)
+                refresh_feeds(
+                    self.store,
+                    feeds,
+                    on_progress=progress,
+                    quiet_parsers=True,
+                    cancel=get_current_worker().cancelled_event,
+                )
             )
         except Exception as exc:  # one error handler for the whole run: shown, never fatal
-            self.post_message(RefreshFinished(None, f"Refresh failed: {exc}"))
+            host.post_message(RefreshFinished(None, f"Refresh failed: {exc}"))
             return
-        self.post_message(RefreshFinished(summary))
+        if not summary.cancelled:  # cancelled: the app is closing, nothing to tell
+            host.post_message(RefreshFinished(summary))
 
-    def on_feed_refreshed(self, event: FeedRefreshed) -> None:
+    def progressed(self, event: FeedRefreshed) -> None:
+        """One feed of the refresh is done: progress, counts and the list, each at most
+        a few times a second."""
         outcome = event.outcome
-        if self._search_index is not None and outcome.status != "unchanged":
-            self._search_index.forget_feed(outcome.feed_id)
         now = time.monotonic()
         self._counts_stale = self._counts_stale or outcome.status == "failed" or bool(outcome.new)
         if now - self._last_progress_shown > PROGRESS_INTERVAL or event.done == event.total:
             self._last_progress_shown = now
-            self.sub_title = f"Refreshing: {event.done}/{event.total}"
+            self.host.sub_title = f"Refreshing: {event.done}/{event.total}"
             if self._counts_stale:
                 self._counts_stale = False
-                self._unread_by_feed = self.store.unread_counts_by_feed()
-                self.sidebar.update_counts(self._all_counts())
+                self.host.recount(flags=False, title=False)
         # A big library's list takes a while to rebuild (re-sorted as articles arrive):
         # the reloads are spaced out so that they never take more than a tenth of the time.
         interval = max(LIST_RELOAD_INTERVAL, 10 * self._last_list_reload_cost)
         if outcome.new and now - self._last_list_reload > interval:
             self._last_list_reload = now
-            self._reload_list_keeping_cursor()
+            self.host.reload_list_keeping_cursor()
             self._last_list_reload_cost = time.monotonic() - now
 
-    def _reload_list_keeping_cursor(self) -> None:
-        current = self.article_list.highlighted
-        keep = self.reader.current.article_id if self.reader.current else None
-        self._load_view(select_id=current.id if current else None, keep=keep)
-
-    def on_refresh_finished(self, event: RefreshFinished) -> None:
-        self._refreshing = False
-        self.reload_feeds()
-        self._reload_list_keeping_cursor()
-        self.refresh_bindings()
+    def finished(self, event: RefreshFinished) -> None:
+        self.host.refreshing = False
+        self.host.reload_feeds()
+        self.host.reload_list_keeping_cursor()
         if event.summary is None:
-            self.notify(event.error or "Refresh failed.", severity="error", markup=False)
+            self.host.notify(event.error or "Refresh failed.", severity="error", markup=False)
             return
         self._notify_summary(event.summary)
 
@@ -136,7 +153,7 @@ class SubscriptionActions(_Base):
             names = ", ".join(o.title for o in failed[:3])
             more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
             message += f" Failed: {names}{more} (marked ⚠ in the sidebar)."
-        self.notify(
+        self.host.notify(
             message,
             title="Refresh finished",
             severity="warning" if failed else "information",
@@ -144,73 +161,65 @@ class SubscriptionActions(_Base):
             timeout=8,
         )
 
-    def on_save_failed(self, event: SaveFailed) -> None:
-        self.notify(event.error, title="Not saved", severity="error", markup=False, timeout=10)
-
     # ---------------------------------------------------------------- add feed
 
-    def action_add_feed(self) -> None:
+    def add_feed(self) -> None:
         # Dialogs are imported when first opened: the first screen does not need them.
-        from .add_feed import AddFeedScreen
+        from ..add_feed import AddFeedScreen
 
-        default = self.view.key if self.view.kind == "category" else ""
-        self.app.push_screen(AddFeedScreen(self.store.categories(), default), self._add_feed_chosen)
+        view = self.host.view
+        default = view.key if view.kind == "category" else ""
+        self.host.app.push_screen(
+            AddFeedScreen(self.store.categories(), default), self._add_feed_chosen
+        )
 
     def _add_feed_chosen(self, request: AddFeedRequest | None) -> None:
         if request is not None:
-            self.notify(f"Subscribing to {request.url}…", markup=False, timeout=3)
-            self._subscribe(request)
+            self.host.notify(f"Subscribing to {request.url}…", markup=False, timeout=3)
+            self.host.run_worker(self._subscribe(request), group="subscribe", exit_on_error=False)
 
-    @work(exit_on_error=False, group="subscribe")
     async def _subscribe(self, request: AddFeedRequest) -> None:
-        from ..feeds.subscribe import SubscribeError, subscribe_async
+        from ...feeds.subscribe import SubscribeError, subscribe_async
 
         try:
             outcome = await subscribe_async(self.store, request.url, category=request.category)
         except SubscribeError as exc:
-            self.notify(str(exc), title="Not subscribed", severity="error", markup=False)
+            self.host.notify(str(exc), title="Not subscribed", severity="error", markup=False)
             return
-        self.reload_feeds()
-        self._reload_list_keeping_cursor()
-        self.notify(" ".join(outcome.messages), title="Add feed", markup=False, timeout=6)
+        self.host.reload_feeds()
+        self.host.reload_list_keeping_cursor()
+        self.host.notify(" ".join(outcome.messages), title="Add feed", markup=False, timeout=6)
 
     # ---------------------------------------------------------------- manage feeds
 
-    def selected_feed(self) -> Feed | None:
-        """The feed under the sidebar cursor, if the cursor is on a feed row."""
-        node = self.sidebar.cursor_node
-        if node is None or node.data is None or node.data.kind != "feed":
-            return None
-        return self.store.feed(node.data.key)
-
-    def action_rename_feed(self) -> None:
-        feed = self.selected_feed()
+    def rename_feed(self) -> None:
+        feed = self.host.selected_feed()
         if feed is None:
             return
 
-        from .dialogs import PromptScreen
+        from ..dialogs import PromptScreen
 
         def chosen(title: str | None) -> None:
             if title:
                 self._change_feed(feed, title=title)
 
-        self.app.push_screen(
+        self.host.app.push_screen(
             PromptScreen("Rename feed", f"New name for {feed.display_title}:", feed.title),
             chosen,
         )
 
-    def action_move_feed(self) -> None:
-        feed = self.selected_feed()
+    def move_feed(self) -> None:
+        feed = self.host.selected_feed()
         if feed is None:
             return
 
-        from .dialogs import PromptScreen
+        from ..dialogs import PromptScreen
 
         def chosen(category: str | None) -> None:
             if category:
                 self._change_feed(feed, category=category)
 
-        self.app.push_screen(
+        self.host.app.push_screen(
             PromptScreen(
                 "Move feed",
                 f"Category for {feed.display_title} (a new name makes a new category):",
@@ -224,14 +233,14 @@ class SubscriptionActions(_Base):
         try:
             updated = self.store.update_feed(feed.id, **changes)
         except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.host.notify(str(exc), severity="error", markup=False)
             return
-        self.reload_feeds()
-        self.sidebar.move_to(View("feed", updated.id, label=updated.display_title))
-        self._reload_list_keeping_cursor()
+        self.host.reload_feeds()
+        self.host.sidebar.move_to(View("feed", updated.id, label=updated.display_title))
+        self.host.reload_list_keeping_cursor()
 
-    def action_unsubscribe(self) -> None:
-        feed = self.selected_feed()
+    def unsubscribe(self) -> None:
+        feed = self.host.selected_feed()
         if feed is None:
             return
         count = self.store.article_counts_by_feed().get(feed.id, 0)
@@ -250,21 +259,21 @@ class SubscriptionActions(_Base):
             try:
                 self.store.remove_feed(feed.id)
             except StoreError as exc:
-                self.notify(str(exc), severity="error", markup=False)
+                self.host.notify(str(exc), severity="error", markup=False)
                 return
-            if self.view.kind == "feed" and self.view.key == feed.id:
-                self.view = View("category", feed.category, label=feed.category)
-            self.reload_feeds()
-            self._reload_list_keeping_cursor()
-            self.notify(f"Unsubscribed from {feed.display_title}.", markup=False)
+            if self.host.view.kind == "feed" and self.host.view.key == feed.id:
+                self.host.view = View("category", feed.category, label=feed.category)
+            self.host.reload_feeds()
+            self.host.reload_list_keeping_cursor()
+            self.host.notify(f"Unsubscribed from {feed.display_title}.", markup=False)
 
-        from .dialogs import ConfirmScreen
+        from ..dialogs import ConfirmScreen
 
-        self.app.push_screen(ConfirmScreen("Unsubscribe", question, "Unsubscribe"), answered)
+        self.host.app.push_screen(ConfirmScreen("Unsubscribe", question, "Unsubscribe"), answered)
 
-    def action_feed_health(self) -> None:
-        from .feed_health import FeedHealthScreen
+    def feed_health(self) -> None:
+        from ..feed_health import FeedHealthScreen
 
-        self.app.push_screen(
+        self.host.app.push_screen(
             FeedHealthScreen(self.store.feeds(), self.store.article_counts_by_feed())
         )

@@ -1,0 +1,280 @@
+"""Search (`/`), sort (`t`) and saved searches: `FindController`.
+
+The search runs in a thread worker so typing never waits for it: every keystroke (after
+a short pause) starts a new search and cancels the one before; results come back as a
+`messages.SearchResults`, which the screen hands to `FindController.show_results`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.timer import Timer
+from textual.widgets import Input
+from textual.worker import get_current_worker
+
+from ... import clock
+from ...messages import SavedSearchesCounted, SearchResults
+from ...models import Article
+from ...store import Store
+from ...views import ALL, SORTS, View, articles_for, sort_articles
+
+if TYPE_CHECKING:
+    from ...query import Query
+    from ...search import SearchIndex
+    from .host import MainHost
+
+SEARCH_DELAY = 0.15  # seconds of no typing before the search runs
+SEARCH_HELP = 'words, "phrases", is:unread, feed:, cat:, author:, @7d, -not'
+
+
+class FindController:
+    """Search, sort and saved searches. `sources` is the screen's feed id -> title map
+    (read, never changed here)."""
+
+    def __init__(self, host: MainHost, store: Store, sources: Callable[[], dict[str, str]]) -> None:
+        self.host = host
+        self.store = store
+        self._sources = sources
+        self._search_library = False
+        self._search_timer: Timer | None = None
+        self.query: Query | None = None
+        # The search text whose answer the list shows now (answers to older keystrokes
+        # can arrive while the user types on; tests and the title wait for this one).
+        self.answered_for: str | None = None
+        self._before_search: str | None = None
+        # Caches kept across keystrokes, made on first use.
+        self._search_index: SearchIndex | None = None
+        self._search_box: Input | None = None  # mounted by the first `/`
+
+    # ---------------------------------------------------------------- search
+
+    @property
+    def search_index(self) -> SearchIndex:
+        """The screen's search caches (haystacks, body texts), made on first use."""
+        if self._search_index is None:
+            # Imported on first use, with the query language: not needed to start.
+            from ...search import SearchIndex
+
+            self._search_index = SearchIndex(self.store)
+        return self._search_index
+
+    @property
+    def search_box(self) -> Input:
+        """The search field above the list; mounted (hidden) on first use, as most
+        sessions never search and the first frame does not need it."""
+        if self._search_box is None:
+            box = Input(id="search", placeholder="Search")
+            box.display = False
+            self.host.query_one("#list-column").mount(box, before=self.host.article_list)
+            self._search_box = box
+        return self._search_box
+
+    @property
+    def searching(self) -> bool:
+        return self._search_box is not None and self._search_box.display
+
+    def open(self) -> None:
+        """`/`: show the search field (the first time, mount it) and focus it."""
+        box = self.search_box
+        if not box.display:
+            current = self.host.article_list.highlighted
+            self._before_search = current.id if current else None
+            box.display = True
+            self._warm_search_index(self.search_index)
+        self._update_search_title()
+        box.focus()
+
+    def toggle_scope(self) -> None:
+        self._search_library = not self._search_library
+        self._update_search_title()
+        self.run_search(self.search_box.value)
+
+    def _update_search_title(self) -> None:
+        where = "the whole library" if self._search_library else self.host.view.label or "this view"
+        box = self.search_box
+        box.border_title = f"Search {where}"
+        box.border_subtitle = "Ctrl+L: " + (
+            "this view only" if self._search_library else "whole library"
+        )
+        box.placeholder = SEARCH_HELP
+
+    def typed(self, event: Input.Changed) -> None:
+        """A keystroke in the search field: search after a short pause."""
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        text = event.value
+        self._search_timer = self.host.set_timer(SEARCH_DELAY, lambda: self.run_search(text))
+
+    def submitted(self, event: Input.Submitted) -> None:
+        self.run_search(event.value)
+        self.host.article_list.focus()
+
+    def close(self) -> None:
+        """Esc: close the search and put the view back as it was."""
+        if not self.searching:
+            return
+        box = self.search_box
+        box.value = ""
+        box.display = False
+        self.query = None
+        self.answered_for = None
+        self.host.load_view(select_id=self._before_search)
+        self.host.article_list.focus()
+
+    def _search_base(self) -> list[Article]:
+        view = ALL if self._search_library else self.host.view
+        articles = articles_for(
+            self.store, view, unread_only=self.host.unread_only, index=self.search_index
+        )
+        return sort_articles(articles, self.sort_for(view), self._sources())
+
+    def run_search(self, text: str) -> None:
+        if not self.searching:
+            return
+        self.host.run_worker(
+            partial(self._search, text, self._search_base()),
+            thread=True,
+            exclusive=True,
+            group="search",
+            exit_on_error=False,
+        )
+
+    def _warm_search_index(self, index: SearchIndex) -> None:
+        self.host.run_worker(
+            partial(self._warm_up, index),
+            thread=True,
+            exclusive=True,
+            group="search-warm-up",
+            exit_on_error=False,
+        )
+
+    def _warm_up(self, index: SearchIndex) -> None:
+        """Read every feed's bodies into the index while the user types (a thread), so
+        that body searches answer from memory."""
+        worker = get_current_worker()
+        index.warm_up([f.id for f in self.store.feeds()], lambda: worker.is_cancelled)
+
+    def _search(self, text: str, base: list[Article]) -> None:
+        from ...query import QueryError, parse_query
+
+        worker = get_current_worker()
+        try:
+            query = parse_query(text, clock.now())
+        except QueryError as exc:
+            self.host.post_message(SearchResults(text, None, [], str(exc)))
+            return
+        if query.is_empty:
+            self.host.post_message(SearchResults(text, query, base, ""))
+            return
+        found = self.search_index.search(query, base)
+        if not worker.is_cancelled:
+            self.host.post_message(SearchResults(text, query, found, ""))
+
+    def show_results(self, event: SearchResults) -> None:
+        if not self.searching or event.text != self.search_box.value:
+            return  # an answer to a query the user has already changed
+        self.answered_for = event.text
+        box = self.search_box
+        if event.error:
+            box.border_subtitle = f"⚠ {event.error}"
+            box.add_class("-invalid-query")
+            return
+        box.remove_class("-invalid-query")
+        self.query = event.query if event.query and not event.query.is_empty else None
+        count = len(event.articles)
+        box.border_subtitle = (
+            f"{count} match{'es' if count != 1 else ''} · Enter: to the list · Esc: close"
+        )
+        highlight = self.query.text_terms if self.query else ()
+        self.host.article_list.set_articles(
+            tuple(event.articles), self._sources(), select_id=None, highlight=highlight
+        )
+
+    # ---------------------------------------------------------------- sort
+
+    def sort_for(self, view: View) -> str:
+        sorts = self.store.setting("sort", {}) or {}
+        how = sorts.get(view.node_id, "newest") if isinstance(sorts, dict) else "newest"
+        return how if how in dict(SORTS) else "newest"
+
+    def cycle_sort(self) -> None:
+        keys = [key for key, _ in SORTS]
+        current = self.sort_for(self.host.view)
+        following = keys[(keys.index(current) + 1) % len(keys)]
+        self.set_sort(following)
+
+    def set_sort(self, how: str) -> None:
+        sorts = dict(self.store.setting("sort", {}) or {})
+        sorts[self.host.view.node_id] = how
+        self.host.save_setting("sort", sorts)
+        self.host.reload_list_keeping_cursor()
+        self.host.notify(f"Sorted by {dict(SORTS)[how]}.", timeout=2)
+
+    # ---------------------------------------------------------------- saved searches
+
+    def saved_searches(self) -> list[tuple[str, str]]:
+        saved = self.store.setting("saved_searches", []) or []
+        return [
+            (str(item["name"]), str(item["query"]))
+            for item in saved
+            if isinstance(item, dict) and item.get("name") and item.get("query")
+        ]
+
+    def save_search(self) -> None:
+        text = self.search_box.value.strip()
+        if not text:
+            self.host.notify("Type a search first, then save it.", timeout=3)
+            return
+        from ...query import QueryError, parse_query
+
+        try:
+            parse_query(text, clock.now())
+        except QueryError as exc:
+            self.host.notify(f"Not saved: {exc}", severity="warning", markup=False)
+            return
+
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            saved = [(n, q) for n, q in self.saved_searches() if n != name]
+            saved.append((name, text))
+            self.host.save_setting("saved_searches", [{"name": n, "query": q} for n, q in saved])
+            self.host.reload_feeds()
+            self.host.notify(f"Saved search {name!r} is in the sidebar.", markup=False, timeout=4)
+
+        from ..dialogs import PromptScreen
+
+        self.host.app.push_screen(
+            PromptScreen("Save search", f"A name for the search {text!r}:", text), named
+        )
+
+    def delete_saved_search(self, query: str) -> None:
+        saved = [(n, q) for n, q in self.saved_searches() if q != query]
+        self.host.save_setting("saved_searches", [{"name": n, "query": q} for n, q in saved])
+        self.host.reload_feeds()
+
+    def count_saved(self, saved: list[tuple[str, str]]) -> None:
+        """Find which articles each saved search matches (bodies too: in a thread, off
+        the UI); the answer comes back as `SavedSearchesCounted`."""
+        self.host.run_worker(
+            partial(self._count_saved, saved),
+            thread=True,
+            exclusive=True,
+            group="saved-counts",
+            exit_on_error=False,
+        )
+
+    def _count_saved(self, saved: list[tuple[str, str]]) -> None:
+        members = {}
+        for name, query in saved:
+            view = View("saved", query, label=name)
+            members[query] = {a.id for a in articles_for(self.store, view, index=self.search_index)}
+        self.host.post_message(SavedSearchesCounted(members))
+
+    def forget_feed(self, feed_id: str) -> None:
+        """A refresh changed the feed's articles: its cached search texts are stale."""
+        if self._search_index is not None:
+            self._search_index.forget_feed(feed_id)
