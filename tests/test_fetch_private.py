@@ -214,3 +214,15 @@ async def test_automatic_full_text_of_a_public_feed_stays_public(
         link = f"http://private.test:{private.port}/article"
         assert (await fetch_full_text(fetcher, link, origin=private_feed)).ok
         assert (await fetch_full_text(fetcher, link)).ok
+
+
+async def test_origin_classification() -> None:
+    from tui_reader.feeds.addresses import origin_is_local
+
+    assert await origin_is_local("http://127.0.0.1:8000/feed", is_local_address, 1.0)
+    assert await origin_is_local("http://[::1]/feed", is_local_address, 1.0)
+    assert await origin_is_local("http://localhost/feed", is_local_address, 1.0)
+    assert not await origin_is_local("https://93.184.216.34/feed", is_local_address, 1.0)
+    assert not await origin_is_local("https://[::1/", is_local_address, 1.0)
+    # A name that does not resolve (no network here, or .invalid) counts as public.
+    assert not await origin_is_local("https://feed.invalid/", is_local_address, 0.5)

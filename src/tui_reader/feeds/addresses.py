@@ -33,10 +33,12 @@ site, so only literal addresses in URLs can be checked; the rest is the proxy's 
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 # Decides whether an IP address (text form) is local. Replaceable for tests, which only
 # have loopback addresses to play with.
@@ -76,6 +78,34 @@ def is_local_name(host: str) -> bool:
 def proxy_in_use() -> bool:
     """Whether libcurl will talk to a proxy (it reads these variables itself)."""
     return any(os.environ.get(name) for name in _PROXY_VARIABLES)
+
+
+async def origin_is_local(origin: str, classify: AddressClassifier, timeout: float) -> bool:
+    """Whether the feed at URL `origin` is on a local address (all its addresses are).
+
+    For automatic article fetches, which start on another host than the feed's. A name
+    that cannot be resolved in `timeout` seconds counts as public: the strict side.
+    """
+    try:
+        parts = urlsplit(origin)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return False
+    if is_local_name(host):
+        return classify("127.0.0.1")
+    literal = literal_address(host)
+    if literal is not None:
+        return classify(literal)
+    if proxy_in_use() or not host:
+        return False  # the proxy resolves names: count it as public, the strict side
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(timeout):
+            infos = await loop.getaddrinfo(host, port or 443, proto=6)
+    except (OSError, TimeoutError, UnicodeError):
+        return False
+    addresses = [str(info[4][0]) for info in infos]
+    return bool(addresses) and all(classify(ip) for ip in addresses)
 
 
 @dataclass

@@ -51,8 +51,7 @@ from .addresses import (
     AddressClassifier,
     AddressGuard,
     is_local_address,
-    is_local_name,
-    literal_address,
+    origin_is_local,
     proxy_in_use,
 )
 from .curl_session import E_WEIRD_SERVER_REPLY, CurlError, CurlSession, Response
@@ -546,33 +545,11 @@ class Fetcher:
         if origin is not None:
             local = self._origins.get(origin)
             if local is None:
-                local = self._origins[origin] = await self._origin_is_local(origin)
+                local = await origin_is_local(origin, self._classify, self.limits.connect_timeout)
+                self._origins[origin] = local
             guard.origin_local = local
         request = _Request(url, {"Accept": PAGE_ACCEPT}, conditional=False, guard=guard)
         return await self._fetch(request)
-
-    async def _origin_is_local(self, origin: str) -> bool:
-        """Whether the feed at `origin` is on a local address (all its addresses are)."""
-        try:
-            parts = urlsplit(origin)
-            host, port = parts.hostname or "", parts.port
-        except ValueError:
-            return False
-        if is_local_name(host):
-            return self._classify("127.0.0.1")
-        literal = literal_address(host)
-        if literal is not None:
-            return self._classify(literal)
-        if proxy_in_use() or not host:
-            return False  # the proxy resolves names: count it as public, the strict side
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(self.limits.connect_timeout):
-                infos = await loop.getaddrinfo(host, port or 443, proto=6)
-        except (OSError, TimeoutError, UnicodeError):
-            return False
-        addresses = [str(info[4][0]) for info in infos]
-        return bool(addresses) and all(self._classify(ip) for ip in addresses)
 
     # ------------------------------------------------------------------ internals
 
