@@ -70,7 +70,7 @@ def test_discovery_finds_feeds_like_before() -> None:
     assert subscribe.discover_feed_links(koi8.encode("koi8-r"), "https://x.example/") == [
         "https://x.example/%D1%84"
     ]
-    for charset in ("utf-7", "idna", "hex", "nonsense"):
+    for charset in ("utf-7", "idna", "punycode", "hex", "rot13", "nonsense"):
         page = f'<meta charset="{charset}"><link rel=alternate type=application/rss+xml href=/f>'
         assert subscribe.discover_feed_links(page.encode(), "https://x.example/") == [
             "https://x.example/f"

@@ -112,9 +112,10 @@ _FEED_TYPES = frozenset(
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,200}charset\s*=\s*["']?([A-Za-z0-9._:\-]{1,40})""", re.I
 )
-# Codecs a page may not choose: utf-7 can hide markup, and a <meta> tag that could be read
+# Codecs a page may not choose: utf-7 can hide markup, punycode and idna are not page
+# encodings (they turn a page into noise), and a <meta> tag that could be read
 # as ASCII cannot really be UTF-16/32.
-_REFUSED_CODECS = ("utf-7", "utf-16", "utf-32")
+_REFUSED_CODECS = ("utf-7", "utf-16", "utf-32", "punycode", "idna")
 
 
 def _page_text(page: bytes) -> bytes:
@@ -123,14 +124,14 @@ def _page_text(page: bytes) -> bytes:
     match = _META_CHARSET.search(page[:4096])
     if match:
         try:
-            info = codecs.lookup(match.group(1).decode("ascii"))
-            if info._is_text_encoding and not info.name.startswith(_REFUSED_CODECS):
-                encoding = info.name
+            name = codecs.lookup(match.group(1).decode("ascii")).name
+            if not name.startswith(_REFUSED_CODECS):
+                encoding = name  # a non-text codec (hex, rot13) fails to decode below
         except LookupError:
             pass
     try:
         text = page.decode(encoding, "replace")
-    except (LookupError, ValueError):  # codecs without "replace" support (idna, ...)
+    except (LookupError, ValueError):  # non-text codecs; codecs without "replace" (idna)
         text = page.decode("utf-8", "replace")
     return text.encode("utf-8", "replace")
 
