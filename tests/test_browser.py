@@ -81,3 +81,15 @@ def test_configured_command_wins_over_browser_env(
     monkeypatch.setenv("BROWSER", str(first))
     plan = plan_launch("https://example.com/", browser=f"{second} %s")
     assert plan.argv[0] == str(second)
+
+
+def test_what_a_naive_shell_wrapper_still_sees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14 (10): everything a shell treats specially is encoded except what the URL
+    needs literally. `&` stays (README "The browser" documents the risk for wrappers)."""
+    program = fake_program(tmp_path, "b", tmp_path / "r")
+    monkeypatch.setenv("BROWSER", str(program))
+    url = plan_launch("http://x.example/[a]{b}\\c'd\"e<f>g?q=1&id#h i").argv[1]
+    assert url == "http://x.example/%5Ba%5D%7Bb%7D%5Cc%27d%22e%3Cf%3Eg?q=1&id#h%20i"
+    assert set(url) & set(" \t\n'\"`$;|<>(){}[]\\^") == set()

@@ -175,3 +175,17 @@ def test_decode_refuses_huge_and_broken_images(monkeypatch: pytest.MonkeyPatch) 
     noise = io.BytesIO()
     PILImage.effect_noise((64, 64), 80).save(noise, format="PNG")
     assert "could not be decoded" in str(decode_image(noise.getvalue()[:300]))
+
+
+def test_decode_opens_only_web_raster_formats() -> None:
+    """Issue 14 (6): EPS would be handed to Ghostscript; TIFF, ICO, PSD... are not needed."""
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
+    assert "not an image" in str(decode_image(eps))
+    for kind in ("TIFF", "ICO", "PPM"):
+        data = io.BytesIO()
+        PILImage.new("RGB", (8, 8)).save(data, format=kind)
+        assert "not an image" in str(decode_image(data.getvalue())), kind
+    for kind in image_view.IMAGE_FORMATS:
+        data = io.BytesIO()
+        PILImage.new("RGB", (8, 8)).save(data, format=kind)
+        assert not isinstance(decode_image(data.getvalue()), str), kind

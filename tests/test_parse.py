@@ -24,12 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui_reader.feeds import common
-from tui_reader.feeds.parse import (
-    FeedParseError,
-    discover_feed_links,
-    looks_like_feed,
-    parse_feed,
-)
+from tui_reader.feeds.parse import FeedParseError, looks_like_feed, parse_feed
+from tui_reader.feeds.subscribe import discover_feed_links
 from tui_reader.models import ParsedFeed
 from tui_reader.text import clean_text, safe_link
 

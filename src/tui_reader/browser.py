@@ -5,6 +5,11 @@ list of commands; `%s` marks where the URL goes, else it is appended), but resol
 on every call so that changing `$BROWSER` takes effect at once. Without `$BROWSER` the
 `webbrowser` module chooses. Console browsers (w3m, lynx, ...) need the terminal, so the
 caller suspends the app while they run: `BrowserLaunch.console` says so.
+
+No shell is involved here, but a `$BROWSER` wrapper script may use one. The URL policy
+(`text.check_url`) percent-encodes what a URL does not need literally, which covers most
+shell syntax, but `&` (and `*`, `?`, `!`) must stay as they are: an unquoted `$1` in a
+wrapper can still be tricked. README "The browser" tells users to quote it.
 """
 
 from __future__ import annotations

@@ -173,9 +173,10 @@ def _site_url(raw: str) -> str:
         return ""
     url = check_url(raw).url
     # A home page link never needs a password, and it ends up on screen and in the browser.
-    if "@" not in url:
-        return url
+    # Only an "@" in the authority is userinfo: Mastodon's "https://host/@name" has none.
     parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
@@ -430,11 +431,30 @@ def parse_opml(data: bytes) -> ImportPlan:
         ) from None
     except xml.sax.SAXException as exc:
         raise ImportFormatError(f"the file could not be read as XML ({exc})") from None
+    except (LookupError, ValueError):
+        # expat asks Python for any encoding it does not know itself: an unknown name
+        # (LookupError), a non-text codec such as hex or rot13 (LookupError), a multi-byte
+        # one such as utf-7 (ValueError) or idna (UnicodeError, a ValueError).
+        raise ImportFormatError(_encoding_problem(data)) from None
     if handler.merged_folders:
         collector.notes.append(_depth_note(handler.merged_folders))
     if handler.outline_count == 0:
         collector.notes.append("The file has no outlines, so there is nothing to import.")
     return collector.plan()
+
+
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([^"'>]{0,40})""")
+
+
+def _encoding_problem(data: bytes) -> str:
+    match = _DECLARED_ENCODING.search(data[:512])
+    if match is None:
+        return "the file's characters could not be decoded (save it as UTF-8)"
+    name = clean_line(match.group(1).decode("latin-1"), 40)
+    return (
+        f"the file declares the character encoding {name!r}, which cannot be read here "
+        "(save it as UTF-8)"
+    )
 
 
 def _too_big(size: int) -> str:

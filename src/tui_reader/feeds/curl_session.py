@@ -19,6 +19,11 @@ bounded piece by piece there), speak anything but http/https. The body is handed
 arrives, to a `BodySink` that may refuse it (too large, not wanted): the transfer then
 stops at once.
 
+An optional address guard (`feeds/addresses.py`) sees every address libcurl is about to
+connect to (`OPENSOCKETFUNCTION`, before the connection), and the address of every
+finished transfer (`PRIMARY_IP`, for connections reused from the cache: pycurl allows
+`getinfo` only then): a refusal ends the transfer with an error.
+
 pycurl does not allow calling the multi handle from inside its own callbacks, so the
 callbacks here only record and schedule; all `socket_action`/`remove_handle` calls are
 made from plain loop callbacks or coroutines.
@@ -28,9 +33,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable
+import socket
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import pycurl
 
@@ -83,23 +89,50 @@ class Response:
 class CurlError(Exception):
     """A transfer failed in libcurl: `code` is the CURLE_* number, `message` libcurl's
     text (untrusted: it can quote the server), `connected` whether a connection was
-    made at all, `os_errno` the system error behind it (0 if none)."""
+    made at all, `os_errno` the system error behind it (0 if none), `refused` the
+    address the guard refused ("" if none)."""
 
-    def __init__(self, code: int, message: str, *, connected: bool, os_errno: int = 0) -> None:
+    def __init__(
+        self, code: int, message: str, *, connected: bool, os_errno: int = 0, refused: str = ""
+    ) -> None:
         super().__init__(f"curl error {code}: {message}")
         self.code = code
         self.message = message
         self.connected = connected
         self.os_errno = os_errno
+        self.refused = refused
+
+
+# Given an IP address libcurl is about to use, True to allow it.
+AddressCheck = Callable[[str], bool]
 
 
 class _Transfer:
     """One request in flight: its easy handle, the parsed response, the caller's sink."""
 
-    __slots__ = ("curl", "failure", "future", "lines", "response", "sink", "started", "wanted")
+    __slots__ = (
+        "curl",
+        "failure",
+        "future",
+        "guard",
+        "lines",
+        "refused",
+        "response",
+        "sink",
+        "started",
+        "wanted",
+    )
 
-    def __init__(self, curl: pycurl.Curl, sink: BodySink, future: asyncio.Future[Response]):
+    def __init__(
+        self,
+        curl: pycurl.Curl,
+        sink: BodySink,
+        future: asyncio.Future[Response],
+        guard: AddressCheck | None = None,
+    ):
         self.curl = curl
+        self.guard = guard
+        self.refused = ""  # an address the guard refused
         self.response = Response()
         self.sink = sink
         self.future = future
@@ -109,6 +142,16 @@ class _Transfer:
         self.lines = 0  # header lines seen: a bound against endless header streams
 
     # -- libcurl callbacks (inside socket_action: record only, never call the multi)
+
+    def on_open_socket(self, purpose: int, address: Any) -> Any:
+        """libcurl wants a socket for `address`: the guard may refuse it before connecting."""
+        family = address.family
+        if self.guard is not None and family in (socket.AF_INET, socket.AF_INET6):
+            ip = str(address.addr[0])
+            if not self.guard(ip):
+                self.refused = ip
+                return pycurl.SOCKET_BAD
+        return socket.socket(family, address.socktype, address.protocol)
 
     def on_header(self, line: bytes) -> int | None:
         self.lines += 1
@@ -174,8 +217,18 @@ class CurlSession:
     bound (fetch.py holds its slots around every `get`).
     """
 
-    def __init__(self, *, user_agent: str, connect_timeout: float, max_time: float) -> None:
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        connect_timeout: float,
+        max_time: float,
+        resolve: Iterable[str] = (),
+    ) -> None:
         self._user_agent = user_agent
+        # "host:port:address" entries for libcurl's DNS cache (CURLOPT_RESOLVE): tests use
+        # it to give a name an address without a DNS server.
+        self._resolve = list(resolve)
         self._connect_ms = max(1, int(connect_timeout * 1000))
         self._max_ms = max(1, int(max_time * 1000))
         self._cainfo = _ca_bundle()
@@ -215,8 +268,13 @@ class CurlSession:
     def is_open(self) -> bool:
         return self._multi is not None
 
-    async def get(self, url: str, headers: Iterable[str], sink: BodySink) -> Response:
+    async def get(
+        self, url: str, headers: Iterable[str], sink: BodySink, guard: AddressCheck | None = None
+    ) -> Response:
         """GET `url` with `headers` ("Name: value" lines); the body goes to `sink`.
+
+        `guard`, when given, is asked about every address the transfer connects to; a
+        refusal ends it with a `CurlError` whose `refused` names the address.
 
         Returns the response once the transfer ends (also when the sink declined the
         body). Raises what the sink raised, or `CurlError`. If the awaiting task is
@@ -227,7 +285,7 @@ class CurlSession:
             raise RuntimeError("the session is not open")
         curl = pycurl.Curl()
         future: asyncio.Future[Response] = loop.create_future()
-        transfer = _Transfer(curl, sink, future)
+        transfer = _Transfer(curl, sink, future, guard)
         self._configure(curl, url, list(headers), transfer)
         self._transfers[curl] = transfer
         multi.add_handle(curl)  # libcurl asks for a 0 ms timer to start it
@@ -256,6 +314,10 @@ class CurlSession:
         if self._cainfo:
             curl.setopt(pycurl.CAINFO, self._cainfo)
         curl.setopt(pycurl.HEADERFUNCTION, transfer.on_header)
+        if transfer.guard is not None:
+            curl.setopt(pycurl.OPENSOCKETFUNCTION, transfer.on_open_socket)
+        if self._resolve:
+            curl.setopt(pycurl.RESOLVE, self._resolve)
         curl.setopt(pycurl.WRITEFUNCTION, transfer.on_body)
 
     def _drop(self, multi: pycurl.CurlMulti, transfer: _Transfer) -> None:
@@ -339,6 +401,16 @@ class CurlSession:
         if transfer is None:
             return
         connected, os_errno = True, 0
+        if transfer.guard is not None and not transfer.refused:
+            # A connection reused from the cache opened no socket, so the guard has not
+            # seen it: check where the response came from (pycurl allows getinfo only
+            # now, after the transfer) and drop it if it was not allowed.
+            try:
+                ip = str(curl.getinfo(pycurl.PRIMARY_IP) or "")
+            except pycurl.error:  # pragma: no cover
+                ip = ""
+            if ip and not transfer.guard(ip):
+                transfer.refused = ip
         if error is not None:
             try:
                 connected = bool(curl.getinfo(pycurl.CONNECT_TIME)) or transfer.lines > 0
@@ -348,6 +420,12 @@ class CurlSession:
         self._drop(multi, transfer)
         future = transfer.future
         if future.done():
+            return
+        if transfer.refused:  # before the sink's failure: the refusal is the cause
+            code, message = error or (pycurl.E_COULDNT_CONNECT, "address refused")
+            future.set_exception(
+                CurlError(code, message, connected=False, refused=transfer.refused)
+            )
             return
         if transfer.failure is not None:
             future.set_exception(transfer.failure)

@@ -22,6 +22,9 @@ and enforces:
   split across workers up front; callers just start one task per feed. The per-host
   limit is politeness towards other people's servers; a loopback host (127.0.0.0/8,
   ::1, localhost) is the user's own machine, so only the global limit applies to it.
+* **Public feeds stay public** (`addresses.py`): a feed on a public address may not
+  redirect, nor have its article pages fetched automatically, into loopback, private,
+  link-local or unique-local addresses; checked on the address libcurl connects to.
 * **No exceptions**: every failure becomes a `FetchResult` with status "error" and a
   plain-words reason. Only `asyncio.CancelledError` propagates, as it must.
 """
@@ -44,6 +47,13 @@ from urllib.parse import urlsplit
 from tui_reader import __version__
 from tui_reader.text import BAD_PORTS, UrlRejected, check_url, clean_line, normalize_feed_url
 
+from .addresses import (
+    AddressClassifier,
+    AddressGuard,
+    is_local_address,
+    origin_is_local,
+    proxy_in_use,
+)
 from .curl_session import E_WEIRD_SERVER_REPLY, CurlError, CurlSession, Response
 
 try:  # Brotli is optional; only a version that can bound its output is used (see below).
@@ -428,6 +438,7 @@ class _Request:
     sent_last_modified: str | None = None
     admission: asyncio.Semaphore | None = None
     admitted: bool = False
+    guard: AddressGuard = field(default_factory=AddressGuard)
     chain: _Chain = field(init=False)
 
 
@@ -437,12 +448,24 @@ class Fetcher:
     Safe to share between any number of concurrent tasks in one event loop.
     """
 
-    def __init__(self, limits: FetchLimits = FetchLimits(), user_agent: str | None = None) -> None:
+    def __init__(
+        self,
+        limits: FetchLimits = FetchLimits(),
+        user_agent: str | None = None,
+        *,
+        classify: AddressClassifier = is_local_address,
+        resolve: Iterable[str] = (),
+    ) -> None:
+        """`classify` and `resolve` are for tests: which addresses count as local, and
+        names libcurl resolves without DNS ("host:port:address")."""
         agent = user_agent or DEFAULT_USER_AGENT
         if not _header_safe(agent, max_length=1024):
             raise ValueError("the user agent must be printable ASCII")
         self.limits = limits
         self.user_agent = agent
+        self._classify = classify
+        self._resolve = tuple(resolve)
+        self._origins: dict[str, bool] = {}  # origin host -> is local (one lookup each)
         self._session: CurlSession | None = None
         self._global: asyncio.Semaphore | None = None
         self._hosts: dict[str, _HostGate] = {}
@@ -455,6 +478,7 @@ class Fetcher:
             connect_timeout=limits.connect_timeout,
             # libcurl's own limit is a backstop for the total deadline enforced here.
             max_time=limits.deadline + 5.0,
+            resolve=self._resolve,
         )
         self._session = await session.__aenter__()
         return self
@@ -497,6 +521,7 @@ class Fetcher:
             sent_etag=sent_etag,
             sent_last_modified=sent_modified,
             admission=admission,
+            guard=AddressGuard(self._classify),
         )
         try:
             result = await self._fetch(request)
@@ -510,9 +535,21 @@ class Fetcher:
             admission.release()
         return result
 
-    async def fetch_page(self, url: str) -> FetchResult:
-        """Fetch an HTML page (feed discovery, full text) under the same limits."""
-        return await self._fetch(_Request(url, {"Accept": PAGE_ACCEPT}, conditional=False))
+    async def fetch_page(self, url: str, *, origin: str | None = None) -> FetchResult:
+        """Fetch an HTML page (feed discovery, full text) under the same limits.
+
+        `origin` is the feed an automatic fetch comes from: a public feed's page may not be
+        on a local address (see `addresses.py`). Without it the page is its own origin.
+        """
+        guard = AddressGuard(self._classify)
+        if origin is not None:
+            local = self._origins.get(origin)
+            if local is None:
+                local = await origin_is_local(origin, self._classify, self.limits.connect_timeout)
+                self._origins[origin] = local
+            guard.origin_local = local
+        request = _Request(url, {"Accept": PAGE_ACCEPT}, conditional=False, guard=guard)
+        return await self._fetch(request)
 
     # ------------------------------------------------------------------ internals
 
@@ -528,6 +565,11 @@ class Fetcher:
         if port is not None:
             return FetchResult("error", url, error=f"address refused: {_port_reason(port)}")
         request.chain = _Chain(requested=first.url, current=first.url)
+        guard = request.guard
+        if not guard.allows_host(first.host):
+            return self._error(request, f"address refused: {guard.reason()}")
+        if guard.origin_local is None and proxy_in_use():
+            guard.origin_local = False  # the proxy connects, not us: see addresses.py
         timer = asyncio.timeout(None)
         try:
             async with timer:
@@ -601,18 +643,21 @@ class Fetcher:
                         request.admitted = True
                     timer.reschedule(loop.time() + self.limits.deadline)
                 reader = _BodyReader(self.limits, request.conditional)
+                check = None if proxy_in_use() else request.guard.allows
                 try:
-                    response = await session.get(chain.current, header_lines, reader)
+                    response = await session.get(chain.current, header_lines, reader, check)
                 except CurlError as error:
+                    if error.refused:
+                        raise _Failure(f"address refused: {request.guard.reason()}") from None
                     status = reader.response.status if reader.response else None
                     raise _Failure(
                         _describe(error, host, self.limits), http_status=status or None
                     ) from None
             if response.status not in _REDIRECTS:
                 return self._complete(request, response, reader)
-            self._next_hop(chain, response)
+            self._next_hop(chain, response, request.guard)
 
-    def _next_hop(self, chain: _Chain, response: Response) -> None:
+    def _next_hop(self, chain: _Chain, response: Response, guard: AddressGuard) -> None:
         status = response.status
         location = response.header("location")
         if not location:
@@ -630,6 +675,8 @@ class Fetcher:
         port = _blocked_port(target.url)
         if port is not None:
             raise _Failure(f"redirect refused: {_port_reason(port)}")
+        if not guard.allows_host(target.host):
+            raise _Failure(f"redirect refused: {guard.reason()}")
         chain.hops += 1
         chain.all_permanent = chain.all_permanent and status in _PERMANENT
         if chain.current.startswith("https:") and target.url.startswith("http:"):

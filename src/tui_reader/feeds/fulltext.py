@@ -209,12 +209,14 @@ def _fetch_error(status: int | None, error: str | None) -> str:
     return f"the page could not be fetched: {error or 'unknown error'}"
 
 
-async def fetch_full_text(fetcher: Fetcher, url: str) -> FullText:
-    """Fetch `url` with `fetcher` and extract its article (extraction in a thread)."""
+async def fetch_full_text(fetcher: Fetcher, url: str, *, origin: str | None = None) -> FullText:
+    """Fetch `url` with `fetcher` and extract its article (extraction in a thread).
+
+    `origin`: the feed URL of an automatic fetch (see `Fetcher.fetch_page`)."""
     verdict = check_url(url)
     if not verdict.ok:
         return FullText(False, error="this article has no web address that can be fetched")
-    result = await fetcher.fetch_page(verdict.url)
+    result = await fetcher.fetch_page(verdict.url, origin=origin)
     if result.status != "ok":
         return FullText(False, error=_fetch_error(result.http_status, result.error))
     base = result.final_url or verdict.url

@@ -2,7 +2,8 @@
 
 Microsoft's CDF (`<CHANNEL>`) is read too, as feedparser does.
 
-Public API: `parse_feed`, `discover_feed_links`, `looks_like_feed`, `FeedParseError`.
+Public API: `parse_feed`, `looks_like_feed`, `FeedParseError` (feed discovery in web pages
+is `feeds.subscribe.discover_feed_links`).
 `parse_feed` raises nothing but `FeedParseError`, whose message is a plain-words reason
 that can be shown to the user as is.
 
@@ -47,11 +48,9 @@ newest first); the rest are counted in a warning.
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import replace
 from datetime import datetime
-from html.parser import HTMLParser
 
 from tui_reader.models import ParsedFeed
 from tui_reader.text import clean_line
@@ -72,7 +71,6 @@ from .xmldoc import (
     BOMS,
     NOT_WELL_FORMED,
     RDF,
-    REFUSED_CODECS,
     local_name,
     parse_xml_tree,
     to_utf8,
@@ -80,7 +78,7 @@ from .xmldoc import (
 from .xmldoc import _new_parser as _new_parser
 from .xmldoc import _NoExternalResolver as _NoExternalResolver
 
-__all__ = ["FeedParseError", "discover_feed_links", "looks_like_feed", "parse_feed"]
+__all__ = ["FeedParseError", "looks_like_feed", "parse_feed"]
 
 # A refresh never needs more; the fetcher should cap downloads well below this anyway.
 MAX_FEED_BYTES = 64 * 1024 * 1024
@@ -225,62 +223,3 @@ def looks_like_feed(data: bytes) -> bool:
 _FEED_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json"}
 )
-
-
-class _LinkFinder(HTMLParser):
-    def __init__(self, base_url: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base = base_url
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "base" and not self.hrefs:
-            href = dict(attrs).get("href")
-            if href:
-                self.base = link_or_empty(href.strip(), self.base) or self.base
-        elif tag == "link":
-            values = {name: value or "" for name, value in attrs}
-            rels = values.get("rel", "").lower().split()
-            kind = values.get("type", "").split(";")[0].strip().lower()
-            href = values.get("href", "").strip()
-            if "alternate" in rels and kind in _FEED_TYPES and href:
-                self.hrefs.append(href)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-
-def discover_feed_links(html: bytes, base_url: str) -> list[str]:
-    """Feed URLs an HTML page advertises with <link rel="alternate" type=...>.
-
-    Resolved against the page's <base href> or `base_url`, only http(s) (per
-    `text.safe_link`), without duplicates, in document order. Never raises.
-    """
-    try:
-        head = bytes(html[:MAX_HTML_BYTES])
-        match = re.search(
-            rb"""<meta[^>]{0,200}charset\s*=\s*["']?([A-Za-z0-9._:\-]{1,40})""", head[:4096], re.I
-        )
-        encoding = "utf-8"
-        if match:
-            try:
-                encoding = codecs.lookup(match.group(1).decode("ascii")).name
-            except LookupError:
-                encoding = "utf-8"
-            if encoding in REFUSED_CODECS or encoding.startswith(("utf-16", "utf-32")):
-                encoding = "utf-8"  # a meta tag readable as ASCII cannot really be UTF-16
-        try:
-            text = head.decode(encoding, "replace")
-        except LookupError:
-            text = head.decode("utf-8", "replace")
-        finder = _LinkFinder(link_or_empty(base_url) or "")
-        finder.feed(text)
-        finder.close()
-        found: list[str] = []
-        for href in finder.hrefs:
-            link = link_or_empty(href, finder.base or None)
-            if link and link not in found:
-                found.append(link)
-        return found
-    except Exception:
-        return []

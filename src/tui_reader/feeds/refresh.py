@@ -132,7 +132,7 @@ async def refresh_feeds(
             # Reported before any full-text pages: the feed's articles are in already.
             on_progress(outcome, len(summary.outcomes), total)
         if feed.id in full_text_feeds and outcome.status != "failed":
-            await _fetch_full_texts(store, feed.id, active, parse_slots, host_locks)
+            await _fetch_full_texts(store, feed, active, parse_slots, host_locks)
 
     try:
         with store.bulk_writes():  # article files synced once at the end, not per file
@@ -275,13 +275,15 @@ def _store(
 
 async def _fetch_full_texts(
     store: Store,
-    feed_id: str,
+    feed: Feed,
     fetcher: Fetcher,
     parse_slots: asyncio.Semaphore,
     host_locks: dict[str, asyncio.Lock],
 ) -> None:
     """Fetch and cache the full text of up to `FULL_TEXT_PER_FEED` of the feed's newest
-    articles that have none yet. Sequential per host; never raises for one page."""
+    articles that have none yet. Sequential per host; never raises for one page. The feed
+    is the pages' origin: a public feed's links may not lead to local addresses."""
+    feed_id = feed.id
     # Imported here: the extraction stack (BeautifulSoup, trafilatura) is only needed when
     # a feed asks for full texts, and costs a refresh 0.1 s of start-up otherwise.
     from .fulltext import fetch_full_text
@@ -292,7 +294,7 @@ async def _fetch_full_texts(
         host = check_url(article.link).host
         lock = host_locks.setdefault(host, asyncio.Lock())
         async with lock:
-            result = await fetch_full_text(fetcher, article.link)
+            result = await fetch_full_text(fetcher, article.link, origin=feed.url)
             async with parse_slots:
                 try:
                     await asyncio.to_thread(

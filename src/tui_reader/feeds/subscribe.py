@@ -2,20 +2,30 @@
 
 The feed is fetched and parsed before it is saved, so a new subscription is never empty
 and a typo never becomes a broken subscription.
+
+Discovery reads the page with lxml (libxml2's HTML parser, linear time: the standard
+library's `html.parser` is quadratic on a flood of `<!--` and froze the reader for minutes
+on a 2 MiB page), in a thread, under the fetch deadline, so the event loop (the app's UI)
+never waits for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from lxml import etree
 
 from ..models import Feed
 from ..store import Store
 from ..text import UrlRejected, check_url, normalize_feed_url
 from ..wording import plural
+from .common import link_or_empty
 from .fetch import Fetcher, FetchLimits, FetchResult
-from .parse import FeedParseError, discover_feed_links, looks_like_feed, parse_feed
+from .parse import MAX_HTML_BYTES, FeedParseError, looks_like_feed, parse_feed
 
 
 class SubscribeError(Exception):
@@ -43,11 +53,12 @@ async def subscribe_async(
             existing, False, 0, (f"Already subscribed to {existing.display_title} ({url}).",)
         )
     messages: list[str] = []
-    async with Fetcher(limits or FetchLimits()) as fetcher:
+    limits = limits or FetchLimits()
+    async with Fetcher(limits) as fetcher:
         result = await fetcher.fetch(url)
         _raise_on_error(result, url)
         if not looks_like_feed(result.body):
-            candidates = discover_feed_links(result.body, result.final_url or url)
+            candidates = await discover_async(result.body, result.final_url or url, limits.deadline)
             if not candidates:
                 raise SubscribeError(
                     f"{url} is neither a feed nor a page that links to one "
@@ -92,6 +103,87 @@ async def subscribe_async(
     )
     messages.extend(f"Note: {w}" for w in parsed.warnings)
     return SubscribeOutcome(feed, created, merged.new, tuple(messages))
+
+
+# ------------------------------------------------------------------ discovery
+
+_FEED_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json"}
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}charset\s*=\s*["']?([A-Za-z0-9._:\-]{1,40})""", re.I
+)
+# Codecs a page may not choose: utf-7 can hide markup, punycode and idna are not page
+# encodings (they turn a page into noise), and a <meta> tag that could be read
+# as ASCII cannot really be UTF-16/32.
+_REFUSED_CODECS = ("utf-7", "utf-16", "utf-32", "punycode", "idna")
+
+
+def _page_text(page: bytes) -> bytes:
+    """The page as UTF-8, decoded per its <meta charset> (else UTF-8), bad bytes replaced."""
+    encoding = "utf-8"
+    match = _META_CHARSET.search(page[:4096])
+    if match:
+        try:
+            name = codecs.lookup(match.group(1).decode("ascii")).name
+            if not name.startswith(_REFUSED_CODECS):
+                encoding = name  # a non-text codec (hex, rot13) fails to decode below
+        except LookupError:
+            pass
+    try:
+        text = page.decode(encoding, "replace")
+    except (LookupError, ValueError):  # non-text codecs; codecs without "replace" (idna)
+        text = page.decode("utf-8", "replace")
+    return text.encode("utf-8", "replace")
+
+
+def discover_feed_links(page: bytes, base_url: str) -> list[str]:
+    """Feed URLs an HTML page advertises with <link rel="alternate" type=...>.
+
+    Resolved against the page's first <base href> or `base_url`, only http(s) (per
+    `text.safe_link`), without duplicates, in document order. Reads at most
+    `MAX_HTML_BYTES`; linear in the page size. Never raises.
+    """
+    try:
+        data = _page_text(bytes(page[:MAX_HTML_BYTES]))
+        if not data.strip():
+            return []
+        parser = etree.HTMLParser(
+            encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True
+        )
+        root = etree.fromstring(data, parser)
+        if root is None:
+            return []
+        base = link_or_empty(base_url) or ""
+        for element in root.iter("base"):
+            base = link_or_empty((element.get("href") or "").strip(), base or None) or base
+            break
+        found: list[str] = []
+        for element in root.iter("link"):
+            rels = (element.get("rel") or "").lower().split()
+            kind = (element.get("type") or "").split(";")[0].strip().lower()
+            href = (element.get("href") or "").strip()
+            if "alternate" not in rels or kind not in _FEED_TYPES or not href:
+                continue
+            link = link_or_empty(href, base or None)
+            if link and link not in found:
+                found.append(link)
+        return found
+    except Exception:  # a hostile page must not break `add`: it simply lists no feed
+        return []
+
+
+async def discover_async(page: bytes, base_url: str, deadline: float) -> list[str]:
+    """`discover_feed_links` in a worker thread, given up (as "no feed") after `deadline` s.
+
+    The thread cannot be stopped, but lxml is linear, so it ends soon after anyway; what
+    matters is that the caller's event loop is never blocked.
+    """
+    try:
+        async with asyncio.timeout(deadline):
+            return await asyncio.to_thread(discover_feed_links, page, base_url)
+    except TimeoutError:
+        return []
 
 
 def _raise_on_error(result: FetchResult, url: str) -> None:

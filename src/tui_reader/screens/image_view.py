@@ -77,6 +77,9 @@ def inline_images_problem() -> str:
     return _prepared
 
 
+IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP")
+
+
 def decode_image(data: bytes) -> PILImage | str:
     """Decode `data` with Pillow; the image, or what went wrong in plain words."""
     from PIL import Image
@@ -87,7 +90,9 @@ def decode_image(data: bytes) -> PILImage | str:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     try:
-        image = Image.open(io.BytesIO(data))
+        # Only the raster formats the web uses: Pillow would otherwise try every format
+        # it knows, EPS included, which it hands to Ghostscript.
+        image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
         width, height = image.size
         if width * height > MAX_PIXELS:
             return f"The image is too big to show ({width} × {height} pixels)."

@@ -1,0 +1,1 @@
+"""Property-based fuzz harnesses (hypothesis): see README.md in this directory."""
