@@ -47,6 +47,7 @@ from tui_reader.models import WORDS_PER_MINUTE, reading_minutes
 from tui_reader.text import check_url, clean_line, clean_text
 
 __all__ = [
+    "LINK_REF_PREFIX",
     "MAX_BLOCK_NESTING",
     "MAX_DEPTH",
     "MAX_INPUT_CHARS",
@@ -56,6 +57,7 @@ __all__ = [
     "Link",
     "RenderedBody",
     "html_to_markdown",
+    "link_ref_number",
     "plain_summary",
     "reading_minutes",
     "unsafe_tokens",
@@ -66,6 +68,8 @@ MAX_OUTPUT_CHARS = 100_000
 MAX_DEPTH = 100  # element depth; markdownify recurses about 3 Python frames per level
 MAX_BLOCK_NESTING = 6  # blockquotes + lists; markdown-it's gfm-like maxNesting is 20 tokens
 MAX_LINKS = 1000
+# The href of a link in the reading pane's Markdown: "#link-" and the link's number.
+LINK_REF_PREFIX = "#link-"
 MAX_IMAGES = 1000
 MAX_ALT_CHARS = 200
 MAX_COLSPAN = 20  # markdownify repeats " |" colspan times; 1000 would bloat every row
@@ -206,6 +210,7 @@ class _Converter(MarkdownConverter):
         ol_numbers: dict[int, int],
         first_rows: dict[int, bool],
         column_counts: dict[int, int],
+        link_refs: bool = False,
     ) -> None:
         super().__init__(
             heading_style=ATX,
@@ -221,6 +226,7 @@ class _Converter(MarkdownConverter):
         self._ol_numbers = ol_numbers
         self._first_rows = first_rows
         self._column_counts = column_counts
+        self._link_refs = link_refs
         self._link_numbers: dict[str, int] = {}
         self.links: list[Link] = []
         self._image_numbers: dict[str, int] = {}
@@ -251,6 +257,12 @@ class _Converter(MarkdownConverter):
             self.links.append(Link(number=number, text=text, url=url))
         return number
 
+    def _href(self, number: int, url: str) -> str:
+        """What a link's Markdown points at: the URL, or (for the reading pane) the opaque
+        `#link-N`. Textual's Markdown percent-decodes a clicked href, so a click must be
+        mapped back to the numbered, vetted URL rather than trusted (issue 14.7)."""
+        return f"{LINK_REF_PREFIX}{number}" if self._link_refs else url
+
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "_noformat" in parent_tags or "a" in parent_tags:
             return text  # inside code, or a link nested in a link: Markdown allows neither
@@ -278,7 +290,8 @@ class _Converter(MarkdownConverter):
         number = self._add_link(plain, verdict.url)
         if number is None:
             return text
-        return f"{prefix}[{stripped}]({verdict.url}) \\[{number}\\]{suffix}"
+        href = self._href(number, verdict.url)
+        return f"{prefix}[{stripped}]({href}) \\[{number}\\]{suffix}"
 
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         alt = clean_line(_attr(el, "alt"), max_length=MAX_ALT_CHARS)
@@ -315,7 +328,7 @@ class _Converter(MarkdownConverter):
         number = self._add_link(kind, verdict.url)
         if number is None:
             return f"\\[{kind}\\]"
-        return f"[{kind}]({verdict.url}) \\[{number}\\]"
+        return f"[{kind}]({self._href(number, verdict.url)}) \\[{number}\\]"
 
     def convert_video(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return self._convert_media(el, "video", parent_tags)
@@ -642,11 +655,12 @@ def _parser() -> MarkdownIt:
     return _MD
 
 
-def unsafe_tokens(markdown: str) -> list[str]:
+def unsafe_tokens(markdown: str, link_refs: int | None = None) -> list[str]:
     """What in `markdown` would be active beyond our own vetted links ([] when nothing).
 
     Parses exactly as Textual's Markdown widget does and reports raw HTML, images, and
-    links whose href is not an http(s) URL allowed by `text.check_url`.
+    links whose href is not an http(s) URL allowed by `text.check_url`. With `link_refs`
+    (the number of vetted links), hrefs must instead be `#link-N` with N in 1..link_refs.
     """
     problems: list[str] = []
     for token in _parser().parse(markdown):
@@ -655,7 +669,12 @@ def unsafe_tokens(markdown: str) -> list[str]:
                 problems.append(f"{item.type}: {item.content[:60]!r}")
             elif item.type == "link_open":
                 href = str(item.attrGet("href") or "")
-                if not href.lower().startswith(("http://", "https://")) or not (check_url(href).ok):
+                if link_refs is not None:
+                    if link_ref_number(href, link_refs) is None:
+                        problems.append(f"link: {href[:60]!r}")
+                elif not href.lower().startswith(("http://", "https://")) or not (
+                    check_url(href).ok
+                ):
                     problems.append(f"link: {href[:60]!r}")
     return problems
 
@@ -667,11 +686,24 @@ def _plain_markdown(blocks: list[str]) -> str:
 # --------------------------------------------------------------------------- public API
 
 
-def html_to_markdown(html: str, base_url: str = "") -> RenderedBody:
+def link_ref_number(href: str, count: int) -> int | None:
+    """N for an href `#link-N` with 1 <= N <= count, else None."""
+    if not href.startswith(LINK_REF_PREFIX):
+        return None
+    digits = href[len(LINK_REF_PREFIX) :]
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 6:
+        return None
+    number = int(digits)
+    return number if 1 <= number <= count else None
+
+
+def html_to_markdown(html: str, base_url: str = "", *, link_refs: bool = False) -> RenderedBody:
     """Convert an untrusted HTML body to inert Markdown for the reading pane.
 
     Relative links and image sources resolve against `base_url` (itself checked by the URL
-    policy). Never raises for any string input and never fetches anything.
+    policy). Never raises for any string input and never fetches anything. With
+    `link_refs`, every link's href is the opaque `#link-N` (N: its number in `links`), so a
+    click is looked up in `links` and never trusted as a URL (see `link_ref_number`).
     """
     source = _as_text(html)
     source = clean_text(source[:MAX_INPUT_CHARS])
@@ -688,14 +720,17 @@ def html_to_markdown(html: str, base_url: str = "") -> RenderedBody:
         return RenderedBody(_plain_markdown(text.split("\n\n")), (), (), words)
     try:
         info = _prepare(soup)
-        converter = _Converter(base, info.ol_numbers, info.first_rows, info.column_counts)
+        converter = _Converter(
+            base, info.ol_numbers, info.first_rows, info.column_counts, link_refs
+        )
         markdown = _tidy(converter.convert_soup(soup))
         links, images = tuple(converter.links), tuple(converter.images)
     except Exception:
         # Includes RecursionError if a caller already sits deep in the stack.
         markdown, links, images = "", (), ()
     else:
-        if not unsafe_tokens(markdown):
+        problems = unsafe_tokens(markdown, len(links)) if link_refs else unsafe_tokens(markdown)
+        if not problems:
             return RenderedBody(markdown, links, images, words)
     # Defence in depth: a conversion we cannot vouch for is shown as escaped paragraphs.
     # The vetted links and images stay available by number.

@@ -32,6 +32,7 @@ from textual.worker import Worker
 
 from ..models import reading_minutes
 from ..text import check_url, clean_line
+from ..ui_text import plain
 from ..workers import report_worker_error
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ def _render(html: str, base_url: str) -> RenderedBody:
     # biggest import of the reader and nothing needs it before an article is opened.
     from ..render import html_to_markdown
 
-    return html_to_markdown(html, base_url)
+    # Links point at `#link-N`: a click is looked up in the numbered, vetted links.
+    return html_to_markdown(html, base_url, link_refs=True)
 
 
 # Bodies longer than this (characters of HTML) are rendered in a worker thread.
@@ -122,7 +124,8 @@ class ReadingPane(VerticalScroll, can_focus=True):
 
     @dataclass(eq=False)
     class LinkChosen(Message):
-        """A link in the body was clicked; `href` is untrusted until it passes the policy."""
+        """A link in the body was clicked: `href` is the URL of that numbered link, as the
+        URL policy gave it (the screen checks it again before opening)."""
 
         href: str
 
@@ -215,7 +218,8 @@ class ReadingPane(VerticalScroll, can_focus=True):
         if link.ok:
             attribution = f"Read the rest of this article on {source or link.host}."
             button.disabled = False
-            button.tooltip = link.url
+            # The URL policy keeps `[`, `]`, `@` and `=`: literal text, never markup.
+            button.tooltip = plain(link.url)
         else:
             attribution = "This article has no web address that can be opened" + (
                 f": {link.shown}" if link.shown else "."
@@ -352,4 +356,10 @@ class ReadingPane(VerticalScroll, can_focus=True):
     # imported when the first article is shown, not at start-up.
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
-        self.post_message(self.LinkChosen(event.href))
+        # Textual percent-decodes the href, so the clicked text is not the URL we vetted:
+        # every link we emit is `#link-N`; open the vetted URL number N, nothing else.
+        from ..render import link_ref_number
+
+        number = link_ref_number(event.href, len(self.links))
+        if number is not None:
+            self.post_message(self.LinkChosen(self.links[number - 1].url))

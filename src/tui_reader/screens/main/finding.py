@@ -19,6 +19,7 @@ from ... import clock
 from ...messages import SavedSearchesCounted, SearchResults
 from ...models import Article
 from ...store import Store
+from ...ui_text import plain
 from ...views import ALL, SORTS, View, articles_for, sort_articles
 
 if TYPE_CHECKING:
@@ -95,9 +96,10 @@ class FindController:
     def _update_search_title(self) -> None:
         where = "the whole library" if self._search_library else self.host.view.label or "this view"
         box = self.search_box
-        box.border_title = f"Search {where}"
-        box.border_subtitle = "Ctrl+L: " + (
-            "this view only" if self._search_library else "whole library"
+        # The view's label is a feed or category name: literal text, never markup.
+        box.border_title = plain(f"Search {where}", 200)
+        box.border_subtitle = plain(
+            "Ctrl+L: " + ("this view only" if self._search_library else "whole library")
         )
         box.placeholder = SEARCH_HELP
 
@@ -179,13 +181,14 @@ class FindController:
         self.answered_for = event.text
         box = self.search_box
         if event.error:
-            box.border_subtitle = f"⚠ {event.error}"
+            # The error quotes the user's query: literal text, never markup.
+            box.border_subtitle = plain(f"⚠ {event.error}", 300)
             box.add_class("-invalid-query")
             return
         box.remove_class("-invalid-query")
         self.query = event.query if event.query and not event.query.is_empty else None
         count = len(event.articles)
-        box.border_subtitle = (
+        box.border_subtitle = plain(
             f"{count} match{'es' if count != 1 else ''} · Enter: to the list · Esc: close"
         )
         highlight = self.query.text_terms if self.query else ()
