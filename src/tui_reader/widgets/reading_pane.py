@@ -205,14 +205,14 @@ class ReadingPane(VerticalScroll, can_focus=True):
         source = clean_line(article.source, 200)
         self.query_one("#reader-category", Static).update(Content(clean_line(article.category)))
         self.query_one("#reader-title", Static).update(
-            Content(clean_line(article.title) or "(untitled)")
+            plain(clean_line(article.title) or "(untitled)")
         )
         byline = [source]
         if article.author:
             byline.append(f"by {clean_line(article.author, 300)}")
         byline.append(long_date(article.published))
         byline.append(f"{reading_minutes(article.words)} min read")
-        self.query_one("#reader-byline", Static).update(Content(" · ".join(byline)))
+        self.query_one("#reader-byline", Static).update(plain(" · ".join(byline)))
         link = check_url(article.link)
         button, full = self._buttons()
         if link.ok:
@@ -226,7 +226,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
             )
             button.disabled = True
             button.tooltip = None
-        self.query_one("#reader-attribution", Static).update(Content(attribution))
+        self.query_one("#reader-attribution", Static).update(plain(attribution))
         full.disabled = not link.ok
         self.show_body(article.body_html, article.link, full=False)
 

@@ -19,7 +19,7 @@ from ... import clock
 from ...messages import SavedSearchesCounted, SearchResults
 from ...models import Article
 from ...store import Store
-from ...ui_text import plain
+from ...ui_text import plain, plain_str
 from ...views import ALL, SORTS, View, articles_for, sort_articles
 
 if TYPE_CHECKING:
@@ -214,7 +214,9 @@ class FindController:
         sorts[self.host.view.node_id] = how
         self.host.save_setting("sort", sorts)
         self.host.reload_list_keeping_cursor()
-        self.host.notify(f"Sorted by {dict(SORTS)[how]}.", timeout=2)
+        self.host.notify(
+            plain_str(f"Sorted by {dict(SORTS)[how]}.", multiline=True), timeout=2, markup=False
+        )
 
     # ---------------------------------------------------------------- saved searches
 
@@ -236,7 +238,9 @@ class FindController:
         try:
             parse_query(text, clock.now())
         except QueryError as exc:
-            self.host.notify(f"Not saved: {exc}", severity="warning", markup=False)
+            self.host.notify(
+                plain_str(f"Not saved: {exc}", multiline=True), severity="warning", markup=False
+            )
             return
 
         def named(name: str | None) -> None:
@@ -246,7 +250,11 @@ class FindController:
             saved.append((name, text))
             self.host.save_setting("saved_searches", [{"name": n, "query": q} for n, q in saved])
             self.host.reload_feeds()
-            self.host.notify(f"Saved search {name!r} is in the sidebar.", markup=False, timeout=4)
+            self.host.notify(
+                plain_str(f"Saved search {name!r} is in the sidebar.", multiline=True),
+                markup=False,
+                timeout=4,
+            )
 
         from ..dialogs import PromptScreen
 
