@@ -317,7 +317,9 @@ async def test_a_clicked_link_opens_the_vetted_url_not_the_decoded_one(
     async with app.run_test(size=(220, 50), message_hook=log, tooltips=True) as pilot:
         screen = await _open_feed(pilot, info)
         screen.show_article(screen.article_list.articles[0])
-        await _stop(pilot, "article shown")
+        await settle(
+            pilot, lambda: screen.reader.body_settled
+        )  # (no screen check: the click decides)
         reader = screen.reader
         vetted = [link.url for link in reader.links if link.text == "trick-link"]
         assert len(vetted) == 1 and urlsplit(vetted[0]).hostname == "good.example"
