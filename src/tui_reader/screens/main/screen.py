@@ -39,7 +39,15 @@ from ...messages import (
 )
 from ...models import Article, Feed
 from ...store import Store, StoreError
-from ...views import ALL, SMART_VIEWS, View, articles_for, sort_articles, unread_in
+from ...views import (
+    ALL,
+    SMART_VIEWS,
+    View,
+    articles_for,
+    folder_path,
+    sort_articles,
+    unread_in,
+)
 from ...widgets.article_list import ArticleList
 from ...widgets.category_sidebar import CategorySidebar
 from ...widgets.footer import ReaderFooter
@@ -177,7 +185,8 @@ class MainScreen(Screen[None]):
         by_category: dict[str, int] = {}
         for feed_id, category in self._categories.items():
             unread = unread_by_feed.get(feed_id, 0)
-            by_category[category] = by_category.get(category, 0) + unread
+            for folder in folder_path(category):  # a folder counts its subfolders too
+                by_category[folder] = by_category.get(folder, 0) + unread
             counts[f"feed:{feed_id}"] = unread
         for category, unread in by_category.items():
             counts[f"category:{category}"] = unread
@@ -214,6 +223,7 @@ class MainScreen(Screen[None]):
             article_list.empty_message = "No unread articles here. Press u to show all."
         else:
             article_list.empty_message = "No articles here."
+        article_list.show_source = self.view.kind != "feed"  # one feed: no feed column
         article_list.set_articles(tuple(articles), self._sources, select_id=select_id)
         if not self.store.feeds():
             self.reader.show_welcome()
@@ -572,3 +582,7 @@ class MainScreen(Screen[None]):
 
     def action_resize(self, pane: str, delta: int) -> None:
         self.panes.resize(pane, delta)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Saved pane widths apply only as far as they fit the new size.
+        self.panes.apply()
