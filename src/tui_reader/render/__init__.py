@@ -162,7 +162,14 @@ def html_to_markdown(html: str, base_url: str = "") -> RenderedBody:
         return RenderedBody(_plain_markdown(text.split("\n\n")), (), (), words)
     try:
         info = _prepare(soup)
-        converter = _Converter(base, info.ol_numbers, info.first_rows, info.column_counts)
+        converter = _Converter(
+            base,
+            info.ol_numbers,
+            info.first_rows,
+            info.column_counts,
+            info.record_rows,
+            info.record_cells,
+        )
         markdown = _tidy(converter.convert_soup(soup))
         links, images = tuple(converter.links), tuple(converter.images)
     except Exception:

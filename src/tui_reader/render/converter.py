@@ -28,6 +28,7 @@ from .policy import (
     _unescape_md,
 )
 from .prepare import _text_blocks
+from .tables import record_cell, record_row, split_cells
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class _Converter(MarkdownConverter):
         ol_numbers: dict[int, int],
         first_rows: dict[int, bool],
         column_counts: dict[int, int],
+        record_rows: dict[int, int] | None = None,
+        record_cells: set[int] | None = None,
     ) -> None:
         super().__init__(
             heading_style=ATX,
@@ -75,6 +78,9 @@ class _Converter(MarkdownConverter):
         self._ol_numbers = ol_numbers
         self._first_rows = first_rows
         self._column_counts = column_counts
+        self._record_rows = record_rows or {}
+        self._record_cells = record_cells or set()
+        self._record_names: dict[int, list[str]] = {}  # table id -> its header cells
         self._link_numbers: dict[str, int] = {}
         self.links: list[Link] = []
         self._image_numbers: dict[str, int] = {}
@@ -242,7 +248,24 @@ class _Converter(MarkdownConverter):
 
     # -- tables (markdownify's convert_tr searches the whole table for every row)
 
+    def convert_td(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if id(el) in self._record_cells:
+            return record_cell(text)
+        return str(super().convert_td(el, text, parent_tags))
+
+    def convert_th(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if id(el) in self._record_cells:
+            return record_cell(text)
+        return str(super().convert_th(el, text, parent_tags))
+
     def convert_tr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        table = self._record_rows.get(id(el))
+        if table is not None:  # too wide for a grid: a record per row
+            cells = split_cells(text)
+            if self._first_rows.get(id(el)):
+                self._record_names[table] = cells
+                return ""
+            return record_row(cells, self._record_names.get(table, []), _BR + "\n")
         header = self._first_rows.get(id(el))
         row = "|" + text + "\n"
         if header is None:

@@ -22,6 +22,7 @@ from .policy import (
     MAX_DEPTH,
     _attr,
 )
+from .tables import fits
 
 
 def _dimension(el: Tag, name: str) -> int | None:
@@ -79,6 +80,10 @@ class _Prepared:
         self.ol_numbers: dict[int, int] = {}
         self.first_rows: dict[int, bool] = {}
         self.column_counts: dict[int, int] = {}
+        # Tables too wide for a grid (`tables.fits`): their rows (row id -> table id) and
+        # cells, which the converter turns into records.
+        self.record_rows: dict[int, int] = {}
+        self.record_cells: set[int] = set()
 
 
 def _prepare(soup: BeautifulSoup) -> _Prepared:
@@ -170,3 +175,7 @@ def _index_table(table: Tag, info: _Prepared) -> None:
     )
     info.first_rows[id(first)] = header
     info.column_counts[id(first)] = max(1, columns)
+    if not fits(rows):
+        for row in rows:
+            info.record_rows[id(row)] = id(table)
+            info.record_cells.update(map(id, row.find_all(["td", "th"], recursive=False)))
