@@ -188,7 +188,7 @@ class CategorySidebar(Tree[View]):
             parent = parent.parent
         room = self.scrollable_content_region.width - depth * self.guide_depth
         name_room = room - count_length
-        if name_room <= 0 or not count_length and label.cell_len <= room:
+        if name_room <= 0 or (not count_length and label.cell_len <= room):
             return label  # not laid out yet, or nothing to line up or cut
         name = label[: len(label) - count_length] if count_length else label
         name.truncate(name_room, overflow="ellipsis", pad=True)
