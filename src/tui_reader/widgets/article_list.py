@@ -30,10 +30,11 @@ from ..text import clean_line
 UNREAD_MARK = "●"
 STAR_MARK = "★"
 DATE_WIDTH = 8  # "Mar 2024", the longest short date
-# The title comes first: the feed column gets only what is left once the title has this
-# many cells, and goes when that is under SOURCE_MIN (the reading pane names the feed).
+# The title comes first: the feed column gets at most a quarter of the row and only what
+# is left once the title has TITLE_MIN cells; under SOURCE_MIN it goes (the reading pane
+# names the feed).
 TITLE_MIN = 28
-SOURCE_MIN = 6
+SOURCE_MIN = 8
 SOURCE_MAX = 16
 
 
@@ -281,7 +282,7 @@ def column_widths(width: int, show_source: bool = True) -> tuple[int, int]:
     column is dropped. Fixed parts: marks (4), the gaps (2 each) and the date."""
     fixed = 4 + 2 + DATE_WIDTH
     room = max(0, width - fixed)
-    source = min(SOURCE_MAX, room - 2 - TITLE_MIN) if show_source else 0
+    source = min(SOURCE_MAX, room // 4, room - 2 - TITLE_MIN) if show_source else 0
     if source < SOURCE_MIN:
         return room, 0
     return room - 2 - source, source
