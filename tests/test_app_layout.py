@@ -293,3 +293,32 @@ async def test_search_error_text_is_not_markup(store: Store) -> None:
         await settle(pilot, lambda: screen.query_one("#search-hint").has_class("-error"))
         await pilot.pause()
         assert "[b]x[/b]" in "".join(lines_of(screen.query_one("#search-hint")))
+
+
+async def test_refreshing_a_folder_refreshes_its_subfolders(folders_store: Store) -> None:
+    app = TuiReader(folders_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        asked: list[list[str]] = []
+        screen.feeds.start_refresh = lambda feeds, label: asked.append(  # type: ignore[method-assign]
+            sorted(f.display_title for f in feeds)
+        )
+        await pilot.pause()
+        await pilot.press("j", "j", "j", "j", "j")  # Tech
+        assert screen.sidebar.cursor_node is not None
+        assert screen.sidebar.cursor_node.data is not None
+        assert screen.sidebar.cursor_node.data.key == "Tech"
+        await pilot.press("R")
+        await pilot.pause()
+        assert asked == [["Async Notes", "Python Weekly", "Rust Notes", "Tech Daily"]]
+
+
+def test_folder_paths() -> None:
+    from tui_reader.views import folder_path, in_folder
+
+    assert folder_path("Tech/Python/Async") == ["Tech", "Tech/Python", "Tech/Python/Async"]
+    assert folder_path("Tech") == ["Tech"]
+    for odd in ("a//b", "/x", "x/", " / "):  # an empty part: one flat folder
+        assert folder_path(odd) == [odd]
+    assert in_folder("Tech/Python", "Tech") and in_folder("Tech", "Tech")
+    assert not in_folder("Technology", "Tech") and not in_folder("Tech", "Tech/Python")
