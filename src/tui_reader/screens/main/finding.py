@@ -213,6 +213,8 @@ class FindController:
             f"{count} match{'es' if count != 1 else ''} · Enter: to the list · Esc: close"
         )
         highlight = self.query.text_terms if self.query else ()
+        # A feed's view searched alone keeps to one feed; the whole library does not.
+        self.host.article_list.show_source = self._search_library or self.host.view.kind != "feed"
         self.host.article_list.set_articles(
             tuple(event.articles), self._sources(), select_id=None, highlight=highlight
         )
