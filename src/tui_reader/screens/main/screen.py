@@ -185,11 +185,14 @@ class MainScreen(Screen[None]):
         by_category: dict[str, int] = {}
         for feed_id, category in self._categories.items():
             unread = unread_by_feed.get(feed_id, 0)
-            for folder in folder_path(category):  # a folder counts its subfolders too
-                by_category[folder] = by_category.get(folder, 0) + unread
+            by_category[category] = by_category.get(category, 0) + unread
             counts[f"feed:{feed_id}"] = unread
+        by_folder: dict[str, int] = {}
         for category, unread in by_category.items():
-            counts[f"category:{category}"] = unread
+            for folder in folder_path(category):  # a folder counts its subfolders too
+                by_folder[folder] = by_folder.get(folder, 0) + unread
+        for folder, unread in by_folder.items():
+            counts[f"category:{folder}"] = unread
         for query, members in self._saved_members.items():
             counts[f"saved:{query}"] = sum(1 for i in members if not self.store.is_read(i))
         return counts
