@@ -193,14 +193,10 @@ def show_open_failure(directory: Path, exc: Exception, locked: bool) -> int:
         BINDINGS = [("q", "quit", "Close")]
 
         def compose(self) -> ComposeResult:
+            # The lock's own message advises --db, which means nothing in a browser.
+            detail = "" if locked else f"{exc}\n\n"
             text = Content.assemble(
-                (headline, "bold"),
-                "\n\n",
-                advice,
-                "\n\n",
-                str(exc),
-                "\n\n",
-                f"Library: {directory}",
+                (headline, "bold"), "\n\n", advice, "\n\n", detail, f"Library: {directory}"
             )
             yield Static(text, id="notice")
 
