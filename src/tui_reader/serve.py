@@ -34,6 +34,28 @@ _LOCAL_FONT = (
     "<style>@font-face { font-family: 'Roboto Mono'; "
     "src: url('{static}fonts/RobotoMono-VariableFont_wght.ttf') format('truetype'); }</style>"
 )
+# Keys reach the reader only while xterm's hidden input has the focus, and a served app
+# starts out told it has none (Textual's web driver), which leaves the footer empty until
+# the first key. So once the reader has drawn, the page focuses the input and says so
+# (textual.js reports a focus of `.xterm-screen` to the app), as a terminal window would.
+_FOCUS_TERMINAL = """<script>
+(function () {
+  var tries = 0;
+  var timer = setInterval(function () {
+    var input = document.querySelector("textarea.xterm-helper-textarea");
+    var drawn = document.body.classList.contains("-first-byte");
+    if ((input && drawn) || ++tries > 300) {
+      clearInterval(timer);
+      var screen = document.querySelector(".xterm-screen");
+      if (input && screen) {
+        input.focus();
+        screen.dispatchEvent(new FocusEvent("focus"));
+      }
+    }
+  }, 50);
+})();
+</script>
+</body>"""
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost"})
 # How long a new tab waits for the library before saying it is taken: a reloaded tab's
 # old reader saves and quits in well under a second.
@@ -111,7 +133,8 @@ def run_serve(args: argparse.Namespace) -> int:
             self.public_url = f"{request.scheme}://{request.host}"
             response = await super().handle_index(request)
             static = f"{self.public_url}/static/"
-            response.text = _GOOGLE_FONT.sub(_LOCAL_FONT.replace("{static}", static), response.text)
+            page = _GOOGLE_FONT.sub(_LOCAL_FONT.replace("{static}", static), response.text)
+            response.text = page.replace("</body>", _FOCUS_TERMINAL, 1)
             return response
 
         async def handle_websocket(self, request: Any) -> Any:

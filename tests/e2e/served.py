@@ -133,7 +133,9 @@ class TerminalTap:
     def text(self) -> str:
         return "" if self.screen is None else "\n".join(self.screen.display)
 
-    def wait_for(self, what: str | Callable[[str], bool], timeout: float = 20.0) -> str:
+    def wait_for(
+        self, what: str | Callable[[str], bool], timeout: float = 20.0, poll: float = 0.05
+    ) -> str:
         """Wait until the screen shows `what` (or `what(text)` is true); returns the text.
         Playwright delivers the frames only while it is called, hence the page waits."""
         check = what if callable(what) else (lambda text: what in text)
@@ -144,7 +146,7 @@ class TerminalTap:
                 return text
             if time.monotonic() > deadline:
                 raise AssertionError(f"the screen never showed {what!r}; it shows:\n{text}")
-            self.page.wait_for_timeout(50)
+            self.page.wait_for_timeout(poll * 1000)
 
 
 def launch_chromium(playwright: Any) -> Any:

@@ -57,6 +57,8 @@ def test_the_page_draws_the_sidebar_and_the_list(library_path: Path, context: An
         assert "Science" in text  # the sidebar's categories
         assert len(TITLE.findall(text)) >= 10  # the list's rows
         assert "Select an article" in text
+        # The page gives the reader the focus: its keys show before the first key press.
+        tap.wait_for("q Quit")
         page.close()
 
 
