@@ -1,5 +1,5 @@
 """`tui-reader serve` without a browser: who may connect, what the page loads, and how
-served readers open links (issue 19)."""
+a served reader opens links (issue 19)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tui_reader.app import TuiReader
 from tui_reader.browser import BrowserError, plan_launch
+from tui_reader.screens.main import MainScreen
 from tui_reader.serve import check_host, is_loopback
+from tui_reader.store import Store
 
+from ..pilot_helpers import MessageLog, settle
 from .served import Served, free_port
 
 
@@ -87,3 +91,29 @@ def test_served_links_go_to_the_browser_tab_after_the_url_policy(
     assert plan.in_tab and plan.argv == () and plan.url == "https://example.com/a%20b"
     with pytest.raises(BrowserError, match="Not opened"):
         plan_launch("javascript:alert(1)", served=True)
+
+
+async def test_a_served_reader_hands_links_to_the_browser_tab(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`o` (and every link, all through `MainScreen.open_url`) goes to `App.open_url` when
+    the reader runs in a browser tab; a refused address never leaves the reader."""
+    app = TuiReader(store)
+    opened: list[tuple[str, bool]] = []
+    log = MessageLog()
+    monkeypatch.setattr(TuiReader, "is_web", property(lambda _app: True))
+    monkeypatch.setattr(app, "open_url", lambda url, *, new_tab=True: opened.append((url, new_tab)))
+    async with app.run_test(size=(120, 30), message_hook=log) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await pilot.press("tab", "enter")
+        await settle(pilot, lambda: screen.reader.current is not None)
+        article = screen.target_article()
+        assert article is not None
+        await pilot.press("o")
+        await settle(pilot, lambda: bool(opened))
+        assert opened == [(article.link, True)]
+        screen.open_url("javascript:alert(1)")
+        await pilot.pause()
+        assert opened == [(article.link, True)]
+        assert any("Not opened" in str(n.message) for n in log.notifications)
