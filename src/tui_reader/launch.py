@@ -45,8 +45,9 @@ def _run(directory: Path, args: argparse.Namespace) -> int:
     served = getattr(args, "served", False)
     try:
         if served:  # a browser tab (`tui-reader serve`): a reloaded tab's reader may be closing
-            from .serve import wait_for_library
+            from .serve import prepare_served_reader, wait_for_library
 
+            prepare_served_reader()
             store = wait_for_library(directory, Store.open)
         else:
             store = Store.open(directory)

@@ -18,6 +18,7 @@ works offline.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ipaddress
 import re
 import shlex
@@ -122,6 +123,17 @@ def run_serve(args: argparse.Namespace) -> int:
         directory = library_dir(getattr(args, "db", None))
 
     class ReaderServer(Server):
+        # The tabs' websocket handlers, so that stopping the server can close them.
+        tabs: set[asyncio.Task[Any]] = set()
+
+        async def on_shutdown(self, app: Any) -> None:
+            # aiohttp would wait a minute for open tabs before cancelling them. Cancelled
+            # now, each handler still tells its reader to quit and waits: every open
+            # library is saved and released before the server exits.
+            for task in self.tabs:
+                task.cancel()
+            await asyncio.gather(*self.tabs, return_exceptions=True)
+
         async def handle_index(self, request: Any) -> Any:
             from aiohttp import web
 
@@ -147,7 +159,13 @@ def run_serve(args: argparse.Namespace) -> int:
                 origin is not None and origin != f"{request.scheme}://{request.host}"
             ):
                 return web.Response(status=403, text="tui-reader: not this page's socket")
-            return await super().handle_websocket(request)
+            task = asyncio.current_task()
+            assert task is not None
+            self.tabs.add(task)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.tabs.discard(task)
 
         def _host_allowed(self, request: Any) -> bool:
             if args.public:
@@ -176,6 +194,15 @@ def run_serve(args: argparse.Namespace) -> int:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     return 0
+
+
+def prepare_served_reader() -> None:
+    """Set up the reader process of one tab. Ctrl+C in the server's terminal reaches the
+    whole process group: the readers leave it to the server, which tells each to quit
+    (and so to save) before it exits."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def wait_for_library(directory: Path, opener: Any, wait: float = LOCK_WAIT) -> Any:

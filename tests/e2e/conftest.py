@@ -1,5 +1,5 @@
 """Fixtures for the browser tests: one headless Chromium (Debian's, at /usr/bin/chromium)
-driven by Playwright for the whole session, and a fresh browser context per test that lets
+driven by Playwright for each test module, and a fresh browser context per test that lets
 no request leave the machine.
 
 Where Chromium or the test extra's playwright/pyte cannot be had, the tests skip and say
@@ -24,7 +24,9 @@ def _cannot_provide(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API runs, its event loop counts as
+# running in this thread, and the asyncio (Pilot) tests collected after would fail.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     try:
         import pyte  # noqa: F401 - the tests read the screen with it

@@ -8,7 +8,9 @@ is cut off in every test (`conftest.context`), so these also show the page works
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -110,3 +112,19 @@ def test_a_second_tab_gets_a_clear_notice(library_path: Path, context: Any) -> N
             assert store.unread_count() == 14
         finally:
             store.close()
+
+
+def test_ctrl_c_with_a_tab_open_saves_it(library_path: Path, context: Any) -> None:
+    with Served("--db", str(library_path)) as served:
+        page, tap = open_reader(context, served.url)
+        _open_second_article(page, tap)
+        assert served.process is not None
+        started = time.monotonic()
+        os.killpg(served.process.pid, signal.SIGINT)  # Ctrl+C: the server and its readers
+        assert served.process.wait(timeout=15) == 0
+        assert time.monotonic() - started < 10  # not aiohttp's minute for open sockets
+    store = Store.open(library_path)  # released: no LibraryLocked
+    try:
+        assert store.unread_count() == 14
+    finally:
+        store.close()

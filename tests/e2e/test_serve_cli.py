@@ -117,3 +117,16 @@ async def test_a_served_reader_hands_links_to_the_browser_tab(
         await pilot.pause()
         assert opened == [(article.link, True)]
         assert any("Not opened" in str(n.message) for n in log.notifications)
+
+
+def test_without_the_browser_tools_the_tests_skip_but_ci_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from .conftest import _cannot_provide
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must provide"):
+        _cannot_provide("needs Debian's Chromium")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="needs Debian's Chromium"):
+        _cannot_provide("needs Debian's Chromium")
