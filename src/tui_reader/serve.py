@@ -23,6 +23,7 @@ import ipaddress
 import re
 import shlex
 import shutil
+import socket
 import sys
 import time
 from pathlib import Path
@@ -95,6 +96,20 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (in use, no such address), or None."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        for family, kind, proto, _name, address in infos:
+            with socket.socket(family, kind, proto) as probe:
+                # As aiohttp binds: a port in TIME_WAIT after a restart is free.
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+    except (OSError, OverflowError) as exc:
+        return getattr(exc, "strerror", None) or str(exc)
+    return None
+
+
 def reader_command(directory: Path, config: str | None) -> str:
     """The shell command textual-serve runs for each tab (it starts it with a shell)."""
     argv = [sys.executable, "-m", "tui_reader", "--db", str(directory), "--served"]
@@ -108,6 +123,16 @@ def run_serve(args: argparse.Namespace) -> int:
     if error:
         print(f"tui-reader serve: {error}", file=sys.stderr)
         return 2
+    if not 1 <= args.port <= 65535:
+        print(f"tui-reader serve: --port must be 1-65535, not {args.port}", file=sys.stderr)
+        return 2
+    problem = _cannot_listen(args.host, args.port)
+    if problem:  # said before anything is made or printed (aiohttp would say it late)
+        print(
+            f"tui-reader serve: cannot listen on {args.host}:{args.port}: {problem}",
+            file=sys.stderr,
+        )
+        return 1
     from textual_serve.server import Server
 
     from .paths import library_dir

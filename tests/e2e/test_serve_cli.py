@@ -4,6 +4,7 @@ a served reader opens links (issue 19)."""
 from __future__ import annotations
 
 import http.client
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,19 @@ def test_without_the_browser_tools_the_tests_skip_but_ci_fails(
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="needs Debian's Chromium"):
         _cannot_provide("needs Debian's Chromium")
+
+
+def test_a_port_in_use_or_out_of_range_is_said_plainly(tmp_path: Path) -> None:
+    base = [sys.executable, "-m", "tui_reader", "serve", "--db", str(tmp_path / "lib")]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [*base, "--port", str(port)], capture_output=True, text=True, timeout=30
+        )
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
+    assert "Open http" not in done.stdout  # no address that does not work
+    done = subprocess.run([*base, "--port", "70000"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "1-65535" in done.stderr
