@@ -167,9 +167,10 @@ def run_serve(args: argparse.Namespace) -> int:
             # URLs in the page follow the address the browser used (with --host 0.0.0.0
             # the stock page would point the websocket at 0.0.0.0). No await lies between
             # this and the page's rendering, so tabs cannot see each other's value.
-            self.public_url = f"{request.scheme}://{request.host}"
+            origin = f"{request.scheme}://{request.host}"
+            self.public_url = origin
             response = await super().handle_index(request)
-            static = f"{self.public_url}/static/"
+            static = f"{origin}/static/"
             page = _GOOGLE_FONT.sub(_LOCAL_FONT.replace("{static}", static), response.text)
             response.text = page.replace("</body>", _FOCUS_TERMINAL, 1)
             return response
