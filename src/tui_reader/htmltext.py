@@ -51,6 +51,9 @@ _NOT_A_PLAIN_TAG = re.compile(
 _NOT_ANGLE = bytes(i for i in range(256) if i not in b"<>")
 
 
+_CJK_MARK = 0xFF
+
+
 def _word_shape(keep_angles: bool) -> tuple[bytes, bytes]:
     """A `bytes.translate` table and delete set that turn UTF-8 text into its shape.
 
@@ -69,6 +72,8 @@ def _word_shape(keep_angles: bool) -> tuple[bytes, bytes]:
             table[i] = ord(" ")
         elif keep_angles and char in "<>":
             table[i] = i
+    # Never in UTF-8: what CJK characters are replaced with, to become "c".
+    table[_CJK_MARK] = ord("c")
     return bytes(table), bytes(i for i in range(256) if table[i] == ord("."))
 
 
@@ -84,7 +89,10 @@ _SHAPE_FLAGS = bytes(
 # one in a text, the regex path costs less.
 _MAX_REPLACED_CHARS = 24
 _NOT_WORD, _WORD, _SPACE, _CJK_CHAR, _MIXED = 0, 1, 2, 3, 4
-_REPLACEMENT = {_WORD: b"a", _SPACE: b" ", _CJK_CHAR: b"c"}
+# What a character of each kind becomes in the shape, and what it is replaced with in
+# the UTF-8 text before the translation when its first byte cannot say.
+_SHAPE_BYTE = {_WORD: ord("a"), _SPACE: ord(" "), _CJK_CHAR: ord("c")}
+_REPLACEMENT = {_WORD: b"a", _SPACE: b" ", _CJK_CHAR: bytes((_CJK_MARK,))}
 # Kinds of the non-ASCII characters seen so far (a text repeats few); bounded.
 _KINDS: dict[str, int] = {}
 
@@ -204,12 +212,12 @@ def _shape_utf8(data: bytes, shape: tuple[bytes, bytes]) -> tuple[bytes, int] | 
                 return None
             # UTF-8 is self-synchronising: a character's bytes only match where it is.
             data = data.replace(char.encode("utf-8"), _REPLACEMENT[kind])
-        elif table[lead] != _REPLACEMENT[kind][0]:
+        elif table[lead] != _SHAPE_BYTE[kind]:
             # Every character here starting with this byte is this kind: map the byte
             # itself (its continuation bytes stay deleted).
             if isinstance(table, bytes):
                 table = bytearray(table)
-            table[lead] = _REPLACEMENT[kind][0]
+            table[lead] = _SHAPE_BYTE[kind]
             delete = delete.replace(bytes((lead,)), b"")
     return data.translate(table, delete), cjk
 
