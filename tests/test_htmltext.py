@@ -6,6 +6,7 @@ import html as html_lib
 import re
 import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -114,3 +115,22 @@ def test_word_count_examples() -> None:
     assert word_count("<p>a\u00a0b\u2003c</p>") == 3  # Unicode spaces split words
     assert word_count("<img alt='\u6771\u4eac \u00e9t\u00e9'>\u00e9") == 1  # inside a tag
     assert word_count("&lt;p&gt; x") == 2  # decoded "<p>" is text, not a tag
+
+
+def test_typical_bodies_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bodies that are mostly ASCII, with accents, typographic punctuation, a little CJK
+    and entities, are counted without the regex path (the parser's hot path)."""
+
+    def regex_path(text: str) -> tuple[int, int]:
+        raise AssertionError(f"regex path taken for {text[:60]!r}")
+
+    monkeypatch.setattr(htmltext, "_regex_count", regex_path)
+    body = (
+        '<p>Caf\u00e9 \u2014 \u201cna\u00efve\u201d r\u00e9sum\u00e9 &amp; <a href="https://'
+        'example.org/a?b=1&amp;c=2">link</a> \u6771\u4eac\u3001\ud55c\uad6d\uc5b4 '
+        "\u00be \u03bb \U0001f680 \u2714 \u21d2\u2026</p>\n<pre><code>x := y(2)</code></pre>"
+        + "<p>Plain words in <em>a paragraph</em>, as most of a body is.</p>"
+        * 8
+    ) * 5
+    assert word_count(body) == _reference_count(body)
+    assert word_count(body.replace("<", " ")) == _reference_count(body.replace("<", " "))

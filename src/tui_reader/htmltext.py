@@ -88,6 +88,9 @@ _SHAPE_FLAGS = bytes(
 # Past this many non-ASCII letters, digits, spaces and CJK characters to replace one by
 # one in a text, the regex path costs less.
 _MAX_REPLACED_CHARS = 24
+# Past this many distinct non-ASCII characters (Chinese, Japanese, Korean text), looking
+# at each costs more than the regex path.
+_MAX_DISTINCT_CHARS = 160
 _NOT_WORD, _WORD, _SPACE, _CJK_CHAR, _MIXED = 0, 1, 2, 3, 4
 # What a character of each kind becomes in the shape, and what it is replaced with in
 # the UTF-8 text before the translation when its first byte cannot say.
@@ -170,6 +173,22 @@ def _char_kind(char: str) -> int:
     return kind
 
 
+def _few_non_ascii(non_ascii_bytes: int, total_bytes: int) -> bool:
+    """Whether a text has few enough non-ASCII characters for `_shape_utf8`.
+
+    It looks at each distinct one (a Python object each): mostly non-ASCII text
+    (Cyrillic, Greek, Chinese...) is counted faster by the regex path.
+    """
+    return non_ascii_bytes <= 256 or non_ascii_bytes * 4 <= total_bytes
+
+
+def _mostly_ascii(source: str) -> bool:
+    """`_few_non_ascii` for a str, before its tags are set aside."""
+    size = len(source.encode("utf-8", "surrogatepass"))
+    # Each non-ASCII character takes 2 to 4 bytes: the extra bytes bound their number.
+    return _few_non_ascii((size - len(source)) * 2, size)
+
+
 def _utf8_lead(char: str) -> int:
     """The first byte of `char` in UTF-8."""
     code = ord(char)
@@ -190,14 +209,21 @@ def _shape_utf8(data: bytes, shape: tuple[bytes, bytes]) -> tuple[bytes, int] | 
     rest = data.translate(None, _ASCII_BYTES)  # the non-ASCII characters, in order
     if not rest:
         return data.translate(*shape), 0
+    if not _few_non_ascii(len(rest), len(data)):
+        return None
     chars = rest.decode("utf-8")
     cjk = 0
     found: list[tuple[str, int, int]] = []
     lead_kinds: dict[int, int] = {}
-    for char in set(chars):
+    distinct = set(chars)
+    if len(distinct) > _MAX_DISTINCT_CHARS:
+        return None
+    for char in distinct:
         kind = _char_kind(char)
-        if kind == _CJK_CHAR:
-            cjk += chars.count(char)
+        if kind == _CJK_CHAR and not cjk:
+            # One pass over the non-ASCII characters (counting each distinct one would
+            # be quadratic in a long Chinese text).
+            cjk = len(chars) - len(_CJK.sub("", chars))
         lead = _utf8_lead(char)
         found.append((char, kind, lead))
         lead_kinds[lead] = kind if lead_kinds.get(lead, kind) == kind else _MIXED
@@ -303,8 +329,9 @@ def word_count(html: str) -> int:
     """
     source = as_text(html)[:MAX_INPUT_CHARS]
     counted: tuple[int, int] | None = None
+    fast = source.isascii() or _mostly_ascii(source)
     if "<" in source:
-        counted = _tagged_count(source)
+        counted = _tagged_count(source) if fast else None
         if counted is None:
             if _MAY_NEED_SCANNER.search(source) and _NEEDS_SCANNER.search(source):
                 source = strip_tags(source)
@@ -312,6 +339,7 @@ def word_count(html: str) -> int:
                 # Several times faster than the scanner on a typical body; the same words.
                 source = _SIMPLE_TAG.sub(" ", source)
     if counted is None:
-        counted = _text_count(html_lib.unescape(source) if "&" in source else source)
+        text = html_lib.unescape(source) if "&" in source else source
+        counted = _text_count(text) if fast else _regex_count(text)
     words, cjk = counted
     return words + (cjk + 1) // 2
