@@ -51,6 +51,7 @@ _NOT_A_PLAIN_TAG = re.compile(
 _NOT_ANGLE = bytes(i for i in range(256) if i not in b"<>")
 
 
+# Never in UTF-8: what a CJK character replaced one by one becomes, before the table.
 _CJK_MARK = 0xFF
 
 
@@ -72,7 +73,6 @@ def _word_shape(keep_angles: bool) -> tuple[bytes, bytes]:
             table[i] = ord(" ")
         elif keep_angles and char in "<>":
             table[i] = i
-    # Never in UTF-8: what CJK characters are replaced with, to become "c".
     table[_CJK_MARK] = ord("c")
     return bytes(table), bytes(i for i in range(256) if table[i] == ord("."))
 
@@ -204,7 +204,8 @@ def _shape_utf8(data: bytes, shape: tuple[bytes, bytes]) -> tuple[bytes, int] | 
     the count ("a", " ", "c" or nothing) through its first byte when the text's other
     characters with that first byte are the same kind (the usual case: accented
     letters, Cyrillic, Greek, punctuation, CJK); the others are replaced one by one.
-    None when there would be too many such replacements.
+    None when the text is mostly non-ASCII or has too many distinct characters, or too
+    many to replace: the regex path is faster there.
     """
     rest = data.translate(None, _ASCII_BYTES)  # the non-ASCII characters, in order
     if not rest:
@@ -212,7 +213,7 @@ def _shape_utf8(data: bytes, shape: tuple[bytes, bytes]) -> tuple[bytes, int] | 
     if not _few_non_ascii(len(rest), len(data)):
         return None
     chars = rest.decode("utf-8")
-    cjk = 0
+    cjk = False
     found: list[tuple[str, int, int]] = []
     lead_kinds: dict[int, int] = {}
     distinct = set(chars)
@@ -220,10 +221,7 @@ def _shape_utf8(data: bytes, shape: tuple[bytes, bytes]) -> tuple[bytes, int] | 
         return None
     for char in distinct:
         kind = _char_kind(char)
-        if kind == _CJK_CHAR and not cjk:
-            # One pass over the non-ASCII characters (counting each distinct one would
-            # be quadratic in a long Chinese text).
-            cjk = len(chars) - len(_CJK.sub("", chars))
+        cjk = cjk or kind == _CJK_CHAR
         lead = _utf8_lead(char)
         found.append((char, kind, lead))
         lead_kinds[lead] = kind if lead_kinds.get(lead, kind) == kind else _MIXED
@@ -245,7 +243,9 @@ def _shape_utf8(data: bytes, shape: tuple[bytes, bytes]) -> tuple[bytes, int] | 
                 table = bytearray(table)
             table[lead] = _SHAPE_BYTE[kind]
             delete = delete.replace(bytes((lead,)), b"")
-    return data.translate(table, delete), cjk
+    shaped = data.translate(table, delete)
+    # Each CJK character became one "c" (letters are "a"): count them there, in C.
+    return shaped, shaped.count(b"c") if cjk else 0
 
 
 def _word_starts(shape: bytes) -> int:
