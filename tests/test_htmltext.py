@@ -133,4 +133,7 @@ def test_typical_bodies_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> N
         * 8
     ) * 5
     assert word_count(body) == _reference_count(body)
+    long_body = body * 12  # longer than the precomputed bit masks
+    assert len(long_body.encode()) > htmltext._ONES_LENGTH
+    assert word_count(long_body) == _reference_count(long_body)
     assert word_count(body.replace("<", " ")) == _reference_count(body.replace("<", " "))

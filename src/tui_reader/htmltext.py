@@ -85,6 +85,9 @@ _WORD_FLAGS = bytes(int(i == ord("a")) for i in range(256))
 _SHAPE_FLAGS = bytes(
     {ord("a"): 1, ord("<"): 2, ord(">"): 4, ord("c"): 8}.get(i, 0) for i in range(256)
 )
+# A 1 in each byte: a mask for one bit of each of a shape's bytes (longer shapes make theirs).
+_ONES_LENGTH = 16 * 1024
+_ONES = int.from_bytes(b"\x01" * _ONES_LENGTH, "little")
 # Past this many non-ASCII letters, digits, spaces and CJK characters to replace one by
 # one in a text, the regex path costs less.
 _MAX_REPLACED_CHARS = 24
@@ -307,15 +310,14 @@ def _tagged_count(source: str) -> tuple[int, int] | None:
         return None
     shape, cjk = shaped
     flags = int.from_bytes(shape.translate(_SHAPE_FLAGS), "little")
-    ones = int.from_bytes(b"\x01" * len(shape), "little")
-    words = flags & ones
-    starts = words & ~(words << 8)  # a word byte whose previous byte is not one
+    ones = _ONES if len(shape) <= _ONES_LENGTH else int.from_bytes(b"\x01" * len(shape), "little")
     # 2**(8*gt) - 2**(8*lt) has all bits of the bytes from lt to gt - 1 set; the pairs'
     # ranges do not overlap, so the sum of those is `gt_mask - lt_mask`, without carries.
     inside = ((flags >> 2) & ones) - ((flags >> 1) & ones)
     if cjk:
         cjk -= ((flags >> 3) & ones & inside).bit_count()
-    return starts.bit_count() - (starts & inside).bit_count(), cjk
+    words = flags & ones & ~inside  # the word bytes outside tags
+    return (words ^ (words & (words << 8))).bit_count(), cjk  # those after a non-word
 
 
 def word_count(html: str) -> int:
