@@ -20,6 +20,7 @@ COMMANDS = (
     "refresh",
     "restore-backup",
     "config",
+    "account",
 )
 
 
@@ -233,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="report what the reader would warn about (exit status 1 if anything)",
     )
+    from .cli_account import add_parser as add_account_parser
+
+    add_account_parser(sub, _library_options)
     return parser
 
 

@@ -345,6 +345,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             sigint_restored(),
             open_store(args, read_only=False, lazy=True, start_writer=False) as store,
         ):
+            if store.sync.bound:  # a library bound to a server account syncs instead
+                from .cli_account import sync_library
+
+                return sync_library(store)
             feeds = store.feeds()
             if args.category:
                 # As `cat:` in a query: a folder includes its subfolders (Tech/Python).
@@ -451,7 +455,14 @@ HANDLERS = {
     "refresh": cmd_refresh,
     "restore-backup": cmd_restore_backup,
     "config": cmd_config,
+    "account": lambda args: _account_command(args),
 }
+
+
+def _account_command(args: argparse.Namespace) -> int:
+    from .cli_account import cmd_account
+
+    return cmd_account(args)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -121,9 +121,12 @@ class SyncState:
 
     def apply_remote(self, flag: str, article_ids: Iterable[str], value: bool) -> list[str]:
         """Set a flag as the server has it, without queueing it (the engine's thread;
-        the articles must be loaded). Returns the ids that changed."""
+        the articles must be loaded). An article with a change of this flag waiting in
+        the outbox keeps its local value (the conflict rule): checked under the state lock,
+        so a change the user makes meanwhile is never overwritten. Returns the ids changed."""
         index = self.index
         with index.lock:
+            article_ids = [a for a in article_ids if not self.outbox.has_flag(a, flag)]
             target = index.read if flag == "read" else index.starred
             changed, feeds = index.set_flag(target, article_ids, value, counts=flag == "read")
             if feeds:
