@@ -12,7 +12,6 @@ import pytest
 
 from tui_reader.models import Article
 from tui_reader.store import Store
-from tui_reader.sync.base import SyncClient
 from tui_reader.sync.engine import SyncEngine, SyncReport
 from tui_reader.sync.miniflux import MinifluxClient
 
