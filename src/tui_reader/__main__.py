@@ -256,6 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .feeds import refresh_cli  # noqa: F401 - the bulk of refresh's imports
     gc.freeze()
     gc.enable()
+    if args.command == "account":
+        from . import cli_account
+
+        return cli_account.run(args)
     return cli.run(args)
 
 

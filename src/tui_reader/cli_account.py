@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from .sync import KINDS, SECRET_ENV
 
 if TYPE_CHECKING:
-    from .store import Store
     from .sync.base import SyncClient
 
 # `add_parser` runs for every command, the reader's start included: the rest of what this
@@ -36,7 +35,9 @@ def add_parser(sub: Any, library_options: Callable[[argparse.ArgumentParser], No
         "then syncs with it instead of fetching feeds. See README 'Sync'.",
     )
     library_options(p)
-    actions = p.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+    actions = p.add_subparsers(
+        dest="account_command", metavar="ACTION", required=True, help="add, show or remove"
+    )
     a = actions.add_parser(
         "add",
         help="bind the library to an account (and sync once)",
@@ -77,9 +78,12 @@ def add_parser(sub: Any, library_options: Callable[[argparse.ArgumentParser], No
     library_options(r)
 
 
-def cmd_account(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """`tui-reader account ...` (called by `__main__`; errors reported as every command's)."""
+    from .cli import run_handler
+
     handlers = {"add": cmd_add, "show": cmd_show, "remove": cmd_remove}
-    return handlers[args.account_command](args)
+    return run_handler(handlers[args.account_command], args)
 
 
 # --------------------------------------------------------------------------- add
@@ -113,7 +117,8 @@ def _secret_for_add(args: argparse.Namespace) -> str:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from .cli import CommandError, _console, open_store
+    from .cli import CommandError, _console, _err, open_store
+    from .cli_sync import run_sync
     from .sync.base import SyncError
     from .text import check_url
 
@@ -136,8 +141,9 @@ def cmd_add(args: argparse.Namespace) -> int:
             store.sync.bind(args.kind, checked.url, args.user, args.secret_command)
             if args.store_secret:
                 store.sync.store_secret(secret)
-            _console().print(f"Bound to {_where(store.sync.account() or {})}.")
-            return _sync(store, client, upload=args.upload)
+            console = _console()
+            console.print(f"Bound to {_where(store.sync.account() or {})}.")
+            return run_sync(store, client, console, _err, upload=args.upload)
         except SyncError as exc:
             raise CommandError(str(exc)) from None
         finally:
@@ -162,49 +168,6 @@ def _where(account: dict[str, Any]) -> str:
     user = account.get("user")
     kind = account.get("kind", "?")
     return clean_line(f"{kind} {url}" + (f" as {user}" if user else ""), max_length=400)
-
-
-# --------------------------------------------------------------------------- sync
-
-
-def sync_library(store: Store) -> int:
-    """`tui-reader refresh` on a bound library: sync, print the summary line."""
-    from .cli import _err
-    from .sync.account import connect, find_secret
-    from .sync.base import SyncError
-
-    account = store.sync.account()
-    assert account is not None
-    store.start_writer()
-    user = str(account.get("user") or "")
-    try:
-        secret = find_secret(account, store.sync.stored_secret())
-        client = connect(str(account["kind"]), str(account["url"]), user, secret)
-    except SyncError as exc:
-        store.sync.record(last_error=str(exc))
-        _err(f"Sync failed: {exc} ({store.sync.waiting()} changes waiting)")
-        return EXIT_SYNC_FAILED
-    try:
-        return _sync(store, client, upload=False)
-    finally:
-        client.close()
-
-
-def _sync(store: Store, client: SyncClient, *, upload: bool) -> int:
-    from rich.text import Text
-
-    from .cli import _console, _err
-    from .sync.engine import SyncEngine
-
-    report = SyncEngine(store, client).run(upload=upload)
-    if report.error:
-        _err(report.summary())
-        return EXIT_SYNC_FAILED
-    console = _console()
-    for line in report.errors:
-        console.print(Text(f"  skipped: {line}"), soft_wrap=True)
-    console.print(Text(report.summary()), soft_wrap=True)
-    return 0
 
 
 # --------------------------------------------------------------------------- show, remove
