@@ -5,7 +5,9 @@ Miniflux 2.2.6: wrong password, server down or answering 500, the secret's handl
 from __future__ import annotations
 
 import os
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +19,8 @@ import pytest
 from tui_reader.__main__ import main
 from tui_reader.models import NewArticle
 from tui_reader.store import Store
+from tui_reader.sync.engine import SyncEngine
+from tui_reader.sync.http import HttpClient
 from tui_reader.sync.miniflux import MinifluxClient
 
 from ..support.miniflux_server import MinifluxServer, free_port
@@ -213,3 +217,26 @@ def test_upload_moves_a_local_library_with_its_flags(
             a.link: (store.is_read(a.id), store.is_starred(a.id)) for a in store.articles()
         } == expected
     assert os.stat(db / "library.json").st_mode & 0o777 == 0o600
+
+
+def test_a_server_that_never_answers_times_out_and_keeps_the_outbox(tmp_path: Path):
+    """Accepts the connection, never answers: the sync gives up after its timeout (short
+    here), records why, and the outbox stays."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        with Store.open(tmp_path / "lib") as store:
+            store.sync.bind("miniflux", url, "", "")
+            store.sync.queue("mark_all", feed=None, category=None, before=1)
+            client = MinifluxClient(url, token="t", http=HttpClient(timeout=0.5))
+            started = time.monotonic()
+            report = SyncEngine(store, client).run()
+            client.close()
+            assert time.monotonic() - started < 5
+            assert report.error and report.waiting == 1
+            assert store.sync.account()["last_error"] == report.error  # type: ignore[index]
+            assert "Sync failed" in report.summary() and "1 change waiting" in report.summary()
+    finally:
+        listener.close()

@@ -246,3 +246,24 @@ def test_mark_all_uses_the_servers_own_call(
     assert states == {"Item 0": False, "Item 1": True, "Item 2": True}
     articles = local_articles(store)
     assert not store.is_read(articles["Item 0"].id) and store.is_read(articles["Item 1"].id)
+
+
+def test_a_change_to_an_entry_gone_from_the_server_does_not_block_the_outbox(
+    kind: str, store: Store, miniflux_server: MinifluxServer, admin: MinifluxClient,
+    feed_server: FeedServer,
+):  # fmt: skip
+    gone = server_feed(admin, feed_server, count=2)
+    server_feed(admin, feed_server, count=1)
+    bind(store, kind, miniflux_server)
+    sync(store, kind, miniflux_server)
+    [gone_feed] = [f for f in store.feeds() if f.url == gone.url]
+    gone_article = next(a for a in store.articles() if a.feed_id == gone_feed.id)
+    kept = next(a for a in store.articles() if a.feed_id != gone_feed.id)
+    store.set_starred([gone_article.id])
+    store.set_read([kept.id])
+    admin.unsubscribe(gone.id)  # on another device, meanwhile
+
+    report = sync(store, kind, miniflux_server)
+    assert store.sync.waiting() == 0
+    assert report.feeds_removed == 1
+    assert truth(admin, store, kept) == (True, False)

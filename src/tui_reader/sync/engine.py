@@ -129,7 +129,10 @@ class SyncEngine:
             self._send_flags(batch)
             batch.clear()
             if kind == "mark_all":
-                self._push_mark_all(record)
+                try:
+                    self._push_mark_all(record)
+                except ProtocolError as exc:  # refused now, refused later: reported, dropped
+                    self.report.errors.append(str(exc))
             elif kind == "sub":
                 self._push_sub(record)
             self.store.sync.ack([record["seq"]])
@@ -150,11 +153,17 @@ class SyncEngine:
 
     def _send_flags(self, batch: dict[tuple[str, bool], list[tuple[int, str]]]) -> None:
         for (flag, value), items in batch.items():
-            ids = [remote for _, remote in items]
-            if flag == "read":
-                self.client.set_read(ids, value)
-            else:
-                self.client.set_starred(ids, value)
+            send = self.client.set_read if flag == "read" else self.client.set_starred
+            try:
+                send([remote for _, remote in items], value)
+            except ProtocolError:
+                # One entry the server refuses (deleted there, say) must not hold the
+                # others back for ever: send them one by one, drop what is refused.
+                for _, remote in items:
+                    try:
+                        send([remote], value)
+                    except ProtocolError as exc:
+                        self.report.errors.append(str(exc))
             self.store.sync.ack(seq for seq, _ in items)
             self.report.pushed += len(items)
 
