@@ -138,7 +138,9 @@ def cmd_add(args: argparse.Namespace) -> int:
         client = _connect(args.kind, checked.url, args.user, secret)
         try:
             client.verify()
-            store.sync.bind(args.kind, checked.url, args.user, args.secret_command)
+            store.sync.bind(
+                args.kind, checked.url, args.user, args.secret_command, upload=args.upload
+            )
             if args.store_secret:
                 store.sync.store_secret(secret)
             console = _console()

@@ -240,3 +240,23 @@ def test_a_server_that_never_answers_times_out_and_keeps_the_outbox(tmp_path: Pa
             assert "Sync failed" in report.summary() and "1 change waiting" in report.summary()
     finally:
         listener.close()
+
+
+def test_an_unfinished_upload_is_finished_by_the_next_refresh(
+    tmp_path: Path, miniflux_server: MinifluxServer, admin: MinifluxClient,
+    feed_server: FeedServer, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+):  # fmt: skip
+    """`account add --upload` bound the library, then its sync failed (server down):
+    the next `refresh` uploads."""
+    db = tmp_path / "lib"
+    url = feed_server.publish(unique("late"), "Late", [Item("l-1", "Late item", BASE)])
+    with Store.open(db) as store:
+        store.add_feed(url, title="Late", category="Later")
+        store.sync.bind("miniflux", miniflux_server.url, "", "", upload=True)
+    monkeypatch.setenv("TUI_READER_SECRET", miniflux_server.api_key)
+    assert main(["--db", str(db), "refresh"]) == 0
+    assert "uploaded 1 feed" in capsys.readouterr().out
+    assert [(f.title, f.category) for f in admin.feeds()] == [("Late", "Later")]
+    assert main(["--db", str(db), "refresh"]) == 0
+    assert "uploaded" not in capsys.readouterr().out

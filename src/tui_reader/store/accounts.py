@@ -2,7 +2,8 @@
 mapping between local and remote ids.
 
 * library.json, table `account`, one document (`"1"`): `{"kind", "url", "user",
-  "secret_command", "created", "last_sync", "last_attempt", "last_error"}`. No secret.
+  "secret_command", "created", "last_sync", "last_attempt", "last_error",
+  "upload_pending"}`. No secret.
 * library.json, table `outbox`: see `outbox.py`.
 * `sync.json` (written by the sync engine, atomically, after each pull):
   `{"cursor": unix s|null, "feeds": {local feed id: remote feed id},
@@ -68,11 +69,16 @@ class SyncState:
     def bound(self) -> bool:
         return self.account() is not None
 
-    def bind(self, kind: str, url: str, user: str, secret_command: str) -> None:
+    def bind(
+        self, kind: str, url: str, user: str, secret_command: str, *, upload: bool = False
+    ) -> None:
+        """Bind the library. `upload`: the next syncs upload the local feeds and their
+        marks until one of them succeeds (`upload_pending`)."""
         assert self.storage is not None
         doc = {
             "kind": kind, "url": url, "user": user, "secret_command": secret_command,
             "created": time.time(), "last_sync": None, "last_attempt": None, "last_error": None,
+            "upload_pending": upload,
         }  # fmt: skip
         with self.index.lock:
             self.storage.put(TABLE, DOC, doc)

@@ -88,6 +88,9 @@ class SyncEngine:
         """One sync; with `upload`, first subscribe the server to every local feed and
         let the local read/starred state of the articles both sides have win."""
         sync = self.store.sync
+        account = sync.account() or {}
+        # An upload that failed half-way (server down) is finished by the next sync.
+        upload = upload or bool(account.get("upload_pending"))
         sync.record(last_attempt=self.now())
         self.mapping = sync.load_mapping()
         len(self.store)  # load every feed's articles: flags are reconciled over all
@@ -101,7 +104,7 @@ class SyncEngine:
             self.report.error = str(exc)
             sync.record(last_error=str(exc))
         else:
-            sync.record(last_sync=self.now(), last_error=None)
+            sync.record(last_sync=self.now(), last_error=None, upload_pending=False)
         finally:
             sync.save_mapping(self.mapping)  # what was learned, even from a failed pull
             self.report.waiting = sync.waiting()
