@@ -202,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="fetch new articles without opening the reader",
         description="Fetch every feed (or those chosen) and save the new articles: a "
         "progress bar on a terminal, one line per feed when piped, then a summary. Ctrl+C "
-        "stops it and keeps what was fetched (exit status 130).",
+        "stops it and keeps what was fetched (exit status 130). On a library bound to a "
+        "server account (`tui-reader account`) it syncs with the server instead.",
     )
     _library_options(p)
     p.add_argument(
