@@ -117,6 +117,8 @@ def _secret_for_add(args: argparse.Namespace) -> str:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from urllib.parse import urlsplit
+
     from .cli import CommandError, _console, _err, open_store
     from .cli_sync import run_sync
     from .sync.base import SyncError
@@ -125,6 +127,12 @@ def cmd_add(args: argparse.Namespace) -> int:
     checked = check_url(args.url)
     if not checked.ok:
         raise CommandError(f"not a server address: {checked.reason}")
+    if "@" in urlsplit(checked.url).netloc:
+        # A password in argv is visible to every user of the machine (ps): refused.
+        raise CommandError(
+            "put no user or password in the URL: use --user, and --secret-command, "
+            f"${SECRET_ENV} or the prompt for the password"
+        )
     if args.kind == "greader" and not args.user:
         raise CommandError("a Google Reader API account needs --user NAME")
     secret = _secret_for_add(args)

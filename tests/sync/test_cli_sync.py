@@ -260,3 +260,11 @@ def test_an_unfinished_upload_is_finished_by_the_next_refresh(
     assert [(f.title, f.category) for f in admin.feeds()] == [("Late", "Later")]
     assert main(["--db", str(db), "refresh"]) == 0
     assert "uploaded" not in capsys.readouterr().out
+
+
+def test_a_password_in_the_url_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    db = tmp_path / "lib"
+    url = "https://me:hunter2@example.com/api/greader.php"
+    assert main(["--db", str(db), "account", "add", "greader", url, "--user", "me"]) == 2
+    err = capsys.readouterr().err
+    assert "no user or password in the URL" in err and "hunter2" not in err
