@@ -412,9 +412,12 @@ class MainScreen(Screen[None]):
         from ...browser import BrowserError, plan_launch
 
         try:
-            plan = plan_launch(raw_url, self.config.browser or None)
+            plan = plan_launch(raw_url, self.config.browser or None, served=self.app.is_web)
         except BrowserError as exc:
             self.notify(str(exc), title="Not opened", severity="warning", markup=False)
+            return
+        if plan.in_tab:  # `tui-reader serve`: a new tab of the user's browser
+            self.app.open_url(plan.url, new_tab=True)
             return
         if plan.console:
             with self.app.suspend():
