@@ -431,6 +431,27 @@ PALETTE_ORDER: tuple[str, ...] = (
     "show_help",
 )
 
+# The footer never drops these (actions): the way to every other key, and the way out.
+FOOTER_KEEP: frozenset[str] = frozenset({"show_help", "quit", "app.quit"})
+
+# When the footer is too narrow, keys leave it in this order (actions, least useful
+# first): Enter and the toggles are the ones a user learns first and needs least shown.
+FOOTER_DROP_ORDER: tuple[str, ...] = (
+    "select_cursor",  # the sidebar's Enter
+    "open",  # the list's Enter
+    "toggle_unread_only",
+    "add_feed",
+    "refresh_all",
+    "search",
+    "next_unread",
+    "open_in_browser",
+    "toggle_star",
+    "move_feed",
+    "rename_feed",
+    "unsubscribe",
+    "toggle_read",
+)
+
 _BY_ID = {spec.id: spec for spec in KEYS if spec.id}
 
 

@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Header, Input
+from textual.widgets import Header, Input, Tree
 from textual.worker import Worker
 
 from ... import keys
@@ -48,6 +48,7 @@ from ...workers import report_worker_error
 from .finding import FindController
 from .flagging import FlagController
 from .layout import PaneWidths
+from .notices import failing_feed, failing_feed_line, subtitle
 from .reading import READING_ACTIONS, ReadingController
 from .subscriptions import FeedsController
 
@@ -186,10 +187,16 @@ class MainScreen(Screen[None]):
         return counts
 
     def _update_title(self) -> None:
-        """The header's subtitle: the view, the unread total, the unread-only filter."""
+        """The header's subtitle: the current view's own numbers (not the library's)."""
         self.title = "tui-reader"
-        self.sub_title = f"{self.view.label or 'All'} · {self.unread_total} unread" + (
-            " · unread only" if self.unread_only else ""
+        view = self.view
+        # A feed's name comes from the store: a rename shows at once.
+        label = self._sources.get(view.key, view.label) if view.kind == "feed" else view.label
+        unread = self.counts.get(view.node_id)
+        if unread is None:
+            unread = unread_in(self.store, view, self.store.unread_counts_by_feed())
+        self.sub_title = subtitle(
+            label or "All", view.kind, len(self.article_list.articles), unread, self.unread_only
         )
 
     def load_view(self, select_id: str | None, keep: str | None = None) -> None:
@@ -208,17 +215,33 @@ class MainScreen(Screen[None]):
         )
         articles = sort_articles(articles, self.sort_for(self.view), self._sources)
         article_list = self.article_list
+        failing = self.store.feed(self.view.key) if self.view.kind == "feed" else None
+        if failing is not None and not failing.is_broken:
+            failing = None
         if not self.store.feeds():
             article_list.empty_message = "No feeds yet: press a to add one."
+        elif failing is not None:
+            article_list.empty_message = failing_feed_line(failing)
         elif self.unread_only or self.view.kind == "unread":
             article_list.empty_message = "No unread articles here. Press u to show all."
         else:
             article_list.empty_message = "No articles here."
+        shown = self.reader.current
+        if shown is not None and not any(a.id == shown.article_id for a in articles):
+            # The pane never shows an article the list does not hold: keys would act on
+            # one and the eye read the other.
+            self.reader.show_nothing()
+            shown = None
+        if select_id is None and shown is not None:
+            select_id = shown.article_id  # the list follows the pane
         article_list.set_articles(tuple(articles), self._sources, select_id=select_id)
         if not self.store.feeds():
             self.reader.show_welcome()
         elif self.reader.current is None:
-            self.reader.show_nothing()
+            if failing is not None:
+                self.reader.show_nothing(failing_feed(failing))
+            else:
+                self.reader.show_nothing()
         self._update_title()
 
     def reload_list_keeping_cursor(self) -> None:
@@ -260,6 +283,11 @@ class MainScreen(Screen[None]):
             self.view = event.view
         if self.article_list.articles:
             self.article_list.focus()
+
+    @on(Tree.NodeHighlighted, "#sidebar")
+    def _sidebar_moved(self) -> None:
+        # e / c / d depend on the row under the sidebar's cursor: the footer follows it.
+        self.refresh_bindings()
 
     @on(ArticleList.Opened)
     def _article_opened(self, event: ArticleList.Opened) -> None:

@@ -1,0 +1,243 @@
+"""Pilot tests of issue 15's behaviour items: the footer, the header, the pane and the list
+in step, paging keys, a failing feed's view, dialogs that keep their errors, quitting
+during a refresh. Screen items run at 80x24 and 120x40."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from tui_reader.app import TuiReader
+from tui_reader.screens.dialogs import ConfirmScreen
+from tui_reader.screens.main import MainScreen
+from tui_reader.store import Store
+from tui_reader.views import View
+
+from .conftest import NOW
+from .pilot_helpers import settle
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def main(app: TuiReader) -> MainScreen:
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+def footer_keys(app: TuiReader) -> list[str]:
+    footer = app.screen.query_one(Footer)
+    return [key.key_display for key in footer.query(FooterKey)]
+
+
+def footer_width(app: TuiReader) -> int:
+    footer = app.screen.query_one(Footer)
+    return max((key.region.right for key in footer.query(FooterKey)), default=0)
+
+
+def feed_id(store: Store, title: str) -> str:
+    return next(f.id for f in store.feeds() if f.title == title)
+
+
+# ---------------------------------------------------------------- 5: the footer
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_footer_follows_the_sidebar_cursor_and_keeps_help_and_quit(
+    store: Store, size: tuple[int, int]
+) -> None:
+    app = TuiReader(store)
+    async with app.run_test(size=size) as pilot:
+        screen = main(app)
+        await pilot.pause()
+        assert screen.focused is screen.sidebar
+        assert "e" not in footer_keys(app)
+        # On a feed row: e / c / d at once, without Tab.
+        screen.sidebar.move_to(View("feed", feed_id(store, "Alpha"), label="Alpha"))
+        await pilot.pause(0.2)
+        keys = footer_keys(app)
+        assert {"e", "c", "d"} <= set(keys)
+        assert "?" in keys and "q" in keys
+        assert footer_width(app) <= size[0]
+        # On a category row: gone again.
+        screen.sidebar.move_to(View("category", "Tech", label="Tech"))
+        await pilot.pause(0.2)
+        assert "e" not in footer_keys(app)
+        await pilot.press("e")
+        assert app.screen is screen  # nothing opened
+
+
+async def test_footer_drops_the_least_useful_keys_at_80_columns(store: Store) -> None:
+    app = TuiReader(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = main(app)
+        screen.sidebar.move_to(View("feed", feed_id(store, "Alpha"), label="Alpha"))
+        await pilot.pause(0.2)
+        keys = footer_keys(app)
+        assert keys[-2:] == ["?", "q"]
+        assert "m" in keys and "d" in keys
+        assert "u" not in keys  # a toggle learnt first, dropped first
+        assert footer_width(app) <= 80
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause(0.3)
+        assert "u" in footer_keys(app)  # room again
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_confirm_dialog_footer_shows_yes_and_no(store: Store, size: tuple[int, int]) -> None:
+    app = TuiReader(store)
+    async with app.run_test(size=size) as pilot:
+        screen = main(app)
+        screen.sidebar.move_to(View("feed", feed_id(store, "Alpha"), label="Alpha"))
+        await pilot.pause(0.2)
+        await pilot.press("d")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfirmScreen)
+        keys = footer_keys(app)
+        assert "y" in keys and "n" in keys
+        assert "m" not in keys and "r" not in keys
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen
+        assert store.feed(feed_id(store, "Alpha")) is not None
+
+
+# ---------------------------------------------------------------- 6: the header
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_header_shows_the_views_own_numbers(store: Store, size: tuple[int, int]) -> None:
+    app = TuiReader(store)
+    async with app.run_test(size=size) as pilot:
+        screen = main(app)
+        await pilot.pause()
+        assert screen.sub_title == "All · 15 articles, 15 unread"
+        first = store.articles()[0]
+        store.set_starred([first.id])
+        screen.recount()
+        screen.go_to(View("starred", label="Starred"))
+        await pilot.pause()
+        assert screen.sub_title == "Starred · 1 article, 1 unread"
+        screen.go_to(View("unread", label="Unread"))
+        await pilot.pause()
+        assert screen.sub_title == "Unread · 15 articles"
+        assert "unread only" not in screen.sub_title
+        alpha = feed_id(store, "Alpha")
+        screen.go_to(View("feed", alpha, label="Alpha"))
+        await pilot.pause()
+        assert screen.sub_title == "Alpha · 6 articles, 6 unread"
+        screen.feeds._change_feed(store.feed(alpha), title="Renamed")  # type: ignore[arg-type]
+        await pilot.pause()
+        assert screen.sub_title.startswith("Renamed · 6 articles")
+        await pilot.press("u")
+        await pilot.pause()
+        assert screen.sub_title.startswith("Renamed · 6 unread")
+
+
+# ---------------------------------------------------------------- 4: pane and list in step
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_view_switch_clears_or_follows_the_pane(store: Store, size: tuple[int, int]) -> None:
+    opened: list[str] = []
+    app = TuiReader(store)
+    async with app.run_test(size=size) as pilot:
+        screen = main(app)
+        screen.open_url = opened.append  # type: ignore[method-assign]
+        await pilot.press("enter", "j", "j", "enter")  # read the third article of All
+        shown = screen.reader.current
+        assert shown is not None
+        shown_article = store.article(shown.article_id)
+        assert shown_article is not None
+        # A view that holds the article: the list's cursor follows the pane.
+        own_feed = store.feed(shown_article.feed_id)
+        assert own_feed is not None
+        screen.go_to(View("feed", own_feed.id, label=own_feed.title))
+        await pilot.pause()
+        assert screen.reader.current is not None
+        assert screen.article_list.highlighted is not None
+        assert screen.article_list.highlighted.id == shown.article_id
+        await pilot.press("o")
+        assert opened == [shown_article.link]
+        # A view without it: the pane is cleared, and o acts on the row under the cursor.
+        other = next(f for f in store.feeds() if f.id != own_feed.id)
+        screen.go_to(View("feed", other.id, label=other.title))
+        await pilot.pause()
+        assert screen.reader.current is None
+        await pilot.press("o")
+        highlighted = screen.article_list.highlighted
+        assert highlighted is not None and highlighted.feed_id == other.id
+        assert opened[-1] == highlighted.link
+
+
+# ---------------------------------------------------------------- 8: PgDn / PgUp
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_page_keys_from_the_list_page_the_reading_pane(
+    library_path: object, size: tuple[int, int]
+) -> None:
+    store = Store.open(library_path)  # type: ignore[arg-type]
+    try:
+        feed = store.feeds()[0]
+        long_body = "".join(f"<p>Paragraph {i} of a long article.</p>" for i in range(200))
+        from tui_reader.models import NewArticle
+
+        store.merge_articles(
+            feed.id,
+            [NewArticle("long", "Long one", "https://x.example.com/l", "", NOW, long_body)],
+            NOW + timedelta(hours=1),
+        )
+        app = TuiReader(store)
+        async with app.run_test(size=size) as pilot:
+            screen = main(app)
+            await pilot.press("enter")
+            screen.article_list.select_article(_id_of(store, "Long one"))
+            await pilot.press("enter")
+            await settle(
+                pilot, lambda: screen.reader.body_settled and screen.reader.max_scroll_y > 0
+            )
+            list_y = screen.article_list.scroll_y
+            assert screen.focused is screen.article_list
+            await pilot.press("pagedown")
+            await pilot.pause()
+            assert screen.reader.scroll_y > 0
+            assert screen.article_list.scroll_y == list_y
+            assert screen.focused is screen.article_list
+            await pilot.press("pageup")
+            await pilot.pause()
+            assert screen.reader.scroll_y == 0
+    finally:
+        store.close()
+
+
+def _id_of(store: Store, title: str) -> str:
+    return next(a.id for a in store.articles() if a.title == title)
+
+
+# ---------------------------------------------------------------- 7: a failing feed
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_failing_feed_view_says_why_and_what_to_do(
+    store: Store, size: tuple[int, int]
+) -> None:
+    feed, _ = store.add_feed("https://broken.example.com/feed", "Broken <b>[red]x", "Tech")
+    store.record_fetch(feed.id, ok=False, when=NOW, error="HTTP 404 [bold]Not Found")
+    app = TuiReader(store)
+    async with app.run_test(size=size) as pilot:
+        screen = main(app)
+        screen.go_to(View("feed", feed.id, label=feed.title))
+        await pilot.pause(0.3)
+        assert screen.article_list.empty_message != "No articles here."
+        assert "R" in screen.article_list.empty_message
+        body = screen.reader._body
+        assert body is not None
+        source = body.source
+        assert "HTTP 404 \\[bold\\]Not Found" in source
+        assert "Last worked: never" in source
+        assert "**R**" in source and "**H**" in source
+        assert "Broken <b>" not in source  # the title is inert text: escaped
