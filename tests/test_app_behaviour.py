@@ -23,7 +23,7 @@ from tui_reader.views import View
 
 from .conftest import NOW
 from .hostile_runner import PtySession
-from .pilot_helpers import settle
+from .pilot_helpers import MessageLog, settle
 from .test_refresh import generate, serve, stop
 
 SIZES = [(80, 24), (120, 40)]
@@ -302,3 +302,36 @@ def test_quitting_during_a_refresh_exits_at_once_and_keeps_what_was_fetched(
             session.close(timeout=5)
         listener.close()
         stop(served)
+
+
+# ---------------------------------------------------------------- 21: refused links
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("", "no web address"),
+        ("javascript:alert(1)", "The address was: javascript:alert(1)"),
+    ],
+)
+async def test_a_refused_link_says_what_was_refused(store: Store, link: str, expected: str) -> None:
+    from tui_reader.feeds.common import link_or_empty
+    from tui_reader.models import NewArticle
+
+    # The parsers store a refused link (javascript:...) as "": the first case; the second
+    # is such a link stored as it came (a library from before the policy).
+    assert link_or_empty("javascript:alert(1)") == ""
+    feed = store.feeds()[0]
+    store.merge_articles(feed.id, [NewArticle("bad", "Bad link", link, "", NOW, "<p>x</p>")], NOW)
+    log = MessageLog()
+    app = TuiReader(store)
+    async with app.run_test(size=(80, 24), message_hook=log) as pilot:
+        screen = main(app)
+        await pilot.press("enter")
+        screen.article_list.select_article(_id_of(store, "Bad link"))
+        await pilot.press("o")
+        await pilot.pause()
+        messages = [n.message for n in log.notifications if n.title == "Not opened"]
+        assert len(messages) == 1
+        assert expected in messages[0]
+        assert not messages[0].endswith("was: ")

@@ -439,6 +439,16 @@ class MainScreen(Screen[None]):
         # The browser module (webbrowser, subprocess) is imported when a link is opened.
         from ...browser import BrowserError, plan_launch
 
+        if not raw_url.strip():
+            # Feeds' links that the policy refuses (javascript:, data:...) are stored empty.
+            self.notify(
+                "This article has no web address to open: the feed gave none, or one that "
+                "is not http(s), which is never opened.",
+                title="Not opened",
+                severity="warning",
+                markup=False,
+            )
+            return
         try:
             plan = plan_launch(raw_url, self.config.browser or None)
         except BrowserError as exc:
