@@ -12,15 +12,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import Footer
+from textual.widgets import Footer, Input, Static
 from textual.widgets._footer import FooterKey
 
 from tui_reader.app import TuiReader
+from tui_reader.screens.add_feed import AddFeedScreen
 from tui_reader.screens.dialogs import ConfirmScreen
 from tui_reader.screens.main import MainScreen
 from tui_reader.store import Store
+from tui_reader.text import feed_url_guesses
 from tui_reader.views import View
 
+from .cli_loopback import rss
+from .cli_loopback import serve as loopback
 from .conftest import NOW
 from .hostile_runner import PtySession
 from .pilot_helpers import MessageLog, settle
@@ -335,3 +339,67 @@ async def test_a_refused_link_says_what_was_refused(store: Store, link: str, exp
         assert len(messages) == 1
         assert expected in messages[0]
         assert not messages[0].endswith("was: ")
+
+
+# ---------------------------------------------------------------- 13: adding a feed
+
+
+def test_addresses_without_a_scheme_are_guessed() -> None:
+    assert feed_url_guesses("example.com/feed") == ["https://example.com/feed"]
+    assert feed_url_guesses(" localhost:8801/rss.xml ") == [
+        "https://localhost:8801/rss.xml",
+        "http://localhost:8801/rss.xml",
+    ]
+    assert feed_url_guesses("127.0.0.1/f")[-1] == "http://127.0.0.1/f"
+    # Only local hosts fall back to plain http.
+    assert feed_url_guesses("example.org") == ["https://example.org"]
+    for kept in ("https://a.example/x", "feed://a.example/x", "javascript:alert(1)", "word"):
+        assert feed_url_guesses(kept) == [kept]
+
+
+def test_cli_add_tries_https_then_http_for_localhost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui_reader.__main__ import main as cli_main
+
+    db = str(tmp_path / "library")
+    with loopback({"rss.xml": rss("Local", ["a", "b"])}) as base:
+        typed = base.replace("http://127.0.0.1", "localhost") + "/rss.xml"
+        code = cli_main(["--db", db, "add", typed])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert "used http://localhost" in out
+    with Store.open(Path(db), read_only=True) as store:
+        (feed,) = store.feeds()
+        assert feed.url.startswith("http://localhost:")
+        assert len(store) == 2
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_add_dialog_keeps_the_address_and_shows_the_error_under_it(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    store = Store.open(tmp_path / "lib")
+    try:
+        with loopback({"rss.xml": rss("Local", ["a"])}) as base:
+            port = base.rsplit(":", 1)[1]
+            app = TuiReader(store)
+            async with app.run_test(size=size) as pilot:
+                await pilot.press("a")
+                dialog = app.screen
+                assert isinstance(dialog, AddFeedScreen)
+                field = dialog.query_one("#add-url", Input)
+                field.value = f"localhost:{port}/missing.xml"  # a typo: 404
+                await pilot.press("enter")
+                error = dialog.query_one("#add-error", Static)
+                await settle(pilot, lambda: "404" in str(error.render()))
+                assert app.screen is dialog
+                assert field.value == f"localhost:{port}/missing.xml"
+                assert error.region.y < dialog.query_one("#add-category", Input).region.y
+                # Corrected in place: subscribed, the dialog closes.
+                field.value = f"localhost:{port}/rss.xml"
+                await pilot.press("enter")
+                await settle(pilot, lambda: isinstance(app.screen, MainScreen))
+                assert [f.title for f in store.feeds()] == ["Local"]
+    finally:
+        store.close()

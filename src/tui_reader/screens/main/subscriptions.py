@@ -169,26 +169,21 @@ class FeedsController:
 
         view = self.host.view
         default = view.key if view.kind == "category" else ""
-        self.host.app.push_screen(
-            AddFeedScreen(self.store.categories(), default), self._add_feed_chosen
-        )
+        self.host.app.push_screen(AddFeedScreen(self.store.categories(), default, self._subscribe))
 
-    def _add_feed_chosen(self, request: AddFeedRequest | None) -> None:
-        if request is not None:
-            self.host.notify(f"Subscribing to {request.url}…", markup=False, timeout=3)
-            self.host.run_worker(self._subscribe(request), group="subscribe", exit_on_error=False)
-
-    async def _subscribe(self, request: AddFeedRequest) -> None:
+    async def _subscribe(self, request: AddFeedRequest) -> str | None:
+        """Subscribe (run by the dialog, which stays open): None when done, else the error
+        for the dialog to show under the address."""
         from ...feeds.subscribe import SubscribeError, subscribe_async
 
         try:
             outcome = await subscribe_async(self.store, request.url, category=request.category)
         except SubscribeError as exc:
-            self.host.notify(str(exc), title="Not subscribed", severity="error", markup=False)
-            return
+            return str(exc)
         self.host.reload_feeds()
         self.host.reload_list_keeping_cursor()
         self.host.notify(" ".join(outcome.messages), title="Add feed", markup=False, timeout=6)
+        return None
 
     # ---------------------------------------------------------------- manage feeds
 
