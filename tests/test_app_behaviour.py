@@ -403,3 +403,74 @@ async def test_add_dialog_keeps_the_address_and_shows_the_error_under_it(
                 assert [f.title for f in store.feeds()] == ["Local"]
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------- 12: import in the app
+
+OPML = b"""<?xml version="1.0"?>
+<opml version="2.0"><head><title>x</title></head><body>
+<outline text="Tech">
+  <outline type="rss" text="One" xmlUrl="https://one.example.com/feed"/>
+  <outline type="rss" text="Two" xmlUrl="https://two.example.com/feed"/>
+  <outline type="rss" text="Bad" xmlUrl="javascript:alert(1)"/>
+</outline></body></opml>
+"""
+
+
+def test_path_completion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui_reader.screens.import_dialog import _completion
+
+    (tmp_path / "subscriptions.opml").write_bytes(OPML)
+    (tmp_path / "sub-folder").mkdir()
+    (tmp_path / ".hidden").write_text("")
+    assert _completion(f"{tmp_path}/subs") == f"{tmp_path}/subscriptions.opml"
+    assert _completion(f"{tmp_path}/sub-") == f"{tmp_path}/sub-folder/"
+    assert _completion(f"{tmp_path}/subscriptions.opml") is None  # already whole
+    assert _completion(f"{tmp_path}/nothing") is None
+    assert _completion(f"{tmp_path}/") == f"{tmp_path}/sub-folder/"  # hidden files skipped
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert _completion("~/subs") == "~/subscriptions.opml"  # ~ kept as typed
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_welcome_offers_import_and_the_dialog_imports(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    from tui_reader.screens.import_dialog import ImportScreen
+
+    (tmp_path / "subscriptions.opml").write_bytes(OPML)
+    (tmp_path / "notes.txt").write_text("just some words\n")
+    store = Store.open(tmp_path / "lib")
+    try:
+        log = MessageLog()
+        app = TuiReader(store)
+        async with app.run_test(size=size, message_hook=log) as pilot:
+            screen = main(app)
+            await pilot.pause()
+            body = screen.reader._body
+            assert body is not None
+            assert "press **i** to import" in body.source
+            assert "tui-reader import" not in body.source
+            await pilot.press("i")
+            dialog = app.screen
+            assert isinstance(dialog, ImportScreen)
+            field = dialog.query_one("#import-path", Input)
+            # A file that is not a subscription list: the error under the field.
+            field.value = str(tmp_path / "notes.txt")
+            await pilot.press("enter")
+            error = dialog.query_one("#import-error", Static)
+            await settle(pilot, lambda: "notes.txt" in str(error.render()))
+            assert app.screen is dialog
+            # Completion: typing the start of a name, → takes the suggestion.
+            field.value = ""
+            await pilot.press(*f"{tmp_path}/subs")
+            await settle(pilot, lambda: field._suggestion.endswith("subscriptions.opml"))
+            await pilot.press("right", "enter")
+            await settle(pilot, lambda: app.screen is screen)
+            assert sorted(f.title for f in store.feeds()) == ["One", "Two"]
+            assert screen.sidebar.node_for("category:Tech") is not None
+            told = [n.message for n in log.notifications if n.title == "Import"]
+            assert told and "2 added" in told[0] and "1 rejected" in told[0]
+            assert "Press r" in told[0]
+    finally:
+        store.close()

@@ -527,6 +527,9 @@ class MainScreen(Screen[None]):
     def action_add_feed(self) -> None:
         self.feeds.add_feed()
 
+    def action_import_feeds(self) -> None:
+        self.feeds.import_feeds()
+
     def action_rename_feed(self) -> None:
         self.feeds.rename_feed()
 

@@ -23,6 +23,7 @@ from ...views import View
 
 if TYPE_CHECKING:
     from ...feeds.refresh import RefreshSummary
+    from ...importing import ImportOutcome
     from ..add_feed import AddFeedRequest
     from .host import MainHost
 
@@ -184,6 +185,32 @@ class FeedsController:
         self.host.reload_list_keeping_cursor()
         self.host.notify(" ".join(outcome.messages), title="Add feed", markup=False, timeout=6)
         return None
+
+    # ---------------------------------------------------------------- import
+
+    def import_feeds(self) -> None:
+        from ..import_dialog import ImportScreen
+
+        self.host.app.push_screen(ImportScreen(self.store), self._imported)
+
+    def _imported(self, outcome: ImportOutcome | None) -> None:
+        if outcome is None:
+            return
+        self.host.reload_feeds()
+        self.host.load_view(select_id=None)
+        details = outcome.details()
+        lines = [outcome.summary(), *details[:3]]
+        if len(details) > 3:
+            lines.append(f"… and {len(details) - 3} more (tui-reader import shows them all).")
+        if outcome.added:
+            lines.append("Press r to fetch their articles.")
+        self.host.notify(
+            "\n".join(lines),
+            title="Import",
+            severity="warning" if outcome.rejected else "information",
+            markup=False,
+            timeout=10,
+        )
 
     # ---------------------------------------------------------------- manage feeds
 
