@@ -248,7 +248,7 @@ async def test_failing_feed_view_says_why_and_what_to_do(
         body = screen.reader._body
         assert body is not None
         source = body.source
-        assert "HTTP 404 \\[bold\\]Not Found" in source
+        assert "HTTP 404 \\[bold\\]Not Found (1 try in a row)" in source
         assert "Last worked: never" in source
         assert "**R**" in source and "**H**" in source
         assert "Broken <b>" not in source  # the title is inert text: escaped

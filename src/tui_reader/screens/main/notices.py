@@ -50,15 +50,12 @@ def failing_feed(feed: Feed) -> str:
     error = markdown_text(feed.last_error or "unknown error")
     tries = "1 try" if feed.failures == 1 else f"{feed.failures} tries"
     return (
-        f"# {title} is failing\n\n"
-        f"The last refresh failed ({tries} in a row): **{error}**\n\n"
-        f"Last worked: {_when(feed.last_success)}. "
-        f"Last tried: {_when(feed.last_checked)}.\n\n"
-        "Press **R** on the feed to try it again, or **H** to see the health of every feed "
-        "(**e** renames, **d** unsubscribes from the sidebar)."
+        f"**{title} is failing:** {error} ({tries} in a row).\n\n"
+        f"Last worked: {_when(feed.last_success)}. Last tried: {_when(feed.last_checked)}.\n\n"
+        "Press **R** to try it again, **H** to see every feed's health."
     )
 
 
 def failing_feed_line(feed: Feed) -> str:
     """The list's one line for an empty failing feed (the pane says more)."""
-    return "This feed is failing: R retries it, H shows why."
+    return "Failing: R retries, H shows why."
