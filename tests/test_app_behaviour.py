@@ -474,3 +474,23 @@ async def test_welcome_offers_import_and_the_dialog_imports(
             assert "Press r" in told[0]
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_search_results_follow_or_clear_the_pane(store: Store, size: tuple[int, int]) -> None:
+    app = TuiReader(store)
+    async with app.run_test(size=size) as pilot:
+        screen = main(app)
+        await pilot.press("enter", "enter")  # read the newest article
+        shown = screen.reader.current
+        assert shown is not None
+        shown_title = store.article(shown.article_id).title  # type: ignore[union-attr]
+        await pilot.press("slash", *shown_title.split()[0])  # its feed's name: it matches
+        await settle(pilot, lambda: screen.find.answered_for == shown_title.split()[0])
+        assert screen.reader.current is not None
+        assert screen.article_list.highlighted is not None
+        assert screen.article_list.highlighted.id == shown.article_id
+        other = "gamma" if not shown_title.startswith("gamma") else "alpha"
+        screen.find.search_box.value = other
+        await settle(pilot, lambda: screen.find.answered_for == other)
+        assert screen.reader.current is None  # not among the results: cleared

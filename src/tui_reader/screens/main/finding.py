@@ -189,8 +189,10 @@ class FindController:
             f"{count} match{'es' if count != 1 else ''} · Enter: to the list · Esc: close"
         )
         highlight = self.query.text_terms if self.query else ()
+        # The article being read stays selected if it matches; else the pane is cleared.
+        select_id = self.host.follow_pane(event.articles)
         self.host.article_list.set_articles(
-            tuple(event.articles), self._sources(), select_id=None, highlight=highlight
+            tuple(event.articles), self._sources(), select_id=select_id, highlight=highlight
         )
 
     # ---------------------------------------------------------------- sort

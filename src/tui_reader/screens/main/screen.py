@@ -17,7 +17,7 @@ from `keys.KEYS`.
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Sequence
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -219,21 +219,16 @@ class MainScreen(Screen[None]):
         if failing is not None and not failing.is_broken:
             failing = None
         if not self.store.feeds():
-            article_list.empty_message = "No feeds yet: press a to add one."
+            article_list.empty_message = "No feeds yet: a adds one, i imports a list."
         elif failing is not None:
             article_list.empty_message = failing_feed_line(failing)
         elif self.unread_only or self.view.kind == "unread":
             article_list.empty_message = "No unread articles here. Press u to show all."
         else:
             article_list.empty_message = "No articles here."
-        shown = self.reader.current
-        if shown is not None and not any(a.id == shown.article_id for a in articles):
-            # The pane never shows an article the list does not hold: keys would act on
-            # one and the eye read the other.
-            self.reader.show_nothing()
-            shown = None
-        if select_id is None and shown is not None:
-            select_id = shown.article_id  # the list follows the pane
+        followed = self.follow_pane(articles)
+        if select_id is None:
+            select_id = followed
         article_list.set_articles(tuple(articles), self._sources, select_id=select_id)
         if not self.store.feeds():
             self.reader.show_welcome()
@@ -243,6 +238,19 @@ class MainScreen(Screen[None]):
             else:
                 self.reader.show_nothing()
         self._update_title()
+
+    def follow_pane(self, articles: Sequence[Article]) -> str | None:
+        """Before the list shows `articles`: the id of the article being read when it is
+        among them (the list's cursor goes to it), else None, and the pane is cleared.
+        The pane never shows an article the list does not hold: keys would act on one
+        while the eye reads the other."""
+        shown = self.reader.current
+        if shown is None:
+            return None
+        if any(article.id == shown.article_id for article in articles):
+            return shown.article_id
+        self.reader.show_nothing()
+        return None
 
     def reload_list_keeping_cursor(self) -> None:
         current = self.article_list.highlighted
@@ -436,45 +444,7 @@ class MainScreen(Screen[None]):
 
     def open_url(self, raw_url: str) -> None:
         """Open `raw_url` through the URL policy; refused URLs are shown as plain text."""
-        # The browser module (webbrowser, subprocess) is imported when a link is opened.
-        from ...browser import BrowserError, plan_launch
-
-        if not raw_url.strip():
-            # Feeds' links that the policy refuses (javascript:, data:...) are stored empty.
-            self.notify(
-                "This article has no web address to open: the feed gave none, or one that "
-                "is not http(s), which is never opened.",
-                title="Not opened",
-                severity="warning",
-                markup=False,
-            )
-            return
-        try:
-            plan = plan_launch(raw_url, self.config.browser or None)
-        except BrowserError as exc:
-            self.notify(str(exc), title="Not opened", severity="warning", markup=False)
-            return
-        if plan.console:
-            with self.app.suspend():
-                self._launch(plan)
-        else:
-            self.run_worker(
-                partial(self._launch, plan, from_thread=True),
-                thread=True,
-                exit_on_error=False,
-                group="browser",
-            )
-
-    def _launch(self, plan: object, from_thread: bool = False) -> None:
-        from ...browser import BrowserError, launch
-
-        try:
-            launch(plan)  # type: ignore[arg-type]
-        except BrowserError as exc:
-            if from_thread:
-                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-            else:
-                self.notify(str(exc), severity="error", markup=False)
+        self.reading.open_url(raw_url)
 
     def _walk_unread(self, step: int) -> None:
         current = self.article_list.highlighted
