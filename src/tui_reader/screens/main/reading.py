@@ -211,9 +211,12 @@ class ReadingController:
             )
             return
         try:
-            plan = plan_launch(raw_url, self.config.browser or None)
+            plan = plan_launch(raw_url, self.config.browser or None, served=self.host.app.is_web)
         except BrowserError as exc:
             self.host.notify(str(exc), title="Not opened", severity="warning", markup=False)
+            return
+        if plan.in_tab:  # `tui-reader serve`: a new tab of the user's browser
+            self.host.app.open_url(plan.url, new_tab=True)
             return
         if plan.console:
             with self.host.app.suspend():
