@@ -83,6 +83,7 @@ class MainScreen(Screen[None]):
         self._categories: dict[str, str] = {}  # feed id -> category
         self._saved_members: dict[str, set[str]] = {}  # saved query -> matching ids
         self._warnings_shown = 0  # how many of store.warnings have been toasted
+        self._on_feed_row = False  # the sidebar's cursor is on a feed (e / c / d shown)
         self.find = FindController(self, store, lambda: self._sources)
         self.flags = FlagController(self, store)
         self.reading = ReadingController(self, store, self.config)
@@ -294,8 +295,12 @@ class MainScreen(Screen[None]):
 
     @on(Tree.NodeHighlighted, "#sidebar")
     def _sidebar_moved(self) -> None:
-        # e / c / d depend on the row under the sidebar's cursor: the footer follows it.
-        self.refresh_bindings()
+        # e / c / d depend on the row under the sidebar's cursor: the footer follows it,
+        # rebuilt only when the cursor goes from a feed row to another kind or back.
+        on_feed = self.selected_feed() is not None
+        if on_feed != self._on_feed_row:
+            self._on_feed_row = on_feed
+            self.refresh_bindings()
 
     @on(ArticleList.Opened)
     def _article_opened(self, event: ArticleList.Opened) -> None:
