@@ -56,6 +56,12 @@ def failing_feed(feed: Feed) -> str:
     )
 
 
-def failing_feed_line(feed: Feed) -> str:
-    """The list's one line for an empty failing feed (the pane says more)."""
-    return "Failing: R retries, H shows why."
+def empty_message(has_feeds: bool, failing: Feed | None, unread_only: bool) -> str:
+    """The list's one line when it is empty (for a failing feed, the pane says more)."""
+    if not has_feeds:
+        return "No feeds yet: a adds one, i imports a list."
+    if failing is not None:
+        return "Failing: R retries, H shows why."
+    if unread_only:
+        return "No unread articles here. Press u to show all."
+    return "No articles here."

@@ -39,7 +39,15 @@ from ...messages import (
 )
 from ...models import Article, Feed
 from ...store import Store, StoreError
-from ...views import ALL, SMART_VIEWS, View, articles_for, sort_articles, unread_in
+from ...views import (
+    ALL,
+    SMART_VIEWS,
+    View,
+    articles_for,
+    folder_path,
+    sort_articles,
+    unread_in,
+)
 from ...widgets.article_list import ArticleList
 from ...widgets.category_sidebar import CategorySidebar
 from ...widgets.footer import ReaderFooter
@@ -48,7 +56,7 @@ from ...workers import report_worker_error
 from .finding import FindController
 from .flagging import FlagController
 from .layout import PaneWidths
-from .notices import failing_feed, failing_feed_line, subtitle
+from .notices import empty_message, failing_feed, subtitle
 from .reading import READING_ACTIONS, ReadingController
 from .subscriptions import FeedsController
 
@@ -181,8 +189,12 @@ class MainScreen(Screen[None]):
             unread = unread_by_feed.get(feed_id, 0)
             by_category[category] = by_category.get(category, 0) + unread
             counts[f"feed:{feed_id}"] = unread
+        by_folder: dict[str, int] = {}
         for category, unread in by_category.items():
-            counts[f"category:{category}"] = unread
+            for folder in folder_path(category):  # a folder counts its subfolders too
+                by_folder[folder] = by_folder.get(folder, 0) + unread
+        for folder, unread in by_folder.items():
+            counts[f"category:{folder}"] = unread
         for query, members in self._saved_members.items():
             counts[f"saved:{query}"] = sum(1 for i in members if not self.store.is_read(i))
         return counts
@@ -219,17 +231,13 @@ class MainScreen(Screen[None]):
         failing = self.store.feed(self.view.key) if self.view.kind == "feed" else None
         if failing is not None and not failing.is_broken:
             failing = None
-        if not self.store.feeds():
-            article_list.empty_message = "No feeds yet: a adds one, i imports a list."
-        elif failing is not None:
-            article_list.empty_message = failing_feed_line(failing)
-        elif self.unread_only or self.view.kind == "unread":
-            article_list.empty_message = "No unread articles here. Press u to show all."
-        else:
-            article_list.empty_message = "No articles here."
+        article_list.empty_message = empty_message(
+            bool(self.store.feeds()), failing, self.unread_only or self.view.kind == "unread"
+        )
         followed = self.follow_pane(articles)
         if select_id is None:
             select_id = followed
+        article_list.show_source = self.view.kind != "feed"  # one feed: no feed column
         article_list.set_articles(tuple(articles), self._sources, select_id=select_id)
         if not self.store.feeds():
             self.reader.show_welcome()
@@ -241,10 +249,8 @@ class MainScreen(Screen[None]):
         self._update_title()
 
     def follow_pane(self, articles: Sequence[Article]) -> str | None:
-        """Before the list shows `articles`: the id of the article being read when it is
-        among them (the list's cursor goes to it), else None, and the pane is cleared.
-        The pane never shows an article the list does not hold: keys would act on one
-        while the eye reads the other."""
+        """The id of the article being read if `articles` (the list to be) holds it, else
+        None and the pane is cleared: keys must act on the article the eye reads."""
         shown = self.reader.current
         if shown is None:
             return None
@@ -588,3 +594,7 @@ class MainScreen(Screen[None]):
 
     def action_resize(self, pane: str, delta: int) -> None:
         self.panes.resize(pane, delta)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Saved pane widths apply only as far as they fit the new size.
+        self.panes.apply()
