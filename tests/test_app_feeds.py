@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from tui_reader.app import TuiReader
 from tui_reader.demo_library import populate
@@ -94,6 +94,8 @@ async def test_add_feed_dialog_subscribes(served_corpus: Served, tmp_path: Path)
             app.screen.query_one("#add-url", Input).value = url
             app.screen.query_one("#add-category", Input).value = "New"
             await pilot.press("enter")
+            # The dialog stays open until the feed is checked and subscribed.
+            await settle(pilot, lambda: isinstance(app.screen, MainScreen))
             screen = app.screen
             assert isinstance(screen, MainScreen)
             await settle(pilot, lambda: len(store.feeds()) == 1 and len(store) == 20)
@@ -120,9 +122,13 @@ async def test_add_feed_failure_is_reported(tmp_path: Path) -> None:
             await pilot.press("a")
             app.screen.query_one("#add-url", Input).value = "javascript:alert(1)"
             await pilot.press("enter")
-            await settle(
-                pilot, lambda: any("Not subscribed" in (n.title or "") for n in log.notifications)
-            )
+            # The dialog stays open, the error under the address, the address kept.
+            dialog = app.screen
+            assert isinstance(dialog, AddFeedScreen)
+            error = dialog.query_one("#add-error", Static)
+            await settle(pilot, lambda: "Cannot subscribe" in str(error.render()))
+            assert isinstance(app.screen, AddFeedScreen)
+            assert dialog.query_one("#add-url", Input).value == "javascript:alert(1)"
             assert store.feeds() == []
     finally:
         store.close()

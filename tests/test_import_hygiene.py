@@ -33,6 +33,7 @@ CORE = (
     "tui_reader.query",
     "tui_reader.search",
     "tui_reader.opml",
+    "tui_reader.importing",
 )
 
 
