@@ -67,15 +67,14 @@ async def test_footer_follows_the_sidebar_cursor_and_keeps_help_and_quit(
         assert "e" not in footer_keys(app)
         # On a feed row: e / c / d at once, without Tab.
         screen.sidebar.move_to(View("feed", feed_id(store, "Alpha"), label="Alpha"))
-        await pilot.pause(0.2)
+        # The footer is rebuilt after the cursor moves: wait for it, however loaded the box.
+        await settle(pilot, lambda: {"e", "c", "d"} <= set(footer_keys(app)))
         keys = footer_keys(app)
-        assert {"e", "c", "d"} <= set(keys)
         assert "?" in keys and "q" in keys
         assert footer_width(app) <= size[0]
         # On a category row: gone again.
         screen.sidebar.move_to(View("category", "Tech", label="Tech"))
-        await pilot.pause(0.2)
-        assert "e" not in footer_keys(app)
+        await settle(pilot, lambda: "q" in footer_keys(app) and "e" not in footer_keys(app))
         await pilot.press("e")
         assert app.screen is screen  # nothing opened
 
@@ -85,15 +84,14 @@ async def test_footer_drops_the_least_useful_keys_at_80_columns(store: Store) ->
     async with app.run_test(size=(80, 24)) as pilot:
         screen = main(app)
         screen.sidebar.move_to(View("feed", feed_id(store, "Alpha"), label="Alpha"))
-        await pilot.pause(0.2)
+        await settle(pilot, lambda: "d" in footer_keys(app))
         keys = footer_keys(app)
         assert keys[-2:] == ["?", "q"]
         assert "m" in keys and "d" in keys
         assert "u" not in keys  # a toggle learnt first, dropped first
         assert footer_width(app) <= 80
         await pilot.resize_terminal(120, 40)
-        await pilot.pause(0.3)
-        assert "u" in footer_keys(app)  # room again
+        await settle(pilot, lambda: "u" in footer_keys(app))  # room again
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -102,10 +100,9 @@ async def test_confirm_dialog_footer_shows_yes_and_no(store: Store, size: tuple[
     async with app.run_test(size=size) as pilot:
         screen = main(app)
         screen.sidebar.move_to(View("feed", feed_id(store, "Alpha"), label="Alpha"))
-        await pilot.pause(0.2)
+        await settle(pilot, lambda: "d" in footer_keys(app))
         await pilot.press("d")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, ConfirmScreen)
+        await settle(pilot, lambda: isinstance(app.screen, ConfirmScreen) and footer_keys(app))
         keys = footer_keys(app)
         assert "y" in keys and "n" in keys
         assert "m" not in keys and "r" not in keys

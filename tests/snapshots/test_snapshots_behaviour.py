@@ -1,8 +1,9 @@
 """Snapshots of issue 15's behaviour items: a failing feed's view, the confirm dialog with
 its own keys, and the footer at 80 columns on a feed row (? and q kept).
 
-After a deliberate UI change: `pytest tests/snapshots/test_snapshots_behaviour.py --snapshot-update`,
-then look at the new SVGs in tests/snapshots/__snapshots__/test_snapshots_behaviour/.
+After a deliberate UI change:
+`pytest tests/snapshots/test_snapshots_behaviour.py --snapshot-update`, then look at
+the new SVGs in tests/snapshots/__snapshots__/test_snapshots_behaviour/.
 """
 
 from __future__ import annotations
