@@ -440,3 +440,18 @@ async def test_pane_and_picker_show_authors_and_files(
         assert not reader.query_one("#reader-enclosures", Static).display
         assert reader.links == ()
         assert "by Solo Writer" in static_text(screen, "#reader-byline")
+
+
+def test_the_demo_library_has_a_podcast_episode(tmp_path: Path) -> None:
+    from tui_reader.demo_library import populate
+
+    with Store.open(tmp_path / "demo") as store:
+        populate(store, NOW)
+        episodes = [a for a in store.articles() if a.enclosure_count]
+        assert [a.title for a in episodes] == [
+            "Inside a cubesat ground station run from a school roof"
+        ]
+        media = store.media_of_feed(episodes[0].feed_id)[episodes[0].id]
+        (file,) = media.enclosures
+        assert file.describe() == "Audio (audio/mpeg) · 28.4 MB · 30:34"
+        assert file.url.startswith("https://loworbit.example.net/audio/")
