@@ -160,7 +160,6 @@ class ReadingPane(VerticalScroll, can_focus=True):
 
     DEFAULT_CSS = """
     ReadingPane #full-text { margin-left: 2; }
-    ReadingPane #reader-enclosures { margin-top: 1; }
     """
 
     @dataclass(eq=False)
