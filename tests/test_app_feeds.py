@@ -67,7 +67,9 @@ async def test_refresh_keeps_navigation_responsive(served_corpus: Served, tmp_pa
             timer.stop()
             gaps = [b - a for a, b in itertools.pairwise(ticks)]
             assert len(ticks) > 10
-            assert max(gaps) < 0.5, f"the UI stalled for {max(gaps):.2f} s during refresh"
+            # A freeze (saving or parsing on the UI loop) shows as gaps of seconds; 1.5 s
+            # leaves room for a loaded machine, where 0.5 s was seen without any freeze.
+            assert max(gaps) < 1.5, f"the UI stalled for {max(gaps):.2f} s during refresh"
             assert len(store) == 60 * 20
             label = str(screen.sidebar.node_for("all:").label)
             assert label == f"All {60 * 20}"

@@ -22,10 +22,10 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from tui_reader.feeds.fulltext import fetch_full_text
 
 from tui_reader.feeds.addresses import AddressGuard, is_local_address
 from tui_reader.feeds.fetch import Fetcher, FetchLimits
+from tui_reader.feeds.fulltext import fetch_full_text
 
 # --------------------------------------------------------------------------- the policy
 

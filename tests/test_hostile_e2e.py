@@ -439,7 +439,9 @@ def tty_runs(hostile: HostileRun) -> tuple[bytes, int, dict[str, int], bytes, in
     started = time.monotonic()
     baseline, baseline_rc, _ = _run_app(hostile, clean)
     captured, rc, marks = _run_app(hostile, hostile_copy)
-    assert time.monotonic() - started < 75
+    # A hang guard, not a speed check (speed is for benchmarks/): the two walks take
+    # about 30 s on an idle 2-core machine and several times that under load.
+    assert time.monotonic() - started < 600
     return captured, rc, marks, baseline, baseline_rc
 
 

@@ -612,29 +612,6 @@ def test_property_tag_soup_with_punctuation_renders_inert(html: str, base: str) 
 # --------------------------------------------------------------------------- speed
 
 
-def test_typical_body_is_fast() -> None:
-    paragraph = (
-        "<p>Lorem ipsum dolor sit amet, <b>consectetur</b> adipiscing elit, sed do "
-        "<a href='https://ex.example/a'>eiusmod</a> tempor incididunt ut labore et "
-        "dolore magna aliqua, ut enim ad minim veniam.</p>"
-    )
-    html = (
-        "<h2>Heading</h2>"
-        + paragraph * 8
-        + "<ul><li>one</li><li>two <i>x</i></li></ul><blockquote>quote</blockquote>"
-        + "<pre><code>print('x')</code></pre><img src='/a.png' alt='pic'>"
-        + paragraph * 8
-    )
-    assert 2_500 <= len(html) <= 4_000
-    html_to_markdown(html, BASE)  # warm up (regex and parser caches)
-    timings = []
-    for _ in range(15):
-        start = time.perf_counter()
-        html_to_markdown(html, BASE)
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 0.010, timings
-
-
 # --------------------------------------------------------------------------- words, summary
 
 
