@@ -369,7 +369,8 @@ def encode_new_bodies(
         aid = article_id(feed_id, item.key)
         if aid not in html_of:
             html_of[aid] = item.body_html
-            html_of.set_media(aid, ArticleMedia(item.enclosures, item.image))
+            if item.enclosures or item.image:
+                html_of.media[aid] = ArticleMedia(item.enclosures, item.image)
     ids = tuple(sorted(html_of))
     staged = stage_file(directory / f"{feed_id}.json", bodies_file(ids, html_of))
     return EncodedBodies(ids, str(staged))
