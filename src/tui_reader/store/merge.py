@@ -120,7 +120,8 @@ class Merger:
                     if item.enclosures or item.image
                     else NO_MEDIA
                 )
-                same_media = bodies.media.get(aid, NO_MEDIA) == media
+                had = bodies.media.get(aid)
+                same_media = media is NO_MEDIA if had is None else had == media
                 article = Article(
                     id=aid,
                     feed_id=feed_id,

@@ -245,7 +245,7 @@ def header_doc(article: Article, key: str) -> dict[str, Any]:
     # Only what `author` does not say already: most articles have one author or none,
     # and their headers (read at every open) stay as they were.
     authors = article.authors
-    if authors and authors != (article.author,):
+    if len(authors) > 1 or (authors and authors[0] != article.author):
         doc["authors"] = list(authors)
     if article.enclosure_count:
         doc["enclosures"] = article.enclosure_count
@@ -277,8 +277,10 @@ class FeedBodies(dict[str, str]):
         self.media: dict[str, ArticleMedia] = {}
 
     def set_media(self, article_id: str, media: ArticleMedia) -> None:
-        if media == NO_MEDIA:
-            self.media.pop(article_id, None)
+        """Keep `media` for the article; `NO_MEDIA` (or an equal value) forgets it."""
+        if media is NO_MEDIA or media == NO_MEDIA:
+            if self.media:
+                self.media.pop(article_id, None)
         else:
             self.media[article_id] = media
 
@@ -329,13 +331,13 @@ def media_from_doc(doc: Mapping[str, Any]) -> ArticleMedia:
 def bodies_file(ids: Sequence[str], html_of: Mapping[str, str]) -> bytes:
     """A feed's bodies file: `ids` (sorted) numbered from 1, as the headers file numbers
     them (docs/storage.md), with the articles' media when `html_of` is `FeedBodies`."""
+    numbered = {str(n): {"id": aid, "html": html_of.get(aid, "")} for n, aid in enumerate(ids, 1)}
     media = media_of(html_of)
-    numbered: dict[str, dict[str, Any]] = {}
-    for n, aid in enumerate(ids, 1):
-        doc = {"id": aid, "html": html_of.get(aid, "")}
-        if aid in media:
-            doc.update(media_doc(media[aid]))
-        numbered[str(n)] = doc
+    if media:  # most feeds carry no files: nothing more to do
+        for doc in numbered.values():
+            found = media.get(doc["id"])
+            if found is not None:
+                doc.update(media_doc(found))
     return orjson.dumps({"bodies": numbered})
 
 
