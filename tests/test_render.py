@@ -32,6 +32,7 @@ from tui_reader.render import (
     reading_minutes,
     word_count,
 )
+from tui_reader.render.tables import TABLE_MAX_WIDTH
 
 BASE = "https://blog.example.invalid/posts/1"
 MD = MarkdownIt("gfm-like")
@@ -643,3 +644,72 @@ def test_plain_summary() -> None:
     start = time.perf_counter()
     plain_summary("<div>" * 50_000 + "deep")
     assert time.perf_counter() - start < 1.0
+
+
+# --------------------------------------------------------------------------- wide tables
+
+LAUNCHES = (
+    "<table><thead><tr><th>Date</th><th>Vehicle</th><th>Payload</th><th>Orbit</th></tr>"
+    "</thead><tbody>"
+    "<tr><td>2024-06-01</td><td>Falcon 9 Block 5</td><td>Starlink <b>8-5</b></td>"
+    "<td>LEO</td></tr>"
+    "<tr><td>2024-06-03</td><td>Electron</td><td></td><td>SSO</td></tr>"
+    "</tbody></table><p>after</p>"
+)
+
+
+def test_a_table_too_wide_for_the_pane_becomes_records() -> None:
+    body = md(LAUNCHES)
+    assert body.markdown == (
+        "**Date:** 2024-06-01\\\n**Vehicle:** Falcon 9 Block 5\\\n"
+        "**Payload:** Starlink **8-5**\\\n**Orbit:** LEO\n\n"
+        "**Date:** 2024-06-03\\\n**Vehicle:** Electron\\\n**Orbit:** SSO\n\nafter"
+    )
+    kinds = [t.type for t in tokens(body.markdown)]
+    assert "table_open" not in kinds
+    assert kinds.count("hardbreak") == 3 + 2
+    assert_inert(body.markdown)
+
+
+def test_a_wide_table_without_a_header_gives_plain_lines() -> None:
+    body = md(
+        "<table><tr><td>a long cell value number one</td><td>another long cell</td></tr>"
+        "<tr><td>x</td><td>y</td></tr></table>"
+    )
+    assert body.markdown == "a long cell value number one\\\nanother long cell\n\nx\\\ny"
+
+
+def test_the_width_rule_keeps_narrow_tables_as_grids() -> None:
+    # Widest cells 10 + 6, two columns: 16 + 3 * 2 + 1 = 23 cells, within the limit.
+    assert TABLE_MAX_WIDTH >= 23
+    body = md(
+        "<table><tr><th>Name</th><th>Value</th></tr><tr><td>0123456789</td><td>abcdef</td></tr></table>"
+    )
+    assert "table_open" in [t.type for t in tokens(body.markdown)]
+    # One cell more than the limit allows turns it into records.
+    wide = "x" * (TABLE_MAX_WIDTH - 3 - 1 + 1)
+    body = md(f"<table><tr><th>A</th></tr><tr><td>{wide}</td></tr></table>")
+    assert body.markdown == f"**A:** {wide}"
+
+
+def test_hostile_text_in_record_cells_stays_inert() -> None:
+    body = md(
+        "<table><tr><th>[x](javascript:alert(1))</th><th>**b**</th></tr>"
+        "<tr><td>" + "<img src=x onerror=1>`code` | pipe " * 5 + "</td>"
+        "<td><a href='https://ok.example/'>ok</a> \x02 cell</td></tr></table>"
+    )
+    assert_inert(body.markdown, allowed={"https://ok.example/"})
+    assert "javascript" in body.markdown  # as text
+    assert "\x02" not in body.markdown
+
+
+def test_a_huge_wide_table_is_quick() -> None:
+    rows = "".join(
+        f"<tr><td>row {i} with a long first cell</td><td>{i}</td></tr>" for i in range(5000)
+    )
+    start = time.perf_counter()
+    body = html_to_markdown(f"<table><tr><th>Name</th><th>N</th></tr>{rows}</table>")
+    assert time.perf_counter() - start < 5
+    # Records until the output cap, then the usual note.
+    assert body.markdown.count("**Name:**") > 1000
+    assert body.markdown.endswith(TRUNCATED_NOTE)

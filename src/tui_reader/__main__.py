@@ -20,6 +20,7 @@ COMMANDS = (
     "refresh",
     "restore-backup",
     "config",
+    "serve",
 )
 
 
@@ -123,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open a scratch copy of the bundled demo library (your library is not touched)",
     )
+    # Set by `tui-reader serve` on the reader it starts for each browser tab.
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser(
@@ -233,6 +236,30 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="report what the reader would warn about (exit status 1 if anything)",
     )
+
+    p = sub.add_parser(
+        "serve",
+        help="serve the reader to a web browser",
+        description="Serve the reader to a web browser (textual-serve): open the printed "
+        "address and each tab runs the reader on the library, with the same keys; links "
+        "open in new tabs of that browser. One tab at a time writes the library: another "
+        "tab says so instead of opening it. There is no login: the server listens on "
+        "127.0.0.1 only, and any other --host needs --public (then anyone who can reach "
+        "the port can read and change the library).",
+    )
+    _library_options(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="serve a scratch copy of the demo library (removed when the server stops)",
+    )
+    p.add_argument(
+        "--public",
+        action="store_true",
+        help="allow a --host other than loopback: no login protects the library then",
+    )
     return parser
 
 
@@ -242,6 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .launch import run_app
 
         return run_app(args)
+    if args.command == "serve":
+        from .serve import run_serve
+
+        return run_serve(args)
     # What a command imports (~100k objects) lives until it exits; with the collector on,
     # every few hundred allocations rescan it (~8% of a `refresh` where all is unchanged).
     # So: off while importing, then those objects are frozen out of later collections.

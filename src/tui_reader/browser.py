@@ -4,7 +4,9 @@
 list of commands; `%s` marks where the URL goes, else it is appended), but resolved here
 on every call so that changing `$BROWSER` takes effect at once. Without `$BROWSER` the
 `webbrowser` module chooses. Console browsers (w3m, lynx, ...) need the terminal, so the
-caller suspends the app while they run: `BrowserLaunch.console` says so.
+caller suspends the app while they run: `BrowserLaunch.console` says so. In a browser tab
+(`tui-reader serve`) nothing is started on the server: `BrowserLaunch.in_tab` tells the
+caller to hand the checked URL to the user's browser (Textual's `App.open_url`).
 
 No shell is involved here, but a `$BROWSER` wrapper script may use one. The URL policy
 (`text.check_url`) percent-encodes what a URL does not need literally, which covers most
@@ -35,11 +37,13 @@ class BrowserError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class BrowserLaunch:
-    """How to open one URL: an argv, or (argv empty) the webbrowser module's choice."""
+    """How to open one URL: an argv, or (argv empty) the webbrowser module's choice, or
+    (`in_tab`) a new tab of the browser the reader is served to."""
 
     url: str
     argv: tuple[str, ...]
     console: bool
+    in_tab: bool = False
 
 
 def _commands_from_env(value: str) -> list[list[str]]:
@@ -57,15 +61,18 @@ def _commands_from_env(value: str) -> list[list[str]]:
     return commands
 
 
-def plan_launch(raw_url: str, browser: str | None = None) -> BrowserLaunch:
+def plan_launch(raw_url: str, browser: str | None = None, served: bool = False) -> BrowserLaunch:
     """Check `raw_url` against the URL policy and decide how to open it.
 
     `browser` is the configured command (config file); `$BROWSER` is used when it is None.
+    `served`: the reader runs in a browser tab, so the URL goes to that browser.
     """
     verdict = check_url(raw_url)
     if not verdict.ok:
         raise BrowserError(f"Not opened: {verdict.reason}. The address was: {verdict.shown}")
     url = verdict.url
+    if served:  # the server's $BROWSER and display are not the user's
+        return BrowserLaunch(url=url, argv=(), console=False, in_tab=True)
     spec = browser if browser is not None else os.environ.get("BROWSER", "")
     for words in _commands_from_env(spec):
         program = shutil.which(words[0])

@@ -42,10 +42,21 @@ def _run(directory: Path, args: argparse.Namespace) -> int:
     from .paths import config_file
     from .store import LibraryCorrupt, LibraryLocked, Store, StoreError
 
+    served = getattr(args, "served", False)
     try:
-        store = Store.open(directory)
+        if served:  # a browser tab (`tui-reader serve`): a reloaded tab's reader may be closing
+            from .serve import prepare_served_reader, wait_for_library
+
+            prepare_served_reader()
+            store = wait_for_library(directory, Store.open)
+        else:
+            store = Store.open(directory)
     except (LibraryLocked, LibraryCorrupt, StoreError) as exc:
         print(f"tui-reader: {exc}", file=sys.stderr)
+        if served:  # a page that says why, not "Session ended"
+            from .serve import show_open_failure
+
+            return show_open_failure(directory, exc, isinstance(exc, LibraryLocked))
         return 2
     config = load_config(config_file(args.config))
     apply_to_store(config, store)

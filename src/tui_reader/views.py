@@ -46,10 +46,30 @@ def start_of_today(now: datetime | None = None) -> datetime:
     return datetime.combine(local_now.date(), time(0), tzinfo=local_now.tzinfo)
 
 
+FOLDER_SEPARATOR = "/"
+
+
+def folder_path(category: str) -> list[str]:
+    """The folders a category sits in, outermost first, itself last: "Tech/Python" is
+    ["Tech", "Tech/Python"]. A name with an empty part ("a//b", "/x") is one flat folder."""
+    parts = category.split(FOLDER_SEPARATOR)
+    if len(parts) == 1 or not all(part.strip() for part in parts):
+        return [category]
+    return [FOLDER_SEPARATOR.join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def in_folder(category: str, folder: str) -> bool:
+    """True if `category` is `folder` or one of its subfolders (as `cat:` matches)."""
+    if category == folder:
+        return True
+    # The prefix test first: it rules out nearly every feed without splitting names.
+    return category.startswith(folder + FOLDER_SEPARATOR) and folder in folder_path(category)
+
+
 def feed_ids_for(store: Store, view: View) -> list[str] | None:
-    """The feeds a view covers (None = every feed)."""
+    """The feeds a view covers (None = every feed); a folder covers its subfolders."""
     if view.kind == "category":
-        return [f.id for f in store.feeds_in(view.key)]
+        return [f.id for f in store.feeds() if in_folder(f.category, view.key)]
     if view.kind == "feed":
         return [view.key]
     return None

@@ -30,6 +30,12 @@ from ..text import clean_line
 UNREAD_MARK = "●"
 STAR_MARK = "★"
 DATE_WIDTH = 8  # "Mar 2024", the longest short date
+# The title comes first: the feed column gets at most a quarter of the row and only what
+# is left once the title has TITLE_MIN cells; under SOURCE_MIN it goes (the reading pane
+# names the feed).
+TITLE_MIN = 28
+SOURCE_MIN = 8
+SOURCE_MAX = 16
 
 
 def short_date(when: datetime, now: datetime | None = None) -> str:
@@ -115,6 +121,8 @@ class ArticleList(ScrollView, can_focus=True):
         self._articles: Sequence[Article] = ()
         self._sources: Mapping[str, str] = {}
         self.empty_message = "No articles here."
+        # False in a single-feed view: a feed column would repeat one name on every row.
+        self.show_source = True
         # Lower-cased search terms to underline in titles.
         self.highlight: tuple[str, ...] = ()
 
@@ -252,10 +260,7 @@ class ArticleList(ScrollView, can_focus=True):
             )
 
         date = short_date(article.published)
-        source = clean_line(self._sources.get(article.feed_id, ""), 60)
-        source_width = min(16, max(0, width // 5))
-        date_width = DATE_WIDTH
-        title_width = max(0, width - 3 - source_width - date_width - 3)
+        title_width, source_width = column_widths(width, self.show_source)
         title = clean_line(article.title, 400) or "(untitled)"
         segments = [
             Segment(" ", style),
@@ -263,12 +268,24 @@ class ArticleList(ScrollView, can_focus=True):
             Segment(STAR_MARK if starred else " ", star_style),
             Segment(" ", style),
             *_highlighted(_fit(title, title_width), self.highlight, text_style),
-            Segment(" ", style),
-            Segment(_fit(source, source_width), meta_style),
-            Segment(" ", style),
-            Segment(date.rjust(date_width), meta_style),
         ]
+        if source_width:
+            source = clean_line(self._sources.get(article.feed_id, ""), 60)
+            segments += [Segment("  ", style), Segment(_fit(source, source_width), meta_style)]
+        # Two spaces before the date, so "Ko Notes" and "Jun 2024" never read as one.
+        segments += [Segment("  ", style), Segment(date.rjust(DATE_WIDTH), meta_style)]
         return Strip(segments).adjust_cell_length(width, style)
+
+
+def column_widths(width: int, show_source: bool = True) -> tuple[int, int]:
+    """(title, feed) widths in cells for a row `width` wide; the feed's is 0 when the
+    column is dropped. Fixed parts: marks (4), the gaps (2 each) and the date."""
+    fixed = 4 + 2 + DATE_WIDTH
+    room = max(0, width - fixed)
+    source = min(SOURCE_MAX, room // 4, room - 2 - TITLE_MIN) if show_source else 0
+    if source < SOURCE_MIN:
+        return room, 0
+    return room - 2 - source, source
 
 
 def _highlighted(text: str, terms: tuple[str, ...], style: Style) -> list[Segment]:

@@ -1,4 +1,8 @@
-"""The sidebar: smart views, then categories that open to their feeds, each with a count.
+"""The sidebar: smart views, then folders (categories; "Tech/Python" sits inside "Tech")
+that open to their subfolders and feeds, each row with its count.
+
+Names are cut with an ellipsis to leave room for the count, which is never cut: counts are
+right-aligned at the sidebar's edge, so they line up in a column at every depth.
 
 Labels are built as `rich.text.Text` objects from sanitised strings, never from markup
 strings (`Tree` parses a `str` label as markup, so `process_label` refuses to).
@@ -9,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.binding import Binding
@@ -19,7 +24,7 @@ from textual.widgets.tree import TreeNode
 
 from ..models import Feed
 from ..text import clean_line
-from ..views import SMART_VIEWS, View
+from ..views import SMART_VIEWS, View, folder_path
 
 BROKEN_MARK = "⚠ "
 SAVED_MARK = "⌕ "
@@ -58,6 +63,7 @@ class CategorySidebar(Tree[View]):
         self._counts: dict[str, int] = {}
         self._broken: dict[str, bool] = {}  # node id -> the feed's last fetch failed
         self._feeds_by_category: dict[str, list[Feed]] = {}
+        self._subfolders: dict[str, list[str]] = {}  # folder -> its folders, sorted
         self._category_of: dict[str, str] = {}  # feed id -> category
 
     def process_label(self, label: str | Text) -> Text:  # type: ignore[override]
@@ -97,20 +103,44 @@ class CategorySidebar(Tree[View]):
             by_category.setdefault(feed.category, []).append(feed)
             self._category_of[feed.id] = feed.category
         self._feeds_by_category = by_category
-        for category in sorted(by_category, key=str.lower):
-            view = View("category", category, label=category)
-            node = self._add(self.root, view, allow_expand=True)
-            if view.node_id in expanded:
-                self._populate(node)
-                node.expand()
+        children: dict[str, set[str]] = {"": set()}  # "" is the top level
+        for category in by_category:
+            path = folder_path(category)
+            for parent, folder in zip(["", *path], path, strict=False):
+                children.setdefault(parent, set()).add(folder)
+        self._subfolders = {
+            folder: sorted(subs, key=str.lower) for folder, subs in children.items()
+        }
+        for folder in self._subfolders[""]:
+            node = self._add_folder(self.root, folder)
+            self._reopen(node, expanded)
         self.move_to(cursor_view)
 
+    def _add_folder(self, parent: TreeNode[View], folder: str) -> TreeNode[View]:
+        label = folder_path(folder)[-1]
+        if parent is not self.root:  # inside its parent: the last part of the name
+            label = label[len(parent.data.key) + 1 :] if parent.data else label
+        return self._add(parent, View("category", folder, label=label), allow_expand=True)
+
+    def _reopen(self, node: TreeNode[View], expanded: set[str]) -> None:
+        """Open `node` and its subfolders again if they were open before a rebuild."""
+        if node.data is None or node.data.node_id not in expanded:
+            return
+        self._populate(node)
+        node.expand()
+        for child in node.children:
+            if child.allow_expand:
+                self._reopen(child, expanded)
+
     def _populate(self, node: TreeNode[View]) -> None:
-        """Add a category's feed rows, the first time it is opened. With 2,000 feeds in
-        the library, building every row up front was a quarter of the first paint."""
+        """Add a folder's subfolders and feed rows, the first time it is opened. With
+        2,000 feeds in the library, building every row up front was a quarter of the
+        first paint."""
         view = node.data
         if view is None or view.kind != "category" or node.children:
             return
+        for folder in self._subfolders.get(view.key, []):
+            self._add_folder(node, folder)
         feeds = self._feeds_by_category.get(view.key, [])
         for feed in sorted(feeds, key=lambda f: f.display_title.lower()):
             feed_view = View("feed", feed.id, label=feed.display_title)
@@ -133,6 +163,7 @@ class CategorySidebar(Tree[View]):
         return node
 
     def _label(self, view: View, broken: bool = False) -> Text:
+        """The row's name (with its marks), then its count."""
         count = self._counts.get(view.node_id, 0)
         name = clean_line(view.label, 200) or "(untitled)"
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -141,9 +172,33 @@ class CategorySidebar(Tree[View]):
         if view.kind == "saved":
             text.append(SAVED_MARK, style="dim")
         text.append(name, style="bold" if count and view.kind != "starred" else "")
-        if count:
+        if count:  # kept apart by `render_label`, which lines the counts up
             text.append(f" {count}", style="dim")
         return text
+
+    def render_label(self, node: TreeNode[View], base_style: Style, style: Style) -> Text:
+        """The name cut to fit, then the count right-aligned at the edge (never cut)."""
+        label = super().render_label(node, base_style, style)
+        count = self._counts.get(node.data.node_id, 0) if node.data is not None else 0
+        count_length = len(f" {count}") if count else 0
+        depth = 0
+        parent = node.parent
+        while parent is not None and parent is not self.root:
+            depth += 1
+            parent = parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        name_room = room - count_length
+        if name_room <= 0 or (not count_length and label.cell_len <= room):
+            return label  # not laid out yet, or nothing to line up or cut
+        name = label[: len(label) - count_length] if count_length else label
+        name.truncate(name_room, overflow="ellipsis", pad=True)
+        if count_length:
+            name.append_text(label[len(label) - count_length :])
+        return name
+
+    def get_label_width(self, node: TreeNode[View]) -> int:
+        # Labels are fitted to the width in `render_label`: nothing scrolls sideways.
+        return 0
 
     def node_for(self, node_id: str) -> TreeNode[View] | None:
         """The row of the view whose `View.node_id` is `node_id` (None if not built yet:
@@ -170,15 +225,21 @@ class CategorySidebar(Tree[View]):
     def move_to(self, view: View | None) -> None:
         """Put the cursor on the row of `view` (All when it is gone)."""
         key = view.node_id if view is not None else "all:"
-        if view is not None and view.kind == "feed" and key not in self._view_nodes:
-            category = self._view_nodes.get(f"category:{self._category_of.get(view.key)}")
-            if category is not None:
-                self._populate(category)
+        if view is not None and key not in self._view_nodes:
+            # Not built yet: open the folders it sits in, outermost first.
+            category = self._category_of.get(view.key) if view.kind == "feed" else view.key
+            if view.kind in ("feed", "category") and category is not None:
+                for folder in folder_path(category):
+                    folder_node = self._view_nodes.get(f"category:{folder}")
+                    if folder_node is not None:
+                        self._populate(folder_node)
         node = self._view_nodes.get(key) or self._view_nodes.get("all:")
         if node is None:
             return
-        if node.parent is not None and node.parent is not self.root:
-            node.parent.expand()
+        parent = node.parent
+        while parent is not None and parent is not self.root:
+            parent.expand()
+            parent = parent.parent
         # Rows get their line numbers when the tree is next laid out; `last_line` numbers
         # them now, so the cursor is on its row in the first frame and keys pressed at once
         # act from there. Once laid out (sizes known), the cursor's row is scrolled into

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Input
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from ... import clock
@@ -48,6 +49,7 @@ class FindController:
         # Caches kept across keystrokes, made on first use.
         self._search_index: SearchIndex | None = None
         self._search_box: Input | None = None  # mounted by the first `/`
+        self._search_hint: Static | None = None  # mounted with it
 
     # ---------------------------------------------------------------- search
 
@@ -68,9 +70,26 @@ class FindController:
         if self._search_box is None:
             box = Input(id="search", placeholder="Search")
             box.display = False
-            self.host.query_one("#list-column").mount(box, before=self.host.article_list)
+            # Under the field, wrapped: the query help and errors, whole (the border's
+            # subtitle and the placeholder are one line and get cut at list widths).
+            hint = Static(id="search-hint")
+            hint.display = False
+            column = self.host.query_one("#list-column")
+            column.mount(box, hint, before=self.host.article_list)
             self._search_box = box
+            self._search_hint = hint
         return self._search_box
+
+    def _show_hint(self, text: str, *, error: bool = False) -> None:
+        """Show `text` (plain text, never markup: an error can quote the query) under the
+        search field; "" hides the line."""
+        _ = self.search_box  # mounts the hint with the field
+        hint = self._search_hint
+        if hint is None:
+            return
+        hint.update(Content(text))
+        hint.set_class(error, "-error")
+        hint.display = bool(text)
 
     @property
     def searching(self) -> bool:
@@ -85,6 +104,8 @@ class FindController:
             box.display = True
             self._warm_search_index(self.search_index)
         self._update_search_title()
+        if not box.value:
+            self._show_hint(SEARCH_HELP)
         box.focus()
 
     def toggle_scope(self) -> None:
@@ -119,6 +140,7 @@ class FindController:
         box = self.search_box
         box.value = ""
         box.display = False
+        self._show_hint("")
         self.query = None
         self.answered_for = None
         self.host.load_view(select_id=self._before_search)
@@ -181,14 +203,18 @@ class FindController:
         if event.error:
             box.border_subtitle = f"⚠ {event.error}"
             box.add_class("-invalid-query")
+            self._show_hint(f"⚠ {event.error}", error=True)
             return
         box.remove_class("-invalid-query")
+        self._show_hint("" if event.text.strip() else SEARCH_HELP)
         self.query = event.query if event.query and not event.query.is_empty else None
         count = len(event.articles)
         box.border_subtitle = (
             f"{count} match{'es' if count != 1 else ''} · Enter: to the list · Esc: close"
         )
         highlight = self.query.text_terms if self.query else ()
+        # A feed's view searched alone keeps to one feed; the whole library does not.
+        self.host.article_list.show_source = self._search_library or self.host.view.kind != "feed"
         self.host.article_list.set_articles(
             tuple(event.articles), self._sources(), select_id=None, highlight=highlight
         )

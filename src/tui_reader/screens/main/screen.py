@@ -39,7 +39,15 @@ from ...messages import (
 )
 from ...models import Article, Feed
 from ...store import Store, StoreError
-from ...views import ALL, SMART_VIEWS, View, articles_for, sort_articles, unread_in
+from ...views import (
+    ALL,
+    SMART_VIEWS,
+    View,
+    articles_for,
+    folder_path,
+    sort_articles,
+    unread_in,
+)
 from ...widgets.article_list import ArticleList
 from ...widgets.category_sidebar import CategorySidebar
 from ...widgets.footer import ReaderFooter
@@ -179,8 +187,12 @@ class MainScreen(Screen[None]):
             unread = unread_by_feed.get(feed_id, 0)
             by_category[category] = by_category.get(category, 0) + unread
             counts[f"feed:{feed_id}"] = unread
+        by_folder: dict[str, int] = {}
         for category, unread in by_category.items():
-            counts[f"category:{category}"] = unread
+            for folder in folder_path(category):  # a folder counts its subfolders too
+                by_folder[folder] = by_folder.get(folder, 0) + unread
+        for folder, unread in by_folder.items():
+            counts[f"category:{folder}"] = unread
         for query, members in self._saved_members.items():
             counts[f"saved:{query}"] = sum(1 for i in members if not self.store.is_read(i))
         return counts
@@ -214,6 +226,7 @@ class MainScreen(Screen[None]):
             article_list.empty_message = "No unread articles here. Press u to show all."
         else:
             article_list.empty_message = "No articles here."
+        article_list.show_source = self.view.kind != "feed"  # one feed: no feed column
         article_list.set_articles(tuple(articles), self._sources, select_id=select_id)
         if not self.store.feeds():
             self.reader.show_welcome()
@@ -416,9 +429,12 @@ class MainScreen(Screen[None]):
         from ...browser import BrowserError, plan_launch
 
         try:
-            plan = plan_launch(raw_url, self.config.browser or None)
+            plan = plan_launch(raw_url, self.config.browser or None, served=self.app.is_web)
         except BrowserError as exc:
             self.notify(str(exc), title="Not opened", severity="warning", markup=False)
+            return
+        if plan.in_tab:  # `tui-reader serve`: a new tab of the user's browser
+            self.app.open_url(plan.url, new_tab=True)
             return
         if plan.console:
             with self.app.suspend():
@@ -576,3 +592,7 @@ class MainScreen(Screen[None]):
 
     def action_resize(self, pane: str, delta: int) -> None:
         self.panes.resize(pane, delta)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Saved pane widths apply only as far as they fit the new size.
+        self.panes.apply()

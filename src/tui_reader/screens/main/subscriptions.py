@@ -19,7 +19,7 @@ from textual.worker import get_current_worker
 from ...messages import FeedRefreshed, RefreshFinished
 from ...models import Feed
 from ...store import Store, StoreError
-from ...views import View
+from ...views import View, in_folder
 
 if TYPE_CHECKING:
     from ...feeds.refresh import RefreshSummary
@@ -57,7 +57,9 @@ class FeedsController:
             feed = self.store.feed(view.key)
             self.start_refresh([feed] if feed else [], feed.display_title if feed else "")
         elif view.kind == "category":
-            self.start_refresh(self.store.feeds_in(view.key), view.key)
+            # A folder's subfolders too, as the sidebar counts and lists them.
+            feeds = [f for f in self.store.feeds() if in_folder(f.category, view.key)]
+            self.start_refresh(feeds, view.key)
         else:
             self.start_refresh(self.store.feeds(), "all feeds")
 
