@@ -41,6 +41,9 @@ from .records import (
     unique_aside,
 )
 
+# Distinct author names whose tuple is kept for the next feeds loaded (see `Loader`).
+_MAX_NAMES_KEPT = 20_000
+
 # What the loss of each kind of shard costs, in the warning.
 _LOST = {
     "headers": "its articles will be fetched again",
@@ -66,6 +69,11 @@ class Loader:
         self.warnings = warnings
         self.read_only = read_only
         self.clear_validators = clear_validators
+        # An article's names are `(author,)` unless its header lists them: one tuple per
+        # name in the library, not one per article (memory, and less for the collector
+        # to walk, at 100k articles). Shared by the threads that load: a race only makes
+        # a second, equal tuple.
+        self._names: dict[str, tuple[str, ...]] = {"": ()}
 
     # ------------------------------------------------------------------ library.json
 
@@ -245,9 +253,10 @@ class Loader:
         make = new_article
         from_ts = datetime.fromtimestamp
         fetched_cache: dict[Any, datetime] = {}  # one refresh stamps many articles alike
-        # An article's names are `(author,)` unless its header lists them: one tuple per
-        # name in the feed, not one per article (memory and time at 100k articles).
-        names: dict[str, tuple[str, ...]] = {"": ()}
+        names = self._names
+        if len(names) > _MAX_NAMES_KEPT:
+            names.clear()
+            names[""] = ()
         base_keys = HEADER_BASE_KEYS
         for doc in headers.get("articles", {}).values():
             try:
