@@ -24,6 +24,7 @@ from textual.widgets import Static
 from tui_reader.app import TuiReader
 from tui_reader.feeds.parse import FeedParseError, parse_feed
 from tui_reader.models import NewArticle
+from tui_reader.render import Link, link_ref_number
 from tui_reader.screens.main import MainScreen
 from tui_reader.store import Store
 from tui_reader.text import check_url
@@ -157,28 +158,33 @@ def _segments(widget: Any) -> Iterator[Segment]:
         yield from widget.render_line(y)
 
 
-def _assert_inert(segments: Iterator[Segment], where: str, *, allow_links: bool = False) -> None:
-    """No `@click` meta and no link, except (in the article body) links to URLs that pass
-    the policy, which is how the Markdown widget marks the links we emitted on purpose."""
+def _assert_inert(
+    segments: Iterator[Segment], where: str, *, links: tuple[Link, ...] | None = None
+) -> None:
+    """No `@click` meta and no link, except (in the article body, `links` given) clicks
+    on the opaque `#link-N` hrefs the reading pane emits: each must name one of the pane's
+    numbered links, and that link's URL must pass the policy unchanged."""
     for segment in segments:
         style = segment.style
         if style is None:
             continue
         click = (style.meta or {}).get("@click")
-        if style.link:
-            assert allow_links and check_url(style.link).ok, (where, style.link, segment.text)
+        assert not style.link, (where, style.link, segment.text)
         if click is None:
             continue
-        assert allow_links, (where, click, segment.text)
+        assert links is not None, (where, click, segment.text)
         action = click if isinstance(click, str) else str(click)
         match = re.fullmatch(r"link\((['\"])(.*)\1\)", action) if isinstance(click, str) else None
         if match is None and isinstance(click, tuple):  # parsed form: (name, args)
             name, arguments = click[0], click[1] if len(click) > 1 else ()
             assert name.endswith("link") and len(arguments) == 1, (where, click)
-            url = str(arguments[0])
+            href = str(arguments[0])
         else:
             assert match is not None, (where, click, segment.text)
-            url = match.group(2)
+            href = match.group(2)
+        number = link_ref_number(href, len(links))
+        assert number is not None, (where, href)
+        url = links[number - 1].url
         verdict = check_url(url)
         assert verdict.ok and verdict.url == url, (where, url)
 
@@ -241,7 +247,9 @@ async def test_every_hostile_article_renders_literally_and_inert(
                 _assert_inert(_segments(static), f"{selector} of {article.title[:40]!r}")
             body = reader.query_one("#reader-body")
             for block in body.query("*"):
-                _assert_inert(_segments(block), f"body of {article.title[:40]!r}", allow_links=True)
+                _assert_inert(
+                    _segments(block), f"body of {article.title[:40]!r}", links=reader.links
+                )
             if article.title == PROBE_TITLE:
                 title = reader.query_one("#reader-title", Static)
                 assert str(_static_content(title)) == PROBE_TITLE

@@ -21,6 +21,7 @@ COMMANDS = (
     "restore-backup",
     "config",
     "serve",
+    "account",
 )
 
 
@@ -204,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="fetch new articles without opening the reader",
         description="Fetch every feed (or those chosen) and save the new articles: a "
         "progress bar on a terminal, one line per feed when piped, then a summary. Ctrl+C "
-        "stops it and keeps what was fetched (exit status 130).",
+        "stops it and keeps what was fetched (exit status 130). On a library bound to a "
+        "server account (`tui-reader account`) it syncs with the server instead.",
     )
     _library_options(p)
     p.add_argument(
@@ -260,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a --host other than loopback: no login protects the library then",
     )
+
+    from .cli_account import add_parser as add_account_parser
+
+    add_account_parser(sub, _library_options)
     return parser
 
 
@@ -283,6 +289,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .feeds import refresh_cli  # noqa: F401 - the bulk of refresh's imports
     gc.freeze()
     gc.enable()
+    if args.command == "account":
+        from . import cli_account
+
+        return cli_account.run(args)
     return cli.run(args)
 
 

@@ -13,6 +13,7 @@ from .commands import ReaderCommands
 from .config import Config, KnownBinding, check_config
 from .screens.main import MainScreen
 from .store import Store, StoreError
+from .ui_text import plain_str
 
 
 class TuiReader(App[None]):
@@ -48,7 +49,13 @@ class TuiReader(App[None]):
             self.theme = self.config.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         for warning in problems:
-            self.notify(warning, title="Config", severity="warning", timeout=10, markup=False)
+            self.notify(
+                plain_str(warning, multiline=True),
+                title="Config",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         self.call_after_refresh(self._started)
 
     def _started(self) -> None:
@@ -65,7 +72,7 @@ class TuiReader(App[None]):
             try:
                 self.store.set_setting("theme", name)
             except StoreError as exc:
-                self.notify(str(exc), severity="error", markup=False)
+                self.notify(plain_str(exc, multiline=True), severity="error", markup=False)
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(self.store, self.config)

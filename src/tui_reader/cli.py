@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -371,6 +371,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             sigint_restored(),
             open_store(args, read_only=False, lazy=True, start_writer=False) as store,
         ):
+            if store.sync.bound:  # a library bound to a server account syncs instead
+                from .cli_sync import sync_library
+
+                return sync_library(store, _console(), _err)
             feeds = store.feeds()
             if args.category:
                 # As `cat:` in a query: a folder includes its subfolders (Tech/Python).
@@ -481,8 +485,12 @@ HANDLERS = {
 
 
 def run(args: argparse.Namespace) -> int:
+    return run_handler(HANDLERS[args.command], args)
+
+
+def run_handler(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
-        return HANDLERS[args.command](args)
+        return handler(args)
     except CommandError as exc:
         _err(str(exc))
         return 2

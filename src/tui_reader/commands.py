@@ -1,9 +1,9 @@
 """Command palette (Ctrl+P): every action of the reader, plus "go to" any feed, category
 or saved search, with fuzzy matching.
 
-Feed titles are untrusted, so hits are built as `Content(text)` with the match styled
-on top; Textual's `Matcher.highlight` would parse the title as markup. Help texts are
-fixed strings of ours (the palette renders `help` as markup). The actions and their keys
+Feed titles are untrusted, so hits are built as `ui_text.plain(text)` with the match
+styled on top; Textual's `Matcher.highlight` would parse the title as markup. The palette
+parses a `str` help as markup, so help is `plain(...)` too. The actions and their keys
 come from `keys.KEYS`, with the user's `[keys]` remaps.
 """
 
@@ -14,10 +14,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.content import Content
 
 from .keys import palette_actions
 from .text import clean_line
+from .ui_text import plain
 from .views import SORTS, View
 
 if TYPE_CHECKING:
@@ -45,11 +45,7 @@ class ReaderCommands(Provider):
         for feed in screen.store.feeds():
             view = View("feed", feed.id, label=feed.display_title)
             targets.append((f"Go to feed: {feed.display_title}", partial(screen.go_to, view), ""))
-        # `help` is read as markup: a remapped key can be "[" (only key names get here).
-        return [
-            (clean_line(label, 200), run, help_text.replace("[", r"\["))
-            for label, run, help_text in targets
-        ]
+        return [(clean_line(label, 200), run, help_text) for label, run, help_text in targets]
 
     def _screen(self) -> MainScreen | None:
         from .screens.main import MainScreen
@@ -63,7 +59,9 @@ class ReaderCommands(Provider):
             return
         actions = len(palette_actions({}))
         for label, run, help_text in self._targets(screen)[:actions]:
-            yield DiscoveryHit(Content(label), run, text=label, help=help_text or None)
+            # The palette reads `help` as markup (a remapped key can be "["): Content.
+            help_content = plain(help_text) if help_text else None
+            yield DiscoveryHit(plain(label), run, text=label, help=help_content)
 
     async def search(self, query: str) -> AsyncIterator[Hit]:
         screen = self._screen()
@@ -73,7 +71,8 @@ class ReaderCommands(Provider):
         for label, run, help_text in self._targets(screen):
             score, offsets = matcher.fuzzy_search.match(query, label)
             if score > 0:
-                display = Content(label)
+                display = plain(label)
                 for offset in offsets:
                     display = display.stylize(matcher.match_style, offset, offset + 1)
-                yield Hit(score, display, run, text=label, help=help_text or None)
+                help_content = plain(help_text) if help_text else None
+                yield Hit(score, display, run, text=label, help=help_content)

@@ -14,6 +14,8 @@ import traceback
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
+from .ui_text import plain_str
+
 log = logging.getLogger("tui_reader")
 
 # What the user is told each kind of work was doing (worker group -> words).
@@ -49,5 +51,10 @@ def report_worker_error(node: DOMNode, event: Worker.StateChanged) -> bool:
         log.error("worker %r (%s) failed:\n%s", worker.name, worker.group, trace)
         node.log.error(f"worker {worker.name!r} ({worker.group}) failed:\n{trace}")
     # markup=False: the error can quote a feed's text or a server's words.
-    node.notify(describe_failure(worker), title="Error", severity="error", markup=False)
+    node.notify(
+        plain_str(describe_failure(worker), multiline=True),
+        title="Error",
+        severity="error",
+        markup=False,
+    )
     return True

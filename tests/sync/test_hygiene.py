@@ -15,6 +15,7 @@ from tui_reader.sync.miniflux import MinifluxClient
 def test_sync_imports_no_ui_library():
     code = (
         "import sys, tui_reader.sync.miniflux, tui_reader.sync.greader\n"
+        "import tui_reader.sync.engine, tui_reader.sync.account\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
     )
     done = subprocess.run(

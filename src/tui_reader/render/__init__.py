@@ -49,11 +49,12 @@ from tui_reader.models import WORDS_PER_MINUTE, reading_minutes
 from tui_reader.text import check_url, clean_line, clean_text
 
 from .converter import Image, Link, _Converter
-from .policy import _PARSER, MAX_BLOCK_NESTING, MAX_DEPTH, _strict_escape
+from .policy import _PARSER, LINK_REF_PREFIX, MAX_BLOCK_NESTING, MAX_DEPTH, _strict_escape
 from .prepare import _prepare, _text_blocks
 from .tidy import MAX_OUTPUT_CHARS, TRUNCATED_NOTE, _tidy
 
 __all__ = [
+    "LINK_REF_PREFIX",
     "MAX_BLOCK_NESTING",
     "MAX_DEPTH",
     "MAX_INPUT_CHARS",
@@ -64,6 +65,7 @@ __all__ = [
     "Link",
     "RenderedBody",
     "html_to_markdown",
+    "link_ref_number",
     "plain_summary",
     "reading_minutes",
     "unsafe_tokens",
@@ -116,11 +118,12 @@ def _parser() -> MarkdownIt:
     return _MD
 
 
-def unsafe_tokens(markdown: str) -> list[str]:
+def unsafe_tokens(markdown: str, link_refs: int | None = None) -> list[str]:
     """What in `markdown` would be active beyond our own vetted links ([] when nothing).
 
     Parses exactly as Textual's Markdown widget does and reports raw HTML, images, and
-    links whose href is not an http(s) URL allowed by `text.check_url`.
+    links whose href is not an http(s) URL allowed by `text.check_url`. With `link_refs`
+    (the number of vetted links), hrefs must instead be `#link-N` with N in 1..link_refs.
     """
     problems: list[str] = []
     for token in _parser().parse(markdown):
@@ -129,7 +132,12 @@ def unsafe_tokens(markdown: str) -> list[str]:
                 problems.append(f"{item.type}: {item.content[:60]!r}")
             elif item.type == "link_open":
                 href = str(item.attrGet("href") or "")
-                if not href.lower().startswith(("http://", "https://")) or not (check_url(href).ok):
+                if link_refs is not None:
+                    if link_ref_number(href, link_refs) is None:
+                        problems.append(f"link: {href[:60]!r}")
+                elif not href.lower().startswith(("http://", "https://")) or not (
+                    check_url(href).ok
+                ):
                     problems.append(f"link: {href[:60]!r}")
     return problems
 
@@ -141,11 +149,24 @@ def _plain_markdown(blocks: list[str]) -> str:
 # --------------------------------------------------------------------------- public API
 
 
-def html_to_markdown(html: str, base_url: str = "") -> RenderedBody:
+def link_ref_number(href: str, count: int) -> int | None:
+    """N for an href `#link-N` with 1 <= N <= count, else None."""
+    if not href.startswith(LINK_REF_PREFIX):
+        return None
+    digits = href[len(LINK_REF_PREFIX) :]
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 6:
+        return None
+    number = int(digits)
+    return number if 1 <= number <= count else None
+
+
+def html_to_markdown(html: str, base_url: str = "", *, link_refs: bool = False) -> RenderedBody:
     """Convert an untrusted HTML body to inert Markdown for the reading pane.
 
     Relative links and image sources resolve against `base_url` (itself checked by the URL
-    policy). Never raises for any string input and never fetches anything.
+    policy). Never raises for any string input and never fetches anything. With
+    `link_refs`, every link's href is the opaque `#link-N` (N: its number in `links`), so a
+    click is looked up in `links` and never trusted as a URL (see `link_ref_number`).
     """
     source = _as_text(html)
     source = clean_text(source[:MAX_INPUT_CHARS])
@@ -169,6 +190,7 @@ def html_to_markdown(html: str, base_url: str = "") -> RenderedBody:
             info.column_counts,
             info.record_rows,
             info.record_cells,
+            link_refs,
         )
         markdown = _tidy(converter.convert_soup(soup))
         links, images = tuple(converter.links), tuple(converter.images)
@@ -176,7 +198,8 @@ def html_to_markdown(html: str, base_url: str = "") -> RenderedBody:
         # Includes RecursionError if a caller already sits deep in the stack.
         markdown, links, images = "", (), ()
     else:
-        if not unsafe_tokens(markdown):
+        problems = unsafe_tokens(markdown, len(links)) if link_refs else unsafe_tokens(markdown)
+        if not problems:
             return RenderedBody(markdown, links, images, words)
     # Defence in depth: a conversion we cannot vouch for is shown as escaped paragraphs.
     # The vetted links and images stay available by number.

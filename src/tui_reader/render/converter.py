@@ -20,6 +20,7 @@ from .policy import (
     _PARSER,
     _WRAPPING,
     _WS,
+    LINK_REF_PREFIX,
     MAX_ALT_CHARS,
     MAX_IMAGES,
     MAX_LINKS,
@@ -63,6 +64,7 @@ class _Converter(MarkdownConverter):
         column_counts: dict[int, int],
         record_rows: dict[int, int] | None = None,
         record_cells: set[int] | None = None,
+        link_refs: bool = False,
     ) -> None:
         super().__init__(
             heading_style=ATX,
@@ -81,6 +83,7 @@ class _Converter(MarkdownConverter):
         self._record_rows = record_rows or {}
         self._record_cells = record_cells or set()
         self._record_names: dict[int, list[str]] = {}  # table id -> its header cells
+        self._link_refs = link_refs
         self._link_numbers: dict[str, int] = {}
         self.links: list[Link] = []
         self._image_numbers: dict[str, int] = {}
@@ -111,6 +114,12 @@ class _Converter(MarkdownConverter):
             self.links.append(Link(number=number, text=text, url=url))
         return number
 
+    def _href(self, number: int, url: str) -> str:
+        """What a link's Markdown points at: the URL, or (for the reading pane) the opaque
+        `#link-N`. Textual's Markdown percent-decodes a clicked href, so a click must be
+        mapped back to the numbered, vetted URL rather than trusted (issue 14.7)."""
+        return f"{LINK_REF_PREFIX}{number}" if self._link_refs else url
+
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "_noformat" in parent_tags or "a" in parent_tags:
             return text  # inside code, or a link nested in a link: Markdown allows neither
@@ -138,7 +147,8 @@ class _Converter(MarkdownConverter):
         number = self._add_link(plain, verdict.url)
         if number is None:
             return text
-        return f"{prefix}[{stripped}]({verdict.url}) \\[{number}\\]{suffix}"
+        href = self._href(number, verdict.url)
+        return f"{prefix}[{stripped}]({href}) \\[{number}\\]{suffix}"
 
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         alt = clean_line(_attr(el, "alt"), max_length=MAX_ALT_CHARS)
@@ -175,7 +185,7 @@ class _Converter(MarkdownConverter):
         number = self._add_link(kind, verdict.url)
         if number is None:
             return f"\\[{kind}\\]"
-        return f"[{kind}]({verdict.url}) \\[{number}\\]"
+        return f"[{kind}]({self._href(number, verdict.url)}) \\[{number}\\]"
 
     def convert_video(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return self._convert_media(el, "video", parent_tags)

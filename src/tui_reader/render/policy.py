@@ -10,6 +10,8 @@ from bs4 import Tag
 MAX_DEPTH = 100  # element depth; markdownify recurses about 3 Python frames per level
 MAX_BLOCK_NESTING = 6  # blockquotes + lists; markdown-it's gfm-like maxNesting is 20 tokens
 MAX_LINKS = 1000
+# The href of a link in the reading pane's Markdown: "#link-" and the link's number.
+LINK_REF_PREFIX = "#link-"
 MAX_IMAGES = 1000
 MAX_ALT_CHARS = 200
 MAX_COLSPAN = 20  # markdownify repeats " |" colspan times; 1000 would bloat every row

@@ -8,10 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
+
+from ..ui_text import plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class AddFeedScreen(ModalScreen[AddFeedRequest | None]):
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#add-error", Static)
-        error.update(Content(message))
+        error.update(plain(message, multiline=True))
         error.display = True
 
     @on(Input.Submitted)

@@ -6,10 +6,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Static
+
+from ..ui_text import plain
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -40,11 +41,12 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self._title
-            yield Static(Content(self._question))
+            # The question names a feed: literal text, never markup (so are the rest).
+            box.border_title = plain(self._title)
+            yield Static(plain(self._question, multiline=True))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("No", id="confirm-no")
-                yield Button(self._yes_label, id="confirm-yes", variant="error")
+                yield Button(plain(self._yes_label), id="confirm-yes", variant="error")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -71,8 +73,8 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self._title
-            yield Static(Content(self._question))
+            box.border_title = plain(self._title)
+            yield Static(plain(self._question, multiline=True))
             yield Input(
                 value=self._value,
                 suggester=SuggestFromList(self._suggestions, case_sensitive=False)

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from ..models import Feed
-from ..text import clean_line
+from ..ui_text import plain, plain_text
 
 
 def _when(value: datetime | None) -> str:
@@ -51,7 +51,7 @@ class FeedHealthScreen(ModalScreen[None]):
         with Vertical() as box:
             box.border_title = "Feed health"
             yield Static(
-                Text(f"{len(self._feeds)} feeds, {failing} failing. Esc closes."),
+                plain(f"{len(self._feeds)} feeds, {failing} failing. Esc closes."),
                 id="health-summary",
             )
             yield DataTable(cursor_type="row", zebra_stripes=True)
@@ -69,13 +69,13 @@ class FeedHealthScreen(ModalScreen[None]):
             else:
                 status = Text("not fetched", style="dim")
             table.add_row(
-                Text(clean_line(feed.display_title, 40)),
-                Text(clean_line(feed.category, 24)),
+                plain_text(feed.display_title, 40),
+                plain_text(feed.category, 24),
                 status,
-                Text(str(feed.failures)),
-                Text(_when(feed.last_success)),
-                Text(str(self._articles.get(feed.id, 0))),
-                Text(clean_line(feed.last_error or "", 120)),
+                plain_text(feed.failures),
+                plain_text(_when(feed.last_success)),
+                plain_text(self._articles.get(feed.id, 0)),
+                plain_text(feed.last_error or "", 120),
                 key=feed.id,
             )
         table.focus()

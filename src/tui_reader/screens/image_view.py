@@ -31,6 +31,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..text import check_url, clean_line
+from ..ui_text import plain
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -140,8 +141,8 @@ class ImageViewScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             # Alt text comes from the page: literal Content, never markup.
-            yield Static(Content(self.alt), id="image-title")
-            yield Static(Content(self.problem or "Fetching the image…"), id="image-status")
+            yield Static(plain(self.alt), id="image-title")
+            yield Static(plain(self.problem or "Fetching the image…"), id="image-status")
             yield Static(Content("Esc: close"), id="image-hint")
 
     def on_mount(self) -> None:
@@ -180,7 +181,7 @@ class ImageViewScreen(ModalScreen[None]):
 
     def show_message(self, message: str) -> None:
         """Replace "Fetching…" with `message` (plain words, shown literally)."""
-        self.query_one("#image-status", Static).update(Content(message))
+        self.query_one("#image-status", Static).update(plain(message, multiline=True))
 
     def action_close(self) -> None:
         self.dismiss(None)

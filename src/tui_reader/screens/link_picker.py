@@ -18,6 +18,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..text import clean_line
+from ..ui_text import plain_str
 from ..widgets.reading_pane import FileLink
 
 if TYPE_CHECKING:
@@ -76,7 +77,9 @@ class LinkPickerScreen(ModalScreen[str | None]):
                 self._add(f"img {image.number}  {alt}", image.url)
 
     def _add(self, label: str, url: str) -> None:
-        prompt = Content.assemble(label, "\n", (f"      {clean_line(url, 300)}", "dim"))
+        # `label` is our number and the link's clean_line'd text; `assemble` takes str parts
+        # literally. The URL comes from the page: sanitised here.
+        prompt = Content.assemble(label, "\n", ("      " + plain_str(url, 300), "dim"))
         self._options.append(Option(prompt))
         self.urls.append(url)
 

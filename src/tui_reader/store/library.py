@@ -1,23 +1,15 @@
 """`Store`, the library's facade: opening and closing, feeds, queries, flags, settings.
 
-Layout on disk (see docs/storage.md for the full description and the reasons):
-
-    <library>/library.json        TinyDB: tables meta, feeds, settings
-    <library>/headers/<feed>.json TinyDB: table articles (what the list needs, no bodies)
-    <library>/flags/<feed>.json   TinyDB: table flags (one document: read, starred, gone ids)
-    <library>/bodies/<feed>.json  TinyDB: table bodies (HTML, files, picture), on demand
-    <library>/fulltext/<feed>.json TinyDB: table fulltext (full texts fetched), on demand
-    <library>/library.lock        single-writer lock (flock)
-
-The store is made of parts, each with its own state (and lock where it needs one):
+The layout on disk and its reasons: docs/storage.md. The store is made of parts, each
+with its own state (and lock where it needs one):
 
 * `Index` (index.py): every in-memory record, guarded by the *state lock*;
 * `Loader` (loader.py): reads library.json and the shards into the index;
-* `Writer` (writer.py): the background thread, coalescing, versions, atomic writes, the
-  *file lock*;
+* `Writer` (writer.py): the writer thread, coalescing, versions, the *file lock*;
 * `Merger` (merge.py): a refresh's articles into a feed, and retention; the *merge lock*;
 * `Subscriptions` (subscriptions.py): subscribe, change, unsubscribe, record fetches;
 * `FullTextCache` and `ReadingPositions` (fulltext_cache.py);
+* `SyncState` (accounts.py): the server account, the outbox of local changes, id mapping;
 * `AtomicStorage` (tinydb_storage.py): library.json as TinyDB sees it;
 * `DirectoryLock` (lock.py): the flock that makes this process the only writer.
 
@@ -42,6 +34,7 @@ from tinydb import Query, TinyDB
 
 from ..models import Article, ArticleMedia, EncodedBodies, Feed, NewArticle
 from ..text import feed_url_key
+from .accounts import SyncState
 from .atomic import remove_stale_temp_files
 from .fulltext_cache import FullTextCache, ReadingPositions
 from .index import Index
@@ -87,6 +80,7 @@ class Store:
             self.full_texts,
             check_writable=self._check_writable,
         )
+        self.sync = SyncState(directory, self.index, self.writer)
         self._dir_lock: DirectoryLock | None = None
         self._db: TinyDB | None = None
 
@@ -167,6 +161,7 @@ class Store:
         storage._cache = data  # already read and checked: no second read, no TOCTOU
         self.writer.main = storage
         self.subscriptions.main = storage
+        self.sync.attach(storage, data)
         meta = self._db.table("meta").all()
         schema = meta[0].get("schema") if meta else None
         if isinstance(schema, int) and schema > SCHEMA_VERSION:
@@ -304,14 +299,18 @@ class Store:
         self, url: str, title: str = "", category: str = "", site_url: str = ""
     ) -> tuple[Feed, bool]:
         """Subscribe; returns (feed, created). An existing subscription is returned as is."""
-        return self.subscriptions.add(url, title, category, site_url)
+        feed, created = self.subscriptions.add(url, title, category, site_url)
+        self.sync.feed_added(feed.id, created, url, title, category)  # the server's too
+        return feed, created
 
     def update_feed(self, feed_id: str, **changes: Any) -> Feed:
         """Change a feed's fields (title, category, url, etag, ...) and save it."""
+        self.sync.feed_changed(feed_id, changes)  # a bound library: the server's feed too
         return self.subscriptions.update(feed_id, **changes)
 
     def remove_feed(self, feed_id: str) -> None:
         """Unsubscribe and delete the feed's articles (starred ones too: the user asked)."""
+        self.sync.queue_sub("unsubscribe", feed_id)
         self.subscriptions.remove(feed_id)
 
     def rename_category(self, old: str, new: str) -> int:
@@ -416,6 +415,8 @@ class Store:
             self.loader.load_all()  # an id does not tell its feed
         with index.lock:
             changed, feeds = index.set_flag(flag, article_ids, value, counts=counts)
+            if changed:  # a bound library queues the change for its server
+                self.sync.queue_flags("read" if counts else "starred", changed, value)
             if feeds:
                 self.writer.mark_flags_dirty(feeds)
         return changed

@@ -34,6 +34,7 @@ from textual.worker import Worker
 
 from ..models import Enclosure, join_names, reading_minutes
 from ..text import check_url, clean_line
+from ..ui_text import plain
 from ..workers import report_worker_error
 
 if TYPE_CHECKING:
@@ -65,7 +66,8 @@ def _render(html: str, base_url: str) -> RenderedBody:
     # biggest import of the reader and nothing needs it before an article is opened.
     from ..render import html_to_markdown
 
-    return html_to_markdown(html, base_url)
+    # Links point at `#link-N`: a click is looked up in the numbered, vetted links.
+    return html_to_markdown(html, base_url, link_refs=True)
 
 
 # Bodies longer than this (characters of HTML) are rendered in a worker thread.
@@ -119,14 +121,14 @@ def file_links(enclosures: tuple[Enclosure, ...], first: int) -> tuple[FileLink,
     )
 
 
-def files_content(files: tuple[FileLink, ...]) -> Content:
+def files_text(files: tuple[FileLink, ...]) -> str:
     """The pane's list of files: "[5] Audio (audio/mpeg) · 12.3 MB · 1:02:03" and the
-    address below it, as plain text (never markup)."""
+    address below it (shown as plain text through `ui_text.plain`, never markup)."""
     lines = ["Files" if len(files) > 1 else "File"]
     for link in files:
         lines.append(f"[{link.number}] {link.text}")
         lines.append(f"    {clean_line(link.url, 300)}")
-    return Content("\n".join(lines))
+    return "\n".join(lines)
 
 
 def long_date(when: datetime) -> str:
@@ -164,7 +166,8 @@ class ReadingPane(VerticalScroll, can_focus=True):
 
     @dataclass(eq=False)
     class LinkChosen(Message):
-        """A link in the body was clicked; `href` is untrusted until it passes the policy."""
+        """A link in the body was clicked: `href` is the URL of that numbered link, as the
+        URL policy gave it (the screen checks it again before opening)."""
 
         href: str
 
@@ -248,7 +251,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
         source = clean_line(article.source, 200)
         self.query_one("#reader-category", Static).update(Content(clean_line(article.category)))
         self.query_one("#reader-title", Static).update(
-            Content(clean_line(article.title) or "(untitled)")
+            plain(clean_line(article.title) or "(untitled)")
         )
         byline = [source]
         names = byline_names(article.author, article.authors)
@@ -256,20 +259,21 @@ class ReadingPane(VerticalScroll, can_focus=True):
             byline.append(f"by {names}")
         byline.append(long_date(article.published))
         byline.append(f"{reading_minutes(article.words)} min read")
-        self.query_one("#reader-byline", Static).update(Content(" · ".join(byline)))
+        self.query_one("#reader-byline", Static).update(plain(" · ".join(byline)))
         link = check_url(article.link)
         button, full = self._buttons()
         if link.ok:
             attribution = f"Read the rest of this article on {source or link.host}."
             button.disabled = False
-            button.tooltip = link.url
+            # The URL policy keeps `[`, `]`, `@` and `=`: literal text, never markup.
+            button.tooltip = plain(link.url)
         else:
             attribution = "This article has no web address that can be opened" + (
                 f": {link.shown}" if link.shown else "."
             )
             button.disabled = True
             button.tooltip = None
-        self.query_one("#reader-attribution", Static).update(Content(attribution))
+        self.query_one("#reader-attribution", Static).update(plain(attribution))
         full.disabled = not link.ok
         self.show_body(article.body_html, article.link, full=False)
 
@@ -348,7 +352,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
         self.links, self.images = rendered.links + files, rendered.images
         section = self.query_one("#reader-enclosures", Static)
         section.display = bool(files)
-        section.update(files_content(files) if files else Content(""))
+        section.update(plain(files_text(files) if files else "", multiline=True))
         body = rendered.markdown.strip() or (NO_FULL_TEXT if self.showing_full else NO_FEED_TEXT)
         update = self._set_body(body)
 
@@ -404,4 +408,10 @@ class ReadingPane(VerticalScroll, can_focus=True):
     # imported when the first article is shown, not at start-up.
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         event.stop()
-        self.post_message(self.LinkChosen(event.href))
+        # Textual percent-decodes the href, so the clicked text is not the URL we vetted:
+        # every link we emit is `#link-N`; open the vetted URL number N, nothing else.
+        from ..render import link_ref_number
+
+        number = link_ref_number(event.href, len(self.links))
+        if number is not None:
+            self.post_message(self.LinkChosen(self.links[number - 1].url))

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
@@ -20,6 +19,7 @@ from ... import clock
 from ...messages import SavedSearchesCounted, SearchResults
 from ...models import Article
 from ...store import Store
+from ...ui_text import plain, plain_str
 from ...views import ALL, SORTS, View, articles_for, sort_articles
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class FindController:
         hint = self._search_hint
         if hint is None:
             return
-        hint.update(Content(text))
+        hint.update(plain(text, 500))
         hint.set_class(error, "-error")
         hint.display = bool(text)
 
@@ -116,9 +116,10 @@ class FindController:
     def _update_search_title(self) -> None:
         where = "the whole library" if self._search_library else self.host.view.label or "this view"
         box = self.search_box
-        box.border_title = f"Search {where}"
-        box.border_subtitle = "Ctrl+L: " + (
-            "this view only" if self._search_library else "whole library"
+        # The view's label is a feed or category name: literal text, never markup.
+        box.border_title = plain(f"Search {where}", 200)
+        box.border_subtitle = plain(
+            "Ctrl+L: " + ("this view only" if self._search_library else "whole library")
         )
         box.placeholder = SEARCH_HELP
 
@@ -201,7 +202,8 @@ class FindController:
         self.answered_for = event.text
         box = self.search_box
         if event.error:
-            box.border_subtitle = f"⚠ {event.error}"
+            # The error quotes the user's query: literal text, never markup.
+            box.border_subtitle = plain(f"⚠ {event.error}", 300)
             box.add_class("-invalid-query")
             self._show_hint(f"⚠ {event.error}", error=True)
             return
@@ -209,7 +211,7 @@ class FindController:
         self._show_hint("" if event.text.strip() else SEARCH_HELP)
         self.query = event.query if event.query and not event.query.is_empty else None
         count = len(event.articles)
-        box.border_subtitle = (
+        box.border_subtitle = plain(
             f"{count} match{'es' if count != 1 else ''} · Enter: to the list · Esc: close"
         )
         highlight = self.query.text_terms if self.query else ()
@@ -237,7 +239,9 @@ class FindController:
         sorts[self.host.view.node_id] = how
         self.host.save_setting("sort", sorts)
         self.host.reload_list_keeping_cursor()
-        self.host.notify(f"Sorted by {dict(SORTS)[how]}.", timeout=2)
+        self.host.notify(
+            plain_str(f"Sorted by {dict(SORTS)[how]}.", multiline=True), timeout=2, markup=False
+        )
 
     # ---------------------------------------------------------------- saved searches
 
@@ -259,7 +263,9 @@ class FindController:
         try:
             parse_query(text, clock.now())
         except QueryError as exc:
-            self.host.notify(f"Not saved: {exc}", severity="warning", markup=False)
+            self.host.notify(
+                plain_str(f"Not saved: {exc}", multiline=True), severity="warning", markup=False
+            )
             return
 
         def named(name: str | None) -> None:
@@ -269,7 +275,11 @@ class FindController:
             saved.append((name, text))
             self.host.save_setting("saved_searches", [{"name": n, "query": q} for n, q in saved])
             self.host.reload_feeds()
-            self.host.notify(f"Saved search {name!r} is in the sidebar.", markup=False, timeout=4)
+            self.host.notify(
+                plain_str(f"Saved search {name!r} is in the sidebar.", multiline=True),
+                markup=False,
+                timeout=4,
+            )
 
         from ..dialogs import PromptScreen
 

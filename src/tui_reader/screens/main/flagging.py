@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from ... import clock
 from ...models import Article
 from ...store import Store, StoreError
+from ...ui_text import plain_str
 
 if TYPE_CHECKING:
     from .host import MainHost
@@ -57,7 +58,7 @@ class FlagController:
         try:
             changed_ids = set(setter([a.id for a in articles], value))
         except StoreError as exc:
-            self.host.notify(str(exc), severity="error", markup=False)
+            self.host.notify(plain_str(exc, multiline=True), severity="error", markup=False)
             return []
         changed = [a for a in articles if a.id in changed_ids]
         if not changed:
@@ -76,7 +77,7 @@ class FlagController:
         try:
             setter([a.id for a in change.articles], not change.value)
         except StoreError as exc:
-            self.host.notify(str(exc), severity="error", markup=False)
+            self.host.notify(plain_str(exc, multiline=True), severity="error", markup=False)
             self._undo.append(change)
             return
         self.host.recount()
@@ -84,7 +85,7 @@ class FlagController:
             f"{'starred' if change.flag == 'starred' else 'read'} "
             f"{_plural(len(change.articles), 'article')}"
         )
-        self.host.notify(f"Undone: {what}.", timeout=3, markup=False)
+        self.host.notify(plain_str(f"Undone: {what}.", multiline=True), timeout=3, markup=False)
 
     # ---------------------------------------------------------------- bulk
 
@@ -96,7 +97,9 @@ class FlagController:
         host = self.host
         where = "these search results" if host.searching else (host.view.label or "this view")
         if not unread:
-            self.host.notify(f"Nothing unread in {where}.", timeout=2, markup=False)
+            self.host.notify(
+                plain_str(f"Nothing unread in {where}.", multiline=True), timeout=2, markup=False
+            )
             return
         self._confirm_mark_read(unread, f"Mark {_plural(len(unread), 'article')} in {where} read?")
 
@@ -107,7 +110,9 @@ class FlagController:
             match = _AGE.match(answer.lower())
             if match is None:
                 self.host.notify(
-                    f"{answer!r} is not an age: use e.g. 12h, 7d, 2w or 3m.",
+                    plain_str(
+                        f"{answer!r} is not an age: use e.g. 12h, 7d, 2w or 3m.", multiline=True
+                    ),
                     severity="warning",
                     markup=False,
                 )
@@ -118,7 +123,9 @@ class FlagController:
             older = [a for a in self._unread_in_list() if a.published < cutoff]
             if not older:
                 self.host.notify(
-                    f"No unread articles older than {answer}.", timeout=3, markup=False
+                    plain_str(f"No unread articles older than {answer}.", multiline=True),
+                    timeout=3,
+                    markup=False,
                 )
                 return
             self._confirm_mark_read(
@@ -138,8 +145,12 @@ class FlagController:
                 description = f"marked {_plural(len(articles), 'article')} read"
                 changed = self.change(articles, "read", True, description)
                 self.host.notify(
-                    f"Marked {_plural(len(changed), 'article')} read. Press z to undo.",
+                    plain_str(
+                        f"Marked {_plural(len(changed), 'article')} read. Press z to undo.",
+                        multiline=True,
+                    ),
                     timeout=4,
+                    markup=False,
                 )
 
         from ..dialogs import ConfirmScreen

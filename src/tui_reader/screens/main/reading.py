@@ -21,6 +21,7 @@ from ...messages import FullTextFetched
 from ...models import Article
 from ...store import Store, StoreError
 from ...text import check_url
+from ...ui_text import plain_str
 from ...widgets.reading_pane import ArticleView, ReadingPane
 
 if TYPE_CHECKING:
@@ -108,13 +109,17 @@ class ReadingController:
         self._full_text_pending = self._full_text_pending - {event.article_id}
         view = self.reader.current
         if event.save_error:
-            self.host.notify(event.save_error, severity="error", markup=False)
+            self.host.notify(
+                plain_str(event.save_error, multiline=True), severity="error", markup=False
+            )
         if view is None or view.article_id != event.article_id:
             return  # the reader moved on; the text is cached for when it comes back
         if not event.result.ok:
             self.reader.set_full_text_button(busy=False)
             self.host.notify(
-                f"No full text: {event.result.error}. The feed's text stays.",
+                plain_str(
+                    f"No full text: {event.result.error}. The feed's text stays.", multiline=True
+                ),
                 title="Full text",
                 severity="warning",
                 timeout=8,
@@ -139,7 +144,7 @@ class ReadingController:
         try:
             self.store.set_full_text_feed(feed.id, enabled)
         except StoreError as exc:
-            self.host.notify(str(exc), severity="error", markup=False)
+            self.host.notify(plain_str(exc, multiline=True), severity="error", markup=False)
             return
         if enabled:
             message = (
@@ -148,14 +153,18 @@ class ReadingController:
             )
         else:
             message = f"Full text for {feed.display_title} only when you press f."
-        self.host.notify(message, title="Full text", markup=False)
+        self.host.notify(plain_str(message, multiline=True), title="Full text", markup=False)
 
     # ---------------------------------------------------------------- links
 
     def open_link(self, number: int) -> None:
         links = self.reader.links
         if not 1 <= number <= len(links):
-            self.host.notify(f"This article has no link {number}.", timeout=3)
+            self.host.notify(
+                plain_str(f"This article has no link {number}.", multiline=True),
+                timeout=3,
+                markup=False,
+            )
             return
         self.host.open_url(links[number - 1].url)
 

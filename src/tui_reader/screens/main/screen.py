@@ -39,6 +39,7 @@ from ...messages import (
 )
 from ...models import Article, Feed
 from ...store import Store, StoreError
+from ...ui_text import plain_str
 from ...views import (
     ALL,
     SMART_VIEWS,
@@ -200,8 +201,10 @@ class MainScreen(Screen[None]):
     def _update_title(self) -> None:
         """The header's subtitle: the view, the unread total, the unread-only filter."""
         self.title = "tui-reader"
-        self.sub_title = f"{self.view.label or 'All'} · {self.unread_total} unread" + (
-            " · unread only" if self.unread_only else ""
+        # The view's label is a feed or category name (the header draws it literally).
+        self.sub_title = plain_str(
+            f"{self.view.label or 'All'} · {self.unread_total} unread"
+            + (" · unread only" if self.unread_only else "")
         )
 
     def load_view(self, select_id: str | None, keep: str | None = None) -> None:
@@ -253,7 +256,7 @@ class MainScreen(Screen[None]):
         try:
             self.store.set_setting(name, value)
         except StoreError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.notify(plain_str(exc, multiline=True), severity="error", markup=False)
 
     def sort_for(self, view: View) -> str:
         return self.find.sort_for(view)
@@ -335,7 +338,13 @@ class MainScreen(Screen[None]):
 
     @on(SaveFailed)
     def _save_failed(self, event: SaveFailed) -> None:
-        self.notify(event.error, title="Not saved", severity="error", markup=False, timeout=10)
+        self.notify(
+            plain_str(event.error, multiline=True),
+            title="Not saved",
+            severity="error",
+            markup=False,
+            timeout=10,
+        )
 
     @on(Worker.StateChanged)
     def _worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -371,7 +380,13 @@ class MainScreen(Screen[None]):
         """Toast the library's warnings not shown yet (damaged files set aside, ...)."""
         warnings = self.store.warnings
         for warning in warnings[self._warnings_shown :]:
-            self.notify(warning, title="Library", severity="warning", timeout=15, markup=False)
+            self.notify(
+                plain_str(warning, multiline=True),
+                title="Library",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         self._warnings_shown = len(warnings)
 
     # ---------------------------------------------------------------- actions
@@ -431,7 +446,9 @@ class MainScreen(Screen[None]):
         try:
             plan = plan_launch(raw_url, self.config.browser or None, served=self.app.is_web)
         except BrowserError as exc:
-            self.notify(str(exc), title="Not opened", severity="warning", markup=False)
+            self.notify(
+                plain_str(exc, multiline=True), title="Not opened", severity="warning", markup=False
+            )
             return
         if plan.in_tab:  # `tui-reader serve`: a new tab of the user's browser
             self.app.open_url(plan.url, new_tab=True)
@@ -456,7 +473,7 @@ class MainScreen(Screen[None]):
             if from_thread:
                 self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             else:
-                self.notify(str(exc), severity="error", markup=False)
+                self.notify(plain_str(exc, multiline=True), severity="error", markup=False)
 
     def _walk_unread(self, step: int) -> None:
         current = self.article_list.highlighted

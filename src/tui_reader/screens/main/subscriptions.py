@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 from ...messages import FeedRefreshed, RefreshFinished
 from ...models import Feed
 from ...store import Store, StoreError
+from ...ui_text import plain_str
 from ...views import View, in_folder
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class FeedsController:
                 )
                 return
         self.host.refreshing = True  # a var with bindings=True: r and R leave the footer
-        self.host.sub_title = f"Refreshing {what}: 0/{len(feeds)}"
+        self.host.sub_title = plain_str(f"Refreshing {what}: 0/{len(feeds)}")
         self.run_refresh(feeds)
 
     def run_refresh(self, feeds: list[Feed]) -> None:
@@ -127,7 +128,7 @@ class FeedsController:
         self._counts_stale = self._counts_stale or outcome.status == "failed" or bool(outcome.new)
         if now - self._last_progress_shown > PROGRESS_INTERVAL or event.done == event.total:
             self._last_progress_shown = now
-            self.host.sub_title = f"Refreshing: {event.done}/{event.total}"
+            self.host.sub_title = plain_str(f"Refreshing: {event.done}/{event.total}")
             if self._counts_stale:
                 self._counts_stale = False
                 self.host.recount(flags=False, title=False)
@@ -144,7 +145,11 @@ class FeedsController:
         self.host.reload_feeds()
         self.host.reload_list_keeping_cursor()
         if event.summary is None:
-            self.host.notify(event.error or "Refresh failed.", severity="error", markup=False)
+            self.host.notify(
+                plain_str(event.error or "Refresh failed.", multiline=True),
+                severity="error",
+                markup=False,
+            )
             return
         self._notify_summary(event.summary)
 
@@ -156,7 +161,7 @@ class FeedsController:
             more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
             message += f" Failed: {names}{more} (marked ⚠ in the sidebar)."
         self.host.notify(
-            message,
+            plain_str(message, multiline=True),
             title="Refresh finished",
             severity="warning" if failed else "information",
             markup=False,
@@ -177,7 +182,9 @@ class FeedsController:
 
     def _add_feed_chosen(self, request: AddFeedRequest | None) -> None:
         if request is not None:
-            self.host.notify(f"Subscribing to {request.url}…", markup=False, timeout=3)
+            self.host.notify(
+                plain_str(f"Subscribing to {request.url}…", multiline=True), markup=False, timeout=3
+            )
             self.host.run_worker(self._subscribe(request), group="subscribe", exit_on_error=False)
 
     async def _subscribe(self, request: AddFeedRequest) -> None:
@@ -186,11 +193,21 @@ class FeedsController:
         try:
             outcome = await subscribe_async(self.store, request.url, category=request.category)
         except SubscribeError as exc:
-            self.host.notify(str(exc), title="Not subscribed", severity="error", markup=False)
+            self.host.notify(
+                plain_str(exc, multiline=True),
+                title="Not subscribed",
+                severity="error",
+                markup=False,
+            )
             return
         self.host.reload_feeds()
         self.host.reload_list_keeping_cursor()
-        self.host.notify(" ".join(outcome.messages), title="Add feed", markup=False, timeout=6)
+        self.host.notify(
+            plain_str(" ".join(outcome.messages), multiline=True),
+            title="Add feed",
+            markup=False,
+            timeout=6,
+        )
 
     # ---------------------------------------------------------------- manage feeds
 
@@ -235,7 +252,7 @@ class FeedsController:
         try:
             updated = self.store.update_feed(feed.id, **changes)
         except StoreError as exc:
-            self.host.notify(str(exc), severity="error", markup=False)
+            self.host.notify(plain_str(exc, multiline=True), severity="error", markup=False)
             return
         self.host.reload_feeds()
         self.host.sidebar.move_to(View("feed", updated.id, label=updated.display_title))
@@ -261,13 +278,15 @@ class FeedsController:
             try:
                 self.store.remove_feed(feed.id)
             except StoreError as exc:
-                self.host.notify(str(exc), severity="error", markup=False)
+                self.host.notify(plain_str(exc, multiline=True), severity="error", markup=False)
                 return
             if self.host.view.kind == "feed" and self.host.view.key == feed.id:
                 self.host.view = View("category", feed.category, label=feed.category)
             self.host.reload_feeds()
             self.host.reload_list_keeping_cursor()
-            self.host.notify(f"Unsubscribed from {feed.display_title}.", markup=False)
+            self.host.notify(
+                plain_str(f"Unsubscribed from {feed.display_title}.", multiline=True), markup=False
+            )
 
         from ..dialogs import ConfirmScreen
 
