@@ -1,12 +1,17 @@
 """Regenerate screenshots/ from the real app on the demo library.
 
-Run: `.venv/bin/python screenshots/make_screenshots.py`. Writes SVGs, and PNGs too when
-`rsvg-convert` (Debian: librsvg2-bin) is installed.
+Run: `.venv/bin/python screenshots/make_screenshots.py`. Writes SVGs, and PNGs of them
+made by headless Chromium (Debian: `apt-get install chromium`), which lays the SVG's text
+out as a browser does. (rsvg-convert was used before: it dropped the spaces between the
+SVG's text runs, "All54".) Without Chromium, only the SVGs are written and the PNGs are
+removed, so that no stale PNG stays beside a new SVG.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+import re
 import shutil
 import subprocess
 import sys
@@ -46,12 +51,43 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], library: Path
     return target
 
 
-def to_png(svg: Path) -> None:
-    converter = shutil.which("rsvg-convert")
-    if converter:
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def to_png(svg: Path, browser: str) -> None:
+    """The SVG as Chromium draws it, at the SVG's own size, on the terminal's background."""
+    match = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg.read_text(encoding="utf-8")[:500])
+    if match is None:
+        raise SystemExit(f"{svg.name}: no viewBox")
+    width, height = (math.ceil(float(v)) for v in match.groups())
+    with tempfile.TemporaryDirectory() as scratch:
+        page = Path(scratch) / "page.html"
+        page.write_text(
+            '<html><body style="margin:0;background:#1e1e1e">'
+            f'<img src="{svg.as_uri()}" width="{width}" height="{height}"></body></html>',
+            encoding="utf-8",
+        )
         subprocess.run(
-            [converter, "-b", "#1e1e1e", "-o", str(svg.with_suffix(".png")), str(svg)],
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",  # run as root in containers; the page is our own file
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--user-data-dir={scratch}/profile",
+                "--allow-file-access-from-files",
+                f"--window-size={width},{height}",
+                f"--screenshot={svg.with_suffix('.png')}",
+                page.as_uri(),
+            ],
             check=True,
+            capture_output=True,
+            timeout=120,
         )
 
 
@@ -62,10 +98,16 @@ def main() -> int:
         populate(store)
         store.close()
         empty = Path(scratch) / "empty"
+        browser = chromium()
+        if browser is None:
+            print("Chromium not found: writing SVGs only (old PNGs removed).", file=sys.stderr)
         for name, size, keys in SHOTS:
             library = empty if name == "welcome" else demo
             svg = asyncio.run(shoot(name, size, keys, library))
-            to_png(svg)
+            if browser is not None:
+                to_png(svg, browser)
+            else:
+                svg.with_suffix(".png").unlink(missing_ok=True)
             print(f"wrote {svg.relative_to(HERE.parent)}")
     return 0
 

@@ -307,37 +307,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from rich.text import Text
 
-    from .opml import ImportFormatError, read_subscriptions
+    from .importing import ImportFailed, apply_import, read_import_file
 
     path = Path(args.file)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        plan = read_subscriptions(data, filename=path.name)
-    except ImportFormatError as exc:
-        raise CommandError(f"{path.name}: {exc}") from None
-    added = present = 0
+        plan = read_import_file(path)  # the reader's Import dialog reads it the same way
+    except ImportFailed as exc:
+        raise CommandError(str(exc)) from None
     with open_store(args, read_only=False) as store:
-        for sub in plan.subscriptions:
-            _, created = store.add_feed(sub.url, sub.title, sub.category)
-            if created:
-                added += 1
-            else:
-                present += 1
+        outcome = apply_import(store, plan, path.name)
         report_damage(store)
     console = _console()
-    console.print(
-        Text(
-            f"Imported {path.name}: {added} added, {present + plan.duplicates} already present, "
-            f"{len(plan.rejected)} rejected."
-        )
-    )
-    for note in plan.notes:
-        console.print(Text(f"  note: {note}"))
-    for rejected in plan.rejected:
-        console.print(Text(f"  rejected {rejected.where}: {rejected.reason}"))
+    console.print(Text(outcome.summary()))
+    for line in outcome.details():
+        console.print(Text(f"  {line}"))
+    added = outcome.added
     if added:
         console.print(Text("Run `tui-reader refresh` (or press r in the reader) to fetch them."))
     return 0

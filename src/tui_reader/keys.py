@@ -163,6 +163,15 @@ KEYS: tuple[KeySpec, ...] = (
         palette="Add a feed",
     ),
     KeySpec(
+        "feeds.import",
+        "i",
+        "import_feeds",
+        "Import",
+        "import subscriptions: an OPML file or newsboat's urls",
+        "Feeds",
+        palette="Import subscriptions (OPML or newsboat urls)",
+    ),
+    KeySpec(
         "feeds.rename",
         "e",
         "rename_feed",
@@ -398,6 +407,7 @@ HELP_ORDER: dict[str, tuple[str, ...]] = {
         "feeds.refresh_all",
         "feeds.refresh_selected",
         "feeds.add",
+        "feeds.import",
         "feeds.rename",
         "feeds.health",
         "feeds.full_text",
@@ -410,6 +420,7 @@ PALETTE_ORDER: tuple[str, ...] = (
     "refresh_all",
     "refresh_selected",
     "add_feed",
+    "import_feeds",
     "search",
     "toggle_read",
     "toggle_star",
@@ -429,6 +440,27 @@ PALETTE_ORDER: tuple[str, ...] = (
     "unsubscribe",
     "toggle_feed_full_text",
     "show_help",
+)
+
+# The footer never drops these (actions): the way to every other key, and the way out.
+FOOTER_KEEP: frozenset[str] = frozenset({"show_help", "quit", "app.quit"})
+
+# When the footer is too narrow, keys leave it in this order (actions, least useful
+# first): Enter and the toggles are the ones a user learns first and needs least shown.
+FOOTER_DROP_ORDER: tuple[str, ...] = (
+    "select_cursor",  # the sidebar's Enter
+    "open",  # the list's Enter
+    "toggle_unread_only",
+    "add_feed",
+    "refresh_all",
+    "search",
+    "next_unread",
+    "open_in_browser",
+    "toggle_star",
+    "move_feed",
+    "rename_feed",
+    "unsubscribe",
+    "toggle_read",
 )
 
 _BY_ID = {spec.id: spec for spec in KEYS if spec.id}

@@ -27,6 +27,7 @@ as a link, and `normalize_feed_url` whether it may be subscribed to.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
@@ -346,6 +347,53 @@ def normalize_feed_url(raw: object) -> str:
     if port is not None and port in BAD_PORTS:
         raise UrlRejected(f"port {port} belongs to another kind of service, not to web feeds")
     return url.split("#", 1)[0]
+
+
+# An address typed without a scheme: a host name with a dot (or `localhost`, or an IP
+# literal), an optional port, then a path, query or nothing. `javascript:x` or
+# `mailto:a@b` do not match (what follows their colon is not a port).
+_SCHEMELESS = re.compile(
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/:?#@\[\]\\]+)(?::(?P<port>[0-9]{1,5}))?(?P<rest>[/?#].*)?",
+    re.S,
+)
+
+
+def _is_local_host(host: str) -> bool:
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
+def feed_url_guesses(raw: object) -> list[str]:
+    """What a typed address may mean, in the order to try them.
+
+    An address with a scheme (or a `feed:` form) is itself, alone. Without one,
+    `example.com/feed` means `https://example.com/feed`, and a local host
+    (`localhost:8801/rss.xml`, a loopback or private IP address), which rarely has a
+    certificate, `https://` then `http://`. Each guess still has to pass
+    `normalize_feed_url`.
+    """
+    text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+    text = text.strip()
+    if text.startswith("//"):  # protocol-relative, as pages write them
+        text = text[2:]
+    elif "://" in text or text.lower().startswith("feed:"):
+        return [text]
+    match = _SCHEMELESS.fullmatch(text)
+    if match is None:
+        return [text]
+    host = match.group("host")
+    if "." not in host and host.lower() != "localhost" and not host.startswith("["):
+        return [text]  # one word: not an address (the policy says why)
+    guesses = ["https://" + text]
+    if _is_local_host(host):
+        guesses.append("http://" + text)
+    return guesses
 
 
 def feed_url_key(url: str) -> str:

@@ -3,6 +3,7 @@ a view's articles are chosen and sorted. No Textual here."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Literal
@@ -145,3 +146,31 @@ def unread_in(store: Store, view: View, unread_by_feed: dict[str, int]) -> int:
         return len(store.articles(unread_only=True, since=start_of_today()))
     ids = feed_ids_for(store, view) or []
     return sum(unread_by_feed.get(i, 0) for i in ids)
+
+
+def sidebar_counts(
+    store: Store,
+    category_of_feed: Mapping[str, str],
+    unread_by_feed: Mapping[str, int],
+    saved_members: Mapping[str, Collection[str]],
+) -> dict[str, int]:
+    """Every sidebar row's unread count by node id: the smart views, each feed, each
+    folder with its subfolders rolled up (`Tech` counts `Tech/Python`), saved searches."""
+    counts: dict[str, int] = {}
+    for kind, label in SMART_VIEWS:
+        view = View(kind, label=label)
+        counts[view.node_id] = unread_in(store, view, dict(unread_by_feed))
+    by_category: dict[str, int] = {}
+    for feed_id, category in category_of_feed.items():
+        unread = unread_by_feed.get(feed_id, 0)
+        by_category[category] = by_category.get(category, 0) + unread
+        counts[f"feed:{feed_id}"] = unread
+    by_folder: dict[str, int] = {}
+    for category, unread in by_category.items():
+        for folder in folder_path(category):  # a folder counts its subfolders too
+            by_folder[folder] = by_folder.get(folder, 0) + unread
+    for folder, unread in by_folder.items():
+        counts[f"category:{folder}"] = unread
+    for query, members in saved_members.items():
+        counts[f"saved:{query}"] = sum(1 for i in members if not store.is_read(i))
+    return counts

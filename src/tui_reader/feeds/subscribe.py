@@ -21,7 +21,7 @@ from lxml import etree
 
 from ..models import Feed
 from ..store import Store
-from ..text import UrlRejected, check_url, normalize_feed_url
+from ..text import UrlRejected, check_url, feed_url_guesses, normalize_feed_url
 from ..wording import plural
 from .common import link_or_empty
 from .fetch import Fetcher, FetchLimits, FetchResult
@@ -43,20 +43,29 @@ class SubscribeOutcome:
 async def subscribe_async(
     store: Store, raw_url: str, *, category: str = "", limits: FetchLimits | None = None
 ) -> SubscribeOutcome:
+    guesses = feed_url_guesses(raw_url)
     try:
-        url = normalize_feed_url(raw_url)
+        urls = [normalize_feed_url(guess) for guess in guesses]
     except UrlRejected as exc:
         raise SubscribeError(f"Cannot subscribe to {check_url(raw_url).shown!r}: {exc}.") from None
-    existing = store.find_feed_by_url(url)
-    if existing is not None:
-        return SubscribeOutcome(
-            existing, False, 0, (f"Already subscribed to {existing.display_title} ({url}).",)
-        )
+    for url in urls:
+        existing = store.find_feed_by_url(url)
+        if existing is not None:
+            return SubscribeOutcome(
+                existing, False, 0, (f"Already subscribed to {existing.display_title} ({url}).",)
+            )
     messages: list[str] = []
     limits = limits or FetchLimits()
     async with Fetcher(limits) as fetcher:
-        result = await fetcher.fetch(url)
+        # Typed without a scheme: https:// first; a local host that does not speak it
+        # is tried again with http:// (`text.feed_url_guesses`).
+        for url in urls:
+            result = await fetcher.fetch(url)
+            if result.status != "error":
+                break
         _raise_on_error(result, url)
+        if guesses[0] != raw_url.strip():
+            messages.append(f"No http:// or https:// was given: used {url}.")
         if not looks_like_feed(result.body):
             candidates = await discover_async(result.body, result.final_url or url, limits.deadline)
             if not candidates:

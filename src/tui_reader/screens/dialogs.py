@@ -11,6 +11,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Static
 
 from ..ui_text import plain
+from ..widgets.footer import ReaderFooter
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -47,6 +48,8 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("No", id="confirm-no")
                 yield Button(plain(self._yes_label), id="confirm-yes", variant="error")
+        # Its own footer: the main screen's, below, would offer keys that do nothing here.
+        yield ReaderFooter(compact=True, show_command_palette=False)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -84,6 +87,7 @@ class PromptScreen(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="prompt-cancel")
                 yield Button("OK", id="prompt-ok", variant="primary")
+        yield ReaderFooter(compact=True, show_command_palette=False)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#prompt-ok")

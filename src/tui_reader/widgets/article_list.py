@@ -205,6 +205,13 @@ class ArticleList(ScrollView, can_focus=True):
     def action_cursor_last(self) -> None:
         self._move(len(self._articles))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # PgDn / PgUp (ScrollView's page_down / page_up) go on to the screen, which pages
+        # the reading pane, as the help says; Ctrl+D / Ctrl+U page this list.
+        if action in ("page_down", "page_up"):
+            return False
+        return super().check_action(action, parameters)
+
     def action_page_down_list(self) -> None:
         self._move(max(self.scrollable_content_region.height - 1, 1))
 

@@ -48,9 +48,8 @@ WELCOME = """\
 Your library has no feeds yet. To add some:
 
 - press **a** to subscribe to a feed or a website's address,
-- or import your subscriptions from another reader:
-  `tui-reader import subscriptions.opml` (OPML from any reader),
-  `tui-reader import ~/.newsboat/urls` (newsboat),
+- or press **i** to import your subscriptions from another reader
+  (an OPML file from any reader, or newsboat's `urls` file),
 - then press **r** to fetch articles.
 
 Press **?** for every key, **q** to quit. To look around first, run `tui-reader --demo`.

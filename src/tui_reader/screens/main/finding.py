@@ -217,8 +217,10 @@ class FindController:
         highlight = self.query.text_terms if self.query else ()
         # A feed's view searched alone keeps to one feed; the whole library does not.
         self.host.article_list.show_source = self._search_library or self.host.view.kind != "feed"
+        # The article being read stays selected if it matches; else the pane is cleared.
+        select_id = self.host.follow_pane(event.articles)
         self.host.article_list.set_articles(
-            tuple(event.articles), self._sources(), select_id=None, highlight=highlight
+            tuple(event.articles), self._sources(), select_id=select_id, highlight=highlight
         )
 
     # ---------------------------------------------------------------- sort

@@ -8,7 +8,7 @@ touches is written here rather than being "all of the screen".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -69,6 +69,10 @@ class MainHost(Protocol):
 
     def load_view(self, select_id: str | None, keep: str | None = None) -> None:
         """Fill the list for the current view (or the running search)."""
+
+    def follow_pane(self, articles: Sequence[Article]) -> str | None:
+        """Before the list shows `articles`: the shown article's id if among them, else
+        None (and the pane is cleared)."""
 
     def reload_list_keeping_cursor(self) -> None:
         """`load_view` keeping the row under the cursor and the article being read."""

@@ -201,3 +201,54 @@ class ReadingController:
                 return
         if y:
             self.reader.restore_scroll(y)
+
+    # ---------------------------------------------------------------- the browser
+
+    def open_url(self, raw_url: str) -> None:
+        """Open `raw_url` through the URL policy; refused URLs are shown as plain text."""
+        # The browser module (webbrowser, subprocess) is imported when a link is opened.
+        from ...browser import BrowserError, plan_launch
+
+        if not raw_url.strip():
+            # Feeds' links that the policy refuses (javascript:, data:...) are stored empty.
+            self.host.notify(
+                "Not opened: this article has no web address (the feed gave none, or one "
+                "that is not http or https, which is never opened).",
+                title="Not opened",
+                severity="warning",
+                markup=False,
+            )
+            return
+        try:
+            plan = plan_launch(raw_url, self.config.browser or None, served=self.host.app.is_web)
+        except BrowserError as exc:
+            self.host.notify(
+                plain_str(exc, multiline=True), title="Not opened", severity="warning", markup=False
+            )
+            return
+        if plan.in_tab:  # `tui-reader serve`: a new tab of the user's browser
+            self.host.app.open_url(plan.url, new_tab=True)
+            return
+        if plan.console:
+            with self.host.app.suspend():
+                self._launch(plan)
+        else:
+            self.host.run_worker(
+                partial(self._launch, plan, from_thread=True),
+                thread=True,
+                exit_on_error=False,
+                group="browser",
+            )
+
+    def _launch(self, plan: object, from_thread: bool = False) -> None:
+        from ...browser import BrowserError, launch
+
+        try:
+            launch(plan)  # type: ignore[arg-type]
+        except BrowserError as exc:
+            if from_thread:
+                self.host.app.call_from_thread(
+                    self.host.notify, plain_str(exc, multiline=True), severity="error", markup=False
+                )
+            else:
+                self.host.notify(plain_str(exc, multiline=True), severity="error", markup=False)

@@ -17,14 +17,14 @@ from `keys.KEYS`.
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Sequence
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Header, Input
+from textual.widgets import Header, Input, Tree
 from textual.worker import Worker
 
 from ... import keys
@@ -40,15 +40,7 @@ from ...messages import (
 from ...models import Article, Feed
 from ...store import Store, StoreError
 from ...ui_text import plain_str
-from ...views import (
-    ALL,
-    SMART_VIEWS,
-    View,
-    articles_for,
-    folder_path,
-    sort_articles,
-    unread_in,
-)
+from ...views import ALL, View, articles_for, sidebar_counts, sort_articles, unread_in
 from ...widgets.article_list import ArticleList
 from ...widgets.category_sidebar import CategorySidebar
 from ...widgets.footer import ReaderFooter
@@ -57,6 +49,7 @@ from ...workers import report_worker_error
 from .finding import FindController
 from .flagging import FlagController
 from .layout import PaneWidths
+from .notices import empty_message, failing_feed, subtitle
 from .reading import READING_ACTIONS, ReadingController
 from .subscriptions import FeedsController
 
@@ -91,6 +84,7 @@ class MainScreen(Screen[None]):
         self._categories: dict[str, str] = {}  # feed id -> category
         self._saved_members: dict[str, set[str]] = {}  # saved query -> matching ids
         self._warnings_shown = 0  # how many of store.warnings have been toasted
+        self._on_feed_row = False  # the sidebar's cursor is on a feed (e / c / d shown)
         self.find = FindController(self, store, lambda: self._sources)
         self.flags = FlagController(self, store)
         self.reading = ReadingController(self, store, self.config)
@@ -170,7 +164,7 @@ class MainScreen(Screen[None]):
         `flags`: read / starred flags changed, so the list's rows repaint too; `title`:
         the subtitle shows the new total (not while a refresh shows its progress there)."""
         by_feed = self.store.unread_counts_by_feed()
-        self.counts = self._all_counts(by_feed)
+        self.counts = sidebar_counts(self.store, self._categories, by_feed, self._saved_members)
         self.unread_total = sum(by_feed.values())
         self.has_unread = self.unread_total > 0
         if flags:
@@ -178,33 +172,20 @@ class MainScreen(Screen[None]):
         if title:
             self._update_title()
 
-    def _all_counts(self, unread_by_feed: dict[str, int]) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for kind, label in SMART_VIEWS:
-            view = View(kind, label=label)
-            counts[view.node_id] = unread_in(self.store, view, unread_by_feed)
-        by_category: dict[str, int] = {}
-        for feed_id, category in self._categories.items():
-            unread = unread_by_feed.get(feed_id, 0)
-            by_category[category] = by_category.get(category, 0) + unread
-            counts[f"feed:{feed_id}"] = unread
-        by_folder: dict[str, int] = {}
-        for category, unread in by_category.items():
-            for folder in folder_path(category):  # a folder counts its subfolders too
-                by_folder[folder] = by_folder.get(folder, 0) + unread
-        for folder, unread in by_folder.items():
-            counts[f"category:{folder}"] = unread
-        for query, members in self._saved_members.items():
-            counts[f"saved:{query}"] = sum(1 for i in members if not self.store.is_read(i))
-        return counts
-
     def _update_title(self) -> None:
-        """The header's subtitle: the view, the unread total, the unread-only filter."""
+        """The header's subtitle: the current view's own numbers (not the library's)."""
         self.title = "tui-reader"
-        # The view's label is a feed or category name (the header draws it literally).
+        view = self.view
+        # A feed's name comes from the store: a rename shows at once.
+        label = self._sources.get(view.key, view.label) if view.kind == "feed" else view.label
+        unread = self.counts.get(view.node_id)
+        if unread is None:
+            unread = unread_in(self.store, view, self.store.unread_counts_by_feed())
+        # The view's label is a feed or category name: literal text (ui_text).
         self.sub_title = plain_str(
-            f"{self.view.label or 'All'} · {self.unread_total} unread"
-            + (" · unread only" if self.unread_only else "")
+            subtitle(
+                label or "All", view.kind, len(self.article_list.articles), unread, self.unread_only
+            )
         )
 
     def load_view(self, select_id: str | None, keep: str | None = None) -> None:
@@ -223,19 +204,36 @@ class MainScreen(Screen[None]):
         )
         articles = sort_articles(articles, self.sort_for(self.view), self._sources)
         article_list = self.article_list
-        if not self.store.feeds():
-            article_list.empty_message = "No feeds yet: press a to add one."
-        elif self.unread_only or self.view.kind == "unread":
-            article_list.empty_message = "No unread articles here. Press u to show all."
-        else:
-            article_list.empty_message = "No articles here."
+        failing = self.store.feed(self.view.key) if self.view.kind == "feed" else None
+        if failing is not None and not failing.is_broken:
+            failing = None
+        article_list.empty_message = empty_message(
+            bool(self.store.feeds()), failing, self.unread_only or self.view.kind == "unread"
+        )
+        followed = self.follow_pane(articles)
+        if select_id is None:
+            select_id = followed
         article_list.show_source = self.view.kind != "feed"  # one feed: no feed column
         article_list.set_articles(tuple(articles), self._sources, select_id=select_id)
         if not self.store.feeds():
             self.reader.show_welcome()
         elif self.reader.current is None:
-            self.reader.show_nothing()
+            if failing is not None:
+                self.reader.show_nothing(failing_feed(failing))
+            else:
+                self.reader.show_nothing()
         self._update_title()
+
+    def follow_pane(self, articles: Sequence[Article]) -> str | None:
+        """The id of the article being read if `articles` (the list to be) holds it, else
+        None and the pane is cleared: keys must act on the article the eye reads."""
+        shown = self.reader.current
+        if shown is None:
+            return None
+        if any(article.id == shown.article_id for article in articles):
+            return shown.article_id
+        self.reader.show_nothing()
+        return None
 
     def reload_list_keeping_cursor(self) -> None:
         current = self.article_list.highlighted
@@ -276,6 +274,15 @@ class MainScreen(Screen[None]):
             self.view = event.view
         if self.article_list.articles:
             self.article_list.focus()
+
+    @on(Tree.NodeHighlighted, "#sidebar")
+    def _sidebar_moved(self) -> None:
+        # e / c / d depend on the row under the sidebar's cursor: the footer follows it,
+        # rebuilt only when the cursor goes from a feed row to another kind or back.
+        on_feed = self.selected_feed() is not None
+        if on_feed != self._on_feed_row:
+            self._on_feed_row = on_feed
+            self.refresh_bindings()
 
     @on(ArticleList.Opened)
     def _article_opened(self, event: ArticleList.Opened) -> None:
@@ -440,40 +447,7 @@ class MainScreen(Screen[None]):
 
     def open_url(self, raw_url: str) -> None:
         """Open `raw_url` through the URL policy; refused URLs are shown as plain text."""
-        # The browser module (webbrowser, subprocess) is imported when a link is opened.
-        from ...browser import BrowserError, plan_launch
-
-        try:
-            plan = plan_launch(raw_url, self.config.browser or None, served=self.app.is_web)
-        except BrowserError as exc:
-            self.notify(
-                plain_str(exc, multiline=True), title="Not opened", severity="warning", markup=False
-            )
-            return
-        if plan.in_tab:  # `tui-reader serve`: a new tab of the user's browser
-            self.app.open_url(plan.url, new_tab=True)
-            return
-        if plan.console:
-            with self.app.suspend():
-                self._launch(plan)
-        else:
-            self.run_worker(
-                partial(self._launch, plan, from_thread=True),
-                thread=True,
-                exit_on_error=False,
-                group="browser",
-            )
-
-    def _launch(self, plan: object, from_thread: bool = False) -> None:
-        from ...browser import BrowserError, launch
-
-        try:
-            launch(plan)  # type: ignore[arg-type]
-        except BrowserError as exc:
-            if from_thread:
-                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-            else:
-                self.notify(plain_str(exc, multiline=True), severity="error", markup=False)
+        self.reading.open_url(raw_url)
 
     def _walk_unread(self, step: int) -> None:
         current = self.article_list.highlighted
@@ -525,6 +499,9 @@ class MainScreen(Screen[None]):
 
     def action_add_feed(self) -> None:
         self.feeds.add_feed()
+
+    def action_import_feeds(self) -> None:
+        self.feeds.import_feeds()
 
     def action_rename_feed(self) -> None:
         self.feeds.rename_feed()

@@ -24,6 +24,7 @@ from ...views import View, in_folder
 
 if TYPE_CHECKING:
     from ...feeds.refresh import RefreshSummary
+    from ...importing import ImportOutcome
     from ..add_feed import AddFeedRequest
     from .host import MainHost
 
@@ -176,30 +177,17 @@ class FeedsController:
 
         view = self.host.view
         default = view.key if view.kind == "category" else ""
-        self.host.app.push_screen(
-            AddFeedScreen(self.store.categories(), default), self._add_feed_chosen
-        )
+        self.host.app.push_screen(AddFeedScreen(self.store.categories(), default, self._subscribe))
 
-    def _add_feed_chosen(self, request: AddFeedRequest | None) -> None:
-        if request is not None:
-            self.host.notify(
-                plain_str(f"Subscribing to {request.url}…", multiline=True), markup=False, timeout=3
-            )
-            self.host.run_worker(self._subscribe(request), group="subscribe", exit_on_error=False)
-
-    async def _subscribe(self, request: AddFeedRequest) -> None:
+    async def _subscribe(self, request: AddFeedRequest) -> str | None:
+        """Subscribe (run by the dialog, which stays open): None when done, else the error
+        for the dialog to show under the address."""
         from ...feeds.subscribe import SubscribeError, subscribe_async
 
         try:
             outcome = await subscribe_async(self.store, request.url, category=request.category)
         except SubscribeError as exc:
-            self.host.notify(
-                plain_str(exc, multiline=True),
-                title="Not subscribed",
-                severity="error",
-                markup=False,
-            )
-            return
+            return str(exc)
         self.host.reload_feeds()
         self.host.reload_list_keeping_cursor()
         self.host.notify(
@@ -207,6 +195,33 @@ class FeedsController:
             title="Add feed",
             markup=False,
             timeout=6,
+        )
+        return None
+
+    # ---------------------------------------------------------------- import
+
+    def import_feeds(self) -> None:
+        from ..import_dialog import ImportScreen
+
+        self.host.app.push_screen(ImportScreen(self.store), self._imported)
+
+    def _imported(self, outcome: ImportOutcome | None) -> None:
+        if outcome is None:
+            return
+        self.host.reload_feeds()
+        self.host.load_view(select_id=None)
+        details = outcome.details()
+        lines = [outcome.summary(), *details[:3]]
+        if len(details) > 3:
+            lines.append(f"… and {len(details) - 3} more (tui-reader import shows them all).")
+        if outcome.added:
+            lines.append("Press r to fetch their articles.")
+        self.host.notify(
+            plain_str("\n".join(lines), multiline=True),
+            title="Import",
+            severity="warning" if outcome.rejected else "information",
+            markup=False,
+            timeout=10,
         )
 
     # ---------------------------------------------------------------- manage feeds

@@ -1,0 +1,1 @@
+"""App tests (see docs/testing.md)."""

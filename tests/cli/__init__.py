@@ -1,0 +1,1 @@
+"""Cli tests (see docs/testing.md)."""

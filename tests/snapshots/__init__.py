@@ -1,0 +1,1 @@
+"""Snapshots tests (see docs/testing.md)."""
