@@ -15,11 +15,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from textual.content import Content
-from textual.widgets import OptionList, Static
 
+from tests.conftest import NOW
 from tui_reader.__main__ import main
-from tui_reader.app import TuiReader
 from tui_reader.htmltext import word_count
 from tui_reader.models import (
     ArticleMedia,
@@ -29,14 +27,9 @@ from tui_reader.models import (
     human_size,
 )
 from tui_reader.query import parse_query
-from tui_reader.screens.link_picker import LinkPickerScreen
-from tui_reader.screens.main import MainScreen
 from tui_reader.search import search
 from tui_reader.store import Store, article_id
 from tui_reader.store.records import encode_new_bodies
-
-from .conftest import NOW
-from .pilot_helpers import settle
 
 EPISODE = Enclosure("https://cdn.example.com/ep12.mp3", "audio/mpeg", 12_345_678, 3723)
 # Markup-looking text from a feed must show as typed, never style anything.
@@ -71,11 +64,18 @@ def plain(key: str, author: str = "Solo Writer", hours: int = 1) -> NewArticle:
     )
 
 
-@pytest.fixture
-def podcast(tmp_path: Path) -> Iterator[Store]:
-    store = Store.open(tmp_path / "lib")
+def open_podcast(path: Path) -> Store:
+    """A library with one feed: an episode with two authors and two files, an article by
+    one author and one by nobody."""
+    store = Store.open(path)
     feed, _ = store.add_feed("https://pod.example.com/feed", "Engines Pod", "Audio")
     store.merge_articles(feed.id, [episode(), plain("notes"), plain("anon", author="")], NOW)
+    return store
+
+
+@pytest.fixture
+def podcast(tmp_path: Path) -> Iterator[Store]:
+    store = open_podcast(tmp_path / "lib")
     try:
         yield store
     finally:
@@ -91,9 +91,6 @@ def shard(store: Store, kind: str) -> dict[str, dict[str, object]]:
     data = orjson.loads((store.directory / kind / f"{feed_id_of(store)}.json").read_bytes())
     table = data["articles" if kind == "headers" else "bodies"]
     return {doc["id"]: doc for doc in table.values()}
-
-
-# --------------------------------------------------------------------------- models
 
 
 def test_sizes_and_durations_for_people() -> None:
@@ -113,9 +110,6 @@ def test_sizes_and_durations_for_people() -> None:
     assert Enclosure("https://x.example/v", "video/mp4", None, 65).describe() == (
         "Video (video/mp4) · 1:05"
     )
-
-
-# --------------------------------------------------------------------------- store
 
 
 def test_authors_files_and_picture_survive_a_reopen(podcast: Store) -> None:
@@ -206,45 +200,6 @@ def _old_library(path: Path) -> tuple[str, str, str]:
     return feed_id, first, second
 
 
-def test_a_library_in_the_previous_format_opens_and_takes_new_articles(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "old"
-    feed_id, first, second = _old_library(path)
-    # Read-only first (what `list` does): the old articles, with empty files and the one
-    # author as the only name.
-    assert main(["list", "--json", "--db", str(path)]) == 0
-    rows = {row["id"]: row for row in map(orjson.loads, capsys.readouterr().out.splitlines())}
-    assert rows[first]["authors"] == ["Old Hand"] and rows[first]["enclosures"] == []
-    assert rows[second]["authors"] == [] and rows[second]["author"] == ""
-    assert rows[first]["read"] is True
-    with Store.open(path) as store:
-        old = store.article(first)
-        assert old is not None and old.authors == ("Old Hand",) and old.enclosure_count == 0
-        assert store.media_of_feed(feed_id) == {}
-        assert store.body(first) == "<p>Old text here.</p>"
-        # A refresh of the old feed: the same article unchanged is not "updated", and a
-        # new one with files is kept beside it.
-        same = NewArticle(
-            "k1",
-            "Written long ago",
-            "https://old.example.com/1",
-            "Old Hand",
-            NOW,
-            "<p>Old text here.</p>",
-            words=3,
-            authors=("Old Hand",),
-        )
-        result = store.merge_articles(feed_id, [same, episode("new")], NOW)
-        assert (result.new, result.updated) == (1, 0)
-    with Store.open(path) as store:
-        assert store.is_read(first)
-        assert store.media_of_feed(feed_id)[article_id(feed_id, "new")].image == PICTURE
-        assert set(shard(store, "headers")[first]) == {
-            *("id", "key", "title", "link", "author", "published", "fetched", "words")
-        }
-
-
 def test_changed_files_update_the_article_and_unchanged_ones_do_not(podcast: Store) -> None:
     feed_id = feed_id_of(podcast)
     ep_id = article_id(feed_id, "ep12")
@@ -317,35 +272,6 @@ def test_damaged_or_hostile_values_on_disk_read_as_absent(podcast: Store) -> Non
         assert media[ep_id] == ArticleMedia((Enclosure("https://ok.example/a.mp3"),))
 
 
-# --------------------------------------------------------------------------- list --json
-
-
-def test_list_json_has_authors_and_enclosures_and_keeps_every_key(
-    podcast: Store, capsys: pytest.CaptureFixture[str]
-) -> None:
-    feed_id = feed_id_of(podcast)
-    podcast.close()
-    assert main(["list", "--json", "--db", str(podcast.directory)]) == 0
-    rows = {row["id"]: row for row in map(orjson.loads, capsys.readouterr().out.splitlines())}
-    ep = rows[article_id(feed_id, "ep12")]
-    assert list(ep) == [
-        *("id", "feed", "feed_id", "feed_url", "category", "title", "link", "author"),
-        *("authors", "published", "read", "starred", "enclosures"),
-    ]
-    assert ep["author"] == "Ada Lovelace and Grace [red]Hopper[/red]"
-    assert ep["authors"] == list(AUTHORS)
-    assert ep["enclosures"] == [
-        {"url": EPISODE.url, "type": "audio/mpeg", "length": 12_345_678, "duration": 3723},
-        {"url": TRANSCRIPT.url, "type": TRANSCRIPT.mime_type, "length": 512, "duration": None},
-    ]
-    notes = rows[article_id(feed_id, "notes")]
-    assert notes["authors"] == ["Solo Writer"] and notes["enclosures"] == []
-    assert rows[article_id(feed_id, "anon")]["authors"] == []
-
-
-# --------------------------------------------------------------------------- author:
-
-
 def test_author_filter_matches_any_one_author(
     podcast: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -378,68 +304,6 @@ def test_author_filter_reaches_names_past_the_display_cut(tmp_path: Path) -> Non
         assert [a.title for a in found] == ["Plain big"]
         found = search(store, parse_query('"number 39"', NOW), store.articles())
         assert [a.title for a in found] == ["Plain big"]
-
-
-# --------------------------------------------------------------------------- the reader
-
-
-def static_text(screen: MainScreen, selector: str) -> str:
-    return str(screen.reader.query_one(selector, Static).render())
-
-
-async def test_pane_and_picker_show_authors_and_files(
-    podcast: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = TuiReader(podcast)
-    opened: list[str] = []
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, MainScreen)
-        monkeypatch.setattr(screen, "open_url", opened.append)
-        article = next(a for a in screen.article_list.articles if a.title.startswith("Episode"))
-        screen.show_article(article)
-        await settle(pilot, lambda: screen.reader.body_settled)
-        reader = screen.reader
-        byline = static_text(screen, "#reader-byline")
-        assert "by Ada Lovelace and Grace [red]Hopper[/red]" in byline
-        section = reader.query_one("#reader-enclosures", Static)
-        assert section.display
-        files = str(section.render())
-        assert "[2] Audio (audio/mpeg) · 12.3 MB · 1:02:03" in files
-        assert "[3] Text (text/[bold]plain[/bold]) · 512 bytes" in files
-        assert EPISODE.url in files and TRANSCRIPT.url in files
-        # The body's one link is 1; the files follow it, and the digits open them.
-        assert [link.url for link in reader.links] == [
-            "https://notes.example/a",
-            EPISODE.url,
-            TRANSCRIPT.url,
-        ]
-        await pilot.press("2")
-        assert opened == [EPISODE.url]
-        await pilot.press("L")
-        await settle(pilot, lambda: isinstance(app.screen, LinkPickerScreen))
-        picker = app.screen
-        assert isinstance(picker, LinkPickerScreen)
-        title = picker.query_one("#links-title", Static).render()
-        assert "Links and files" in str(title)
-        options = picker.query_one(OptionList)
-        prompts = [options.get_option_at_index(i).prompt for i in range(options.option_count)]
-        assert all(isinstance(p, Content) for p in prompts)
-        texts = [str(p) for p in prompts]
-        assert len(texts) == 3
-        assert "file: Audio (audio/mpeg) · 12.3 MB · 1:02:03" in texts[1]
-        assert EPISODE.url in texts[1]
-        assert "file: Text (text/[bold]plain[/bold]) · 512 bytes" in texts[2]
-        await pilot.press("down", "down", "enter")
-        await settle(pilot, lambda: app.screen is screen)
-        assert opened[-1] == TRANSCRIPT.url
-        # An article without files: no section, and only the body's links.
-        other = next(a for a in screen.article_list.articles if a.title == "Plain notes")
-        screen.show_article(other)
-        await settle(pilot, lambda: reader.body_settled)
-        assert not reader.query_one("#reader-enclosures", Static).display
-        assert reader.links == ()
-        assert "by Solo Writer" in static_text(screen, "#reader-byline")
 
 
 def test_the_demo_library_has_a_podcast_episode(tmp_path: Path) -> None:
