@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import orjson
 
-from .models import Article, Feed
+from .models import Article, ArticleMedia, Enclosure, Feed
 from .paths import library_dir
 from .store import LibraryCorrupt, LibraryLocked, Store, StoreError
 from .text import clean_line, hide_userinfo
@@ -124,8 +124,18 @@ def iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def article_json(store: Store, article: Article) -> dict[str, object]:
+def article_json(
+    store: Store, article: Article, media: Mapping[str, ArticleMedia] | None = None
+) -> dict[str, object]:
+    """One line of `list --json` (README "Scripting"). `media`: the article's feed's
+    `Store.media_of_feed`, when the caller has read it already."""
     feed = store.feed(article.feed_id)
+    enclosures: tuple[Enclosure, ...] = ()
+    if article.enclosure_count:
+        if media is None:
+            media = store.media_of_feed(article.feed_id)
+        found = media.get(article.id)
+        enclosures = found.enclosures if found else ()
     return {
         "id": article.id,
         "feed": feed.display_title if feed else "",
@@ -135,9 +145,14 @@ def article_json(store: Store, article: Article) -> dict[str, object]:
         "title": article.title,
         "link": article.link,
         "author": article.author,
+        "authors": list(article.authors),
         "published": iso_utc(article.published),
         "read": store.is_read(article.id),
         "starred": store.is_starred(article.id),
+        "enclosures": [
+            {"url": e.url, "type": e.mime_type, "length": e.length, "duration": e.duration}
+            for e in enclosures
+        ],
     }
 
 
@@ -158,8 +173,19 @@ def cmd_list(args: argparse.Namespace) -> int:
         out = sys.stdout
         if args.json:
             write = out.buffer.write if hasattr(out, "buffer") else None
+            # Files are kept with the bodies: each feed that has any is read once, not
+            # once per article (the list goes back and forth between feeds).
+            media: dict[str, dict[str, ArticleMedia]] = {}
+
+            def media_for(article: Article) -> Mapping[str, ArticleMedia]:
+                if not article.enclosure_count:
+                    return {}
+                if article.feed_id not in media:
+                    media[article.feed_id] = store.media_of_feed(article.feed_id)
+                return media[article.feed_id]
+
             lines = (
-                orjson.dumps(article_json(store, a), option=orjson.OPT_APPEND_NEWLINE)
+                orjson.dumps(article_json(store, a, media_for(a)), option=orjson.OPT_APPEND_NEWLINE)
                 for a in articles
             )
             if write is not None:

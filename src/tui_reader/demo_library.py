@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from . import clock
-from .models import NewArticle
+from .models import Enclosure, NewArticle
 from .store import Store, article_id
 from .store.lock import DirectoryLock, LibraryLocked
-from .text import clean_line, clean_text
+from .text import clean_line, clean_text, safe_link
 
 # Library setting: ids of the demo's own feeds.
 DEMO_FEEDS_SETTING = "demo_feeds"
@@ -65,6 +65,7 @@ def populate(store: Store, now: datetime | None = None) -> None:
                 author=clean_line(item.get("author", "")),
                 published=now - timedelta(hours=float(item["hours_ago"])),
                 body_html=clean_text(item["body_html"]),
+                enclosures=_enclosures(item.get("enclosures", ())),
             )
         )
         if item.get("read"):
@@ -77,6 +78,15 @@ def populate(store: Store, now: datetime | None = None) -> None:
     store.set_read(article_id(f, k) for f, k in read_keys)
     store.set_starred(article_id(f, k) for f, k in starred_keys)
     store.flush()
+
+
+def _enclosures(entries: Any) -> tuple[Enclosure, ...]:
+    """An article's files (one demo article is a podcast episode), as a parser gives them."""
+    return tuple(
+        Enclosure(safe_link(e["url"]), clean_line(e["type"]), e.get("length"), e.get("duration"))
+        for e in entries
+        if safe_link(e["url"])
+    )
 
 
 _PREFIX = "tui-reader-demo-"

@@ -65,6 +65,12 @@ class Article:
     fetched: datetime = EPOCH
     # Word count of the body, so the reading pane can estimate reading time without the body.
     words: int = 0
+    # Every author's name, in document order; `author` is their display form ("A, B and
+    # C"). The store fills it (`(author,)` for a one-author article); () when nobody.
+    authors: tuple[str, ...] = ()
+    # How many files the article carries: the files themselves (`ArticleMedia`) are kept
+    # with the body and read on demand, so that opening the library never loads them.
+    enclosure_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,63 @@ class Enclosure:
     mime_type: str = ""
     length: int | None = None  # bytes
     duration: int | None = None  # seconds
+
+    @property
+    def kind(self) -> str:
+        """What the file is, in a word: "Audio", "Video", "Image" or "File"."""
+        major = self.mime_type.partition("/")[0].lower()
+        return _KINDS.get(major, "File")
+
+    def describe(self) -> str:
+        """One line for a person: "Audio (audio/mpeg) · 12.3 MB · 1:02:03"; the parts
+        that are unknown are left out."""
+        parts = [f"{self.kind} ({self.mime_type})" if self.mime_type else self.kind]
+        if self.length is not None:
+            parts.append(human_size(self.length))
+        if self.duration is not None:
+            parts.append(clock_duration(self.duration))
+        return " · ".join(parts)
+
+
+_KINDS = {"audio": "Audio", "video": "Video", "image": "Image", "text": "Text"}
+
+
+def human_size(length: int) -> str:
+    """A size in bytes for a person, in decimal units: "512 bytes", "12.3 MB", "1.2 GB"."""
+    if length < 1000:
+        return "1 byte" if length == 1 else f"{length} bytes"
+    value = float(length)
+    for unit in ("kB", "MB", "GB", "TB", "PB"):
+        value /= 1000
+        if value < 999.95 or unit == "PB":
+            return f"{value:.1f} {unit}" if value < 99.95 else f"{value:.0f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def clock_duration(seconds: int) -> str:
+    """A duration as a clock shows it: "0:45", "2:03", "1:02:03"."""
+    hours, rest = divmod(max(0, seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def join_names(names: tuple[str, ...] | list[str]) -> str:
+    """Names for display: "A", "A and B", "A, B and C"."""
+    if len(names) < 2:
+        return names[0] if names else ""
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMedia:
+    """What an article carries besides its text, kept with its body (docs/storage.md):
+    its files and its picture (an http(s) URL, "" if none)."""
+
+    enclosures: tuple[Enclosure, ...] = ()
+    image: str = ""
+
+
+NO_MEDIA = ArticleMedia()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@
                               the body too when the search includes bodies)
     is:unread is:read is:starred is:unstarred
     feed:NAME  cat:NAME  author:NAME     (substring, case-insensitive; quote spaces:
-                                          feed:"Low Orbit"; cat:Tech matches Tech/Python)
+                                          feed:"Low Orbit"; cat:Tech matches Tech/Python;
+                                          author: matches any one of several authors)
     after:2026-11-01  before:2026-11-15  (dates in local time; after is inclusive)
     @7d @2w @12h @3m                     (newer than: hours, days, weeks, months of 30 days;
                                           another unit is an error, "@3dprinting" is text)
@@ -194,7 +195,11 @@ def _term_matches(term: Term, article: Article, ctx: MatchContext) -> bool:
             or (term.value in category)
         )
     if kind == "author":
-        return term.value in article.author.lower()
+        # Any one of the names: "a and b" (the display form of two) matches nobody.
+        authors = article.authors
+        if len(authors) < 2:
+            return term.value in (authors[0] if authors else article.author).lower()
+        return any(term.value in name.lower() for name in authors)
     if kind == "after":
         assert term.moment is not None
         return article.published >= term.moment

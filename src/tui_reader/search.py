@@ -2,7 +2,7 @@
 
 Search has to stay quick at 100,000 articles, so words are matched in two passes:
 
-1. against a cached, lower-cased "haystack" per article (title, author, feed name),
+1. against a cached, lower-cased "haystack" per article (title, authors, feed name),
    which decides most articles without touching a body;
 2. only for the articles still undecided, against their bodies, feed by feed: the raw
    bodies file is first checked for the query's words as bytes (`Store.bodies_mention`),
@@ -47,7 +47,7 @@ def _ascii_words(value: str) -> list[str]:
 class SearchIndex:
     """Per-library caches that make repeated searches cheap (one per screen or command).
 
-    `haystacks` holds, per article, its lower-cased title, author and feed name; the
+    `haystacks` holds, per article, its lower-cased title, authors and feed name; the
     body texts of feeds already searched are kept (see `FeedText`) up to `text_budget`
     bytes, so a second body search does not parse HTML again.
     """
@@ -92,7 +92,9 @@ class SearchIndex:
             if cached is not None and cached[0] is article:
                 append(cached[1])
                 continue
-            hay = f"{article.title}\n{article.author}\n{titles.get(article.feed_id, '')}".lower()
+            # Several authors: every name (their display form is cut at 300 characters).
+            names = "\n".join(article.authors) if len(article.authors) > 1 else article.author
+            hay = f"{article.title}\n{names}\n{titles.get(article.feed_id, '')}".lower()
             cache[article.id] = (article, hay)
             append(hay)
         self._list_key, self._list_haystacks = key, result

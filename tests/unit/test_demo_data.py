@@ -26,6 +26,8 @@ ARTICLE_KEYS = {
     "read",
     "starred",
 }
+# Only on the articles that carry files (a podcast episode).
+OPTIONAL_ARTICLE_KEYS = {"enclosures"}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,7 @@ def test_feed_fields_and_types(feeds: list[dict[str, Any]]) -> None:
 
 def test_article_fields_and_types(articles: list[dict[str, Any]]) -> None:
     for art in articles:
-        assert set(art) == ARTICLE_KEYS, art.get("key")
+        assert set(art) - OPTIONAL_ARTICLE_KEYS == ARTICLE_KEYS, art.get("key")
         for k in ("feed", "key", "title", "link", "body_html"):
             assert isinstance(art[k], str) and art[k].strip(), (art["key"], k)
         assert isinstance(art["author"], str)
@@ -120,6 +122,19 @@ def test_feed_and_article_urls_on_example_domains(
         assert is_example_https(feed["site_url"]), feed["site_url"]
     for art in articles:
         assert is_example_https(art["link"]), art["link"]
+
+
+def test_enclosures(articles: list[dict[str, Any]]) -> None:
+    with_files = [a for a in articles if "enclosures" in a]
+    assert len(with_files) == 1  # one podcast-style episode, so the reader shows a file
+    for art in with_files:
+        assert art["enclosures"], art["key"]
+        for file in art["enclosures"]:
+            assert set(file) == {"url", "type", "length", "duration"}
+            assert is_example_https(file["url"]), file["url"]
+            assert file["type"].count("/") == 1
+            assert type(file["length"]) is int and file["length"] > 0
+            assert type(file["duration"]) is int and file["duration"] > 0
 
 
 def test_body_urls_on_example_domains(articles: list[dict[str, Any]]) -> None:

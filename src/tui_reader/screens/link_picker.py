@@ -1,4 +1,4 @@
-"""The `L` picker: the numbered links (and images) of the article in the reading pane.
+"""The `L` picker: the numbered links, files and images of the article in the reading pane.
 
 Texts and URLs come from the page: shown as `Content`, never markup. The chosen URL is
 returned with `dismiss`; the main screen opens it through the URL policy.
@@ -19,13 +19,15 @@ from textual.widgets.option_list import Option
 
 from ..text import clean_line
 from ..ui_text import plain_str
+from ..widgets.reading_pane import FileLink
 
 if TYPE_CHECKING:
     from ..render import Image, Link
 
 
 class LinkPickerScreen(ModalScreen[str | None]):
-    """The numbered links (and images) of the article; Enter opens one, Esc closes.
+    """The numbered links, files (enclosures) and images of the article; Enter opens
+    one, Esc closes. Files come after the links, as the reading pane numbers them.
 
     Returns the chosen URL (already vetted by the renderer; the screen checks it again
     when opening). Texts and URLs come from the page: shown as `Content`, never markup.
@@ -50,7 +52,10 @@ class LinkPickerScreen(ModalScreen[str | None]):
     """
 
     def __init__(
-        self, links: tuple[Link, ...], images: tuple[Image, ...], view_images: bool = False
+        self,
+        links: tuple[Link | FileLink, ...],
+        images: tuple[Image, ...],
+        view_images: bool = False,
     ) -> None:
         super().__init__()
         self.view_images = view_images
@@ -58,8 +63,13 @@ class LinkPickerScreen(ModalScreen[str | None]):
         # Option index -> alt text, for the entries that are images (`v` views those).
         self.image_alts: dict[int, str] = {}
         self._options: list[Option] = []
+        self.has_files = False
         for link in links:
-            self._add(f"{link.number:>3}  {clean_line(link.text, 200) or '(no text)'}", link.url)
+            text = clean_line(link.text, 200) or "(no text)"
+            if isinstance(link, FileLink):
+                self.has_files = True
+                text = f"file: {text}"
+            self._add(f"{link.number:>3}  {text}", link.url)
         for image in images:
             if image.url:
                 alt = clean_line(image.alt, 200) or "no description"
@@ -75,7 +85,8 @@ class LinkPickerScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Content("Links in this article"), id="links-title")
+            title = "Links and files in this article" if self.has_files else "Links in this article"
+            yield Static(Content(title), id="links-title")
             yield OptionList(*self._options, id="links")
             hint = "Enter: open in the browser · 1-9 in the reader · Esc: close"
             if self.view_images:

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import Article, EncodedBodies, Feed
-from .records import header_doc, sort_key
+from .records import header_doc, media_of, sort_key
 
 # Bodies of this many feeds are kept in memory (least recently used go first).
 BODY_CACHE_FEEDS = 8
@@ -238,6 +238,7 @@ class Index:
             kept += 1
             read_kept += is_read
         gone = self.gone.setdefault(feed_id, {})
+        media = media_of(bodies)
         # Oldest first into the tombstones, so trimming drops the oldest.
         for aid in reversed(doomed):
             ids.discard(aid)
@@ -248,6 +249,7 @@ class Index:
             else:
                 self.unread[feed_id] -= 1
             bodies.pop(aid, None)
+            media.pop(aid, None)
             gone[aid] = None
         # Tombstones only matter while the feed still lists the article; keep them bounded.
         excess = len(gone) - 4 * max_per_feed

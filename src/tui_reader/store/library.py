@@ -32,7 +32,7 @@ from typing import Any
 
 from tinydb import Query, TinyDB
 
-from ..models import Article, EncodedBodies, Feed, NewArticle
+from ..models import Article, ArticleMedia, EncodedBodies, Feed, NewArticle
 from ..text import feed_url_key
 from .accounts import SyncState
 from .atomic import remove_stale_temp_files
@@ -41,7 +41,7 @@ from .index import Index
 from .loader import Loader, cannot_use
 from .lock import DirectoryLock, LibraryNotPrivate, check_private
 from .merge import Merger
-from .records import MergeResult, StoreError, StoreReadOnly, feed_from_doc
+from .records import MergeResult, StoreError, StoreReadOnly, feed_from_doc, media_of
 from .subscriptions import FEED_FILE_KINDS, Subscriptions
 from .tinydb_storage import AtomicStorage
 from .writer import Writer, discard
@@ -439,6 +439,10 @@ class Store:
             return ""
         return self.loader.feed_bodies(article.feed_id).get(article_id, "")
 
+    def media_of_feed(self, feed_id: str) -> dict[str, ArticleMedia]:
+        """Article id -> files and picture, for the feed's articles that carry any."""
+        return dict(media_of(self.loader.feed_bodies(feed_id)))
+
     def bodies_of_feed(self, feed_id: str) -> dict[str, str]:
         """Every HTML body of one feed (article id -> HTML), read in one go: for readers
         that go through many articles of a feed, such as body search."""
@@ -529,13 +533,9 @@ class Store:
         fetched_at: datetime,
         encoded_bodies: EncodedBodies | None = None,
     ) -> MergeResult:
-        """Add new articles and update changed ones for one feed, then apply retention.
-
-        Identity is (feed, key): the same article fetched again never duplicates, keeps its
-        flags, and has its content replaced when it changed. Articles pruned by retention
-        are remembered by id so that a feed still listing them does not bring them back.
-        Headers and bodies are on disk when this returns (StoreError if they could not be
-        written; the writer then keeps retrying).
+        """Add new articles and update changed ones for one feed, then apply retention
+        (identity, flags kept, tombstones: see `merge.py`). Headers and bodies are on disk
+        when this returns (StoreError if they could not be written; the writer retries).
 
         `encoded_bodies`: the items' bodies as a parser process encoded them for a feed
         with no articles (their `body_html` is empty). Written as they are when the feed

@@ -27,17 +27,22 @@ import orjson
 from ..models import EPOCH, Article, EncodedBodies
 from .index import Index
 from .records import (
+    HEADER_BASE_KEYS,
     LibraryCorrupt,
     StoreError,
     bodies_from_doc,
     decode_bodies,
     from_epoch,
+    header_extras,
     load_json_file,
     load_main_file,
     new_article,
     str_ids,
     unique_aside,
 )
+
+# Distinct author names whose tuple is kept for the next feeds loaded (see `Loader`).
+_MAX_NAMES_KEPT = 20_000
 
 # What the loss of each kind of shard costs, in the warning.
 _LOST = {
@@ -64,6 +69,11 @@ class Loader:
         self.warnings = warnings
         self.read_only = read_only
         self.clear_validators = clear_validators
+        # An article's names are `(author,)` unless its header lists them: one tuple per
+        # name in the library, not one per article (memory, and less for the collector
+        # to walk, at 100k articles). Shared by the threads that load: a race only makes
+        # a second, equal tuple.
+        self._names: dict[str, tuple[str, ...]] = {"": ()}
 
     # ------------------------------------------------------------------ library.json
 
@@ -162,8 +172,9 @@ class Loader:
         return article
 
     def feed_bodies(self, feed_id: str, *, strict: bool = False) -> dict[str, str]:
-        """A feed's bodies (article id -> HTML): pinned or cached ones, else its file,
-        which then goes into the index's LRU. `strict` as for `read_shard`."""
+        """A feed's bodies (article id -> HTML; `FeedBodies` with its articles' media
+        unless nothing is saved): pinned or cached ones, else its file, which then goes
+        into the index's LRU. `strict` as for `read_shard`."""
         index = self.index
         with index.lock:
             cached = index.unsaved.get(feed_id) or index.bodies.get(feed_id)
@@ -242,6 +253,11 @@ class Loader:
         make = new_article
         from_ts = datetime.fromtimestamp
         fetched_cache: dict[Any, datetime] = {}  # one refresh stamps many articles alike
+        names = self._names
+        if len(names) > _MAX_NAMES_KEPT:
+            names.clear()
+            names[""] = ()
+        base_keys = HEADER_BASE_KEYS
         for doc in headers.get("articles", {}).values():
             try:
                 aid = doc["id"]
@@ -268,6 +284,13 @@ class Loader:
                     fetched = from_epoch(raw_fetched) or EPOCH
                     fetched_cache[raw_fetched] = fetched
                 words = doc.get("words") or 0
+                if len(doc) > base_keys:
+                    authors, enclosures = header_extras(doc, author)
+                else:
+                    authors = names.get(author)
+                    if authors is None:
+                        authors = names[author] = (author,)
+                    enclosures = 0
                 articles[aid] = make(
                     aid,
                     feed_id,
@@ -277,6 +300,8 @@ class Loader:
                     published,
                     fetched,
                     words if type(words) is int else 0,
+                    authors,
+                    enclosures,
                 )
                 keys[aid] = key
             except (KeyError, TypeError, ValueError):

@@ -21,10 +21,18 @@ from datetime import datetime
 from pathlib import Path
 
 from ..htmltext import word_count
-from ..models import Article, EncodedBodies, NewArticle
+from ..models import NO_MEDIA, Article, ArticleMedia, EncodedBodies, NewArticle
 from .index import Index
 from .loader import Loader
-from .records import MergeResult, StoreError, article_id, decode_bodies
+from .records import (
+    FeedBodies,
+    MergeResult,
+    StoreError,
+    article_id,
+    decode_bodies,
+    media_of,
+    own_authors,
+)
 from .writer import Writer, discard
 
 
@@ -67,7 +75,9 @@ class Merger:
         try:
             # strict: an unreadable (not damaged) bodies file must not be replaced by one
             # that holds only this fetch's articles.
-            bodies = dict(self.loader.feed_bodies(feed_id, strict=True))
+            saved = self.loader.feed_bodies(feed_id, strict=True)
+            bodies = FeedBodies(saved)
+            bodies.media = dict(media_of(saved))
         except OSError as exc:
             raise StoreError(f"Could not read saved articles: {exc.strerror or exc}") from None
         new = updated = 0
@@ -105,6 +115,13 @@ class Merger:
                 seen.add(aid)
                 old = index.articles.get(aid)
                 same_body = old is not None and bodies.get(aid, "") == item.body_html
+                media = (
+                    ArticleMedia(item.enclosures, item.image)
+                    if item.enclosures or item.image
+                    else NO_MEDIA
+                )
+                had = bodies.media.get(aid)
+                same_media = media is NO_MEDIA if had is None else had == media
                 article = Article(
                     id=aid,
                     feed_id=feed_id,
@@ -117,11 +134,13 @@ class Merger:
                     fetched=old.fetched if old else fetched_at,
                     # Counting words is a tenth of a merge: an unchanged body keeps its count.
                     words=old.words if same_body and old else _words_of(item),
+                    authors=own_authors(item.author, item.authors),
+                    enclosure_count=len(media.enclosures),
                 )
                 if old is None:
                     new += 1
                     index.unread[feed_id] = index.unread.get(feed_id, 0) + 1
-                elif same_body and old == article:
+                elif same_body and same_media and old == article:
                     continue
                 else:
                     updated += 1
@@ -130,6 +149,7 @@ class Merger:
                 ids.add(aid)
                 if encoded is None:
                     bodies[aid] = item.body_html
+                    bodies.set_media(aid, media)
             pruned = index.apply_retention(feed_id, bodies, keep_read, max_per_feed)
             if not (new or updated or pruned or feed_id in index.unsaved):
                 return MergeResult()

@@ -20,8 +20,18 @@ from typing import Any
 
 import orjson
 
-from ..models import EPOCH, UNCATEGORIZED, Article, EncodedBodies, Feed, NewArticle
-from ..text import clean_line
+from ..models import (
+    EPOCH,
+    NO_MEDIA,
+    UNCATEGORIZED,
+    Article,
+    ArticleMedia,
+    Enclosure,
+    EncodedBodies,
+    Feed,
+    NewArticle,
+)
+from ..text import clean_line, safe_link
 from .atomic import stage_file
 
 
@@ -91,20 +101,24 @@ def str_ids(value: Any) -> list[str]:
     return [i for i in value if isinstance(i, str)]
 
 
-# Articles are built at open by setting the slots directly: the frozen dataclass __init__
-# goes through object.__setattr__ per field and is 3x slower, 0.3 s of a 100k-article open.
-_ARTICLE_FIELDS = ("id", "feed_id", "title", "link", "author", "published", "fetched", "words")
-_FAST_ARTICLE = tuple(f.name for f in dataclasses.fields(Article)) == _ARTICLE_FIELDS and all(
-    hasattr(Article.__dict__.get(name), "__set__") for name in _ARTICLE_FIELDS
+# Articles are built at open without the frozen dataclass __init__, which goes through
+# object.__setattr__ per field and is 3x slower (0.3 s of a 100k-article open). Each is
+# filled as a `_Draft`, a plain class with the very same slots (so attribute stores take
+# the interpreter's fast path), and then given its real class: Python allows that between
+# classes of the same layout. Twice as fast as calling each slot's setter, which pays for
+# the fields issue 16 added (authors, enclosure_count) and then some.
+_ARTICLE_FIELDS = (
+    *("id", "feed_id", "title", "link", "author", "published", "fetched", "words"),
+    *("authors", "enclosure_count"),
 )
 
 
-def _make_article_factory() -> Callable[..., Article]:
-    if not _FAST_ARTICLE:  # models.Article changed shape: fall back to the constructor
-        return Article
+class _Draft:
+    __slots__ = _ARTICLE_FIELDS
+
+
+def _draft_factory() -> Callable[..., Article]:
     new = object.__new__
-    setters = [Article.__dict__[name].__set__ for name in _ARTICLE_FIELDS]
-    s_id, s_feed, s_title, s_link, s_author, s_published, s_fetched, s_words = setters
 
     def make(
         id: str,
@@ -115,18 +129,39 @@ def _make_article_factory() -> Callable[..., Article]:
         published: datetime,
         fetched: datetime,
         words: int,
+        authors: tuple[str, ...],
+        enclosure_count: int,
     ) -> Article:
-        article = new(Article)
-        s_id(article, id)
-        s_feed(article, feed_id)
-        s_title(article, title)
-        s_link(article, link)
-        s_author(article, author)
-        s_published(article, published)
-        s_fetched(article, fetched)
-        s_words(article, words)
-        return article
+        draft = new(_Draft)
+        draft.id = id
+        draft.feed_id = feed_id
+        draft.title = title
+        draft.link = link
+        draft.author = author
+        draft.published = published
+        draft.fetched = fetched
+        draft.words = words
+        draft.authors = authors
+        draft.enclosure_count = enclosure_count
+        draft.__class__ = Article  # type: ignore[assignment]
+        return draft  # type: ignore[return-value]
 
+    return make
+
+
+def _make_article_factory() -> Callable[..., Article]:
+    """The fast factory, after checking that it builds exactly what the constructor
+    builds; the constructor itself when `models.Article` changed shape."""
+    if tuple(f.name for f in dataclasses.fields(Article)) != _ARTICLE_FIELDS:
+        return Article
+    make = _draft_factory()
+    values = ("i", "f", "t", "l", "a", EPOCH, EPOCH, 1, ("a",), 2)
+    try:
+        built = make(*values)
+    except TypeError:  # the layouts differ after all (another Python?)
+        return Article
+    if type(built) is not Article or built != Article(*values):
+        return Article
     return make
 
 
@@ -200,8 +235,21 @@ def feed_from_doc(doc: dict[str, Any]) -> Feed:
     )
 
 
+# A header document's keys before `authors` and `enclosures` (docs/storage.md): a document
+# with no more keys than these has neither, and the loader need not look them up.
+HEADER_BASE_KEYS = 8
+# What a loaded header may hold, at most (the parser keeps fewer): damage is cut short.
+_MAX_NAMES = 50
+_MAX_FILES = 20
+
+
+def own_authors(author: str, authors: tuple[str, ...]) -> tuple[str, ...]:
+    """An article's names as the store keeps them: `authors`, else the one `author`."""
+    return authors or ((author,) if author else ())
+
+
 def header_doc(article: Article, key: str) -> dict[str, Any]:
-    return {
+    doc = {
         "id": article.id,
         "key": key,
         "title": article.title,
@@ -211,25 +259,122 @@ def header_doc(article: Article, key: str) -> dict[str, Any]:
         "fetched": article.fetched.timestamp(),
         "words": article.words,
     }
+    # Only what `author` does not say already: most articles have one author or none,
+    # and their headers (read at every open) stay as they were.
+    authors = article.authors
+    if len(authors) > 1 or (authors and authors[0] != article.author):
+        doc["authors"] = list(authors)
+    if article.enclosure_count:
+        doc["enclosures"] = article.enclosure_count
+    return doc
+
+
+def header_extras(doc: Mapping[str, Any], author: str) -> tuple[tuple[str, ...], int]:
+    """`authors` and the enclosure count of a header document that has more than the base
+    keys (a damaged value reads as absent)."""
+    names = doc.get("authors")
+    authors: tuple[str, ...] = ()
+    if isinstance(names, list):
+        authors = tuple(clean_line(n, 300) for n in names[:_MAX_NAMES] if isinstance(n, str))
+        authors = tuple(n for n in authors if n)
+    count = doc.get("enclosures")
+    count = min(count, _MAX_FILES) if type(count) is int and count > 0 else 0
+    return own_authors(author, authors), count
+
+
+class FeedBodies(dict[str, str]):
+    """A feed's bodies (article id -> HTML) and, in `media`, what its articles carry
+    besides the text (article id -> `ArticleMedia`, only for articles that carry any).
+    Both live in the bodies file, so they are read (and cached) together."""
+
+    __slots__ = ("media",)
+
+    def __init__(self, html_of: Mapping[str, str] | None = None) -> None:
+        super().__init__(html_of or {})
+        self.media: dict[str, ArticleMedia] = {}
+
+    def set_media(self, article_id: str, media: ArticleMedia) -> None:
+        """Keep `media` for the article; `NO_MEDIA` (or an equal value) forgets it."""
+        if media is NO_MEDIA or media == NO_MEDIA:
+            if self.media:
+                self.media.pop(article_id, None)
+        else:
+            self.media[article_id] = media
+
+
+def media_of(bodies: Mapping[str, str]) -> dict[str, ArticleMedia]:
+    """The media that go with a bodies mapping (none for a plain dict)."""
+    return bodies.media if isinstance(bodies, FeedBodies) else {}
+
+
+def media_doc(media: ArticleMedia) -> dict[str, Any]:
+    """The keys a bodies document gains for an article's media (only those it has)."""
+    doc: dict[str, Any] = {}
+    if media.enclosures:
+        doc["enclosures"] = [
+            {"url": e.url, "type": e.mime_type, "length": e.length, "duration": e.duration}
+            for e in media.enclosures
+        ]
+    if media.image:
+        doc["image"] = media.image
+    return doc
+
+
+def _count(value: Any) -> int | None:
+    # JSON has no other integers; bool is an int to Python but not a size.
+    return value if type(value) is int and 0 <= value < 2**63 else None
+
+
+def media_from_doc(doc: Mapping[str, Any]) -> ArticleMedia:
+    """An article's media from its bodies document, checked as untrusted: URLs through the
+    URL policy, text sanitised, anything of the wrong shape skipped."""
+    files: list[Enclosure] = []
+    raw = doc.get("enclosures")
+    for item in raw[:_MAX_FILES] if isinstance(raw, list) else ():
+        if not isinstance(item, dict) or not isinstance(item.get("url"), str):
+            continue
+        url = safe_link(item["url"])
+        if url:
+            kind = item.get("type")
+            mime = clean_line(kind, 100) if isinstance(kind, str) else ""
+            files.append(
+                Enclosure(url, mime, _count(item.get("length")), _count(item.get("duration")))
+            )
+    image = doc.get("image")
+    image = safe_link(image) if isinstance(image, str) else ""
+    return ArticleMedia(tuple(files), image) if files or image else NO_MEDIA
 
 
 def bodies_file(ids: Sequence[str], html_of: Mapping[str, str]) -> bytes:
     """A feed's bodies file: `ids` (sorted) numbered from 1, as the headers file numbers
-    them (docs/storage.md)."""
+    them (docs/storage.md), with the articles' media when `html_of` is `FeedBodies`."""
     numbered = {str(n): {"id": aid, "html": html_of.get(aid, "")} for n, aid in enumerate(ids, 1)}
+    media = media_of(html_of)
+    if media:  # most feeds carry no files: nothing more to do
+        for doc in numbered.values():
+            found = media.get(doc["id"])
+            if found is not None:
+                doc.update(media_doc(found))
     return orjson.dumps({"bodies": numbered})
 
 
-def bodies_from_doc(data: Mapping[str, Any] | None) -> dict[str, str]:
-    """Article id -> HTML from a loaded bodies file (entries of the wrong shape skipped)."""
+def bodies_from_doc(data: Mapping[str, Any] | None) -> FeedBodies:
+    """Article id -> HTML from a loaded bodies file, with the articles' media (entries of
+    the wrong shape skipped)."""
     docs = data.get("bodies", {}) if data else {}
+    bodies = FeedBodies()
     if not isinstance(docs, dict):
-        return {}
-    return {
-        doc["id"]: doc["html"]
-        for doc in docs.values()
-        if isinstance(doc, dict) and isinstance(doc.get("html"), str) and "id" in doc
-    }
+        return bodies
+    media = bodies.media
+    for doc in docs.values():
+        if isinstance(doc, dict) and isinstance(doc.get("html"), str) and "id" in doc:
+            aid = doc["id"]
+            bodies[aid] = doc["html"]
+            if len(doc) > 2:  # only documents with media have more than id and html
+                found = media_from_doc(doc)
+                if found is not NO_MEDIA:
+                    media[aid] = found
+    return bodies
 
 
 def encode_new_bodies(
@@ -238,15 +383,19 @@ def encode_new_bodies(
     """Stage, in `directory`, the bodies file of a feed that has no articles yet and
     receives `articles`: what a merge would write (the first of two items with one id
     wins, as in the merge)."""
-    html_of: dict[str, str] = {}
+    html_of = FeedBodies()
     for item in articles:
-        html_of.setdefault(article_id(feed_id, item.key), item.body_html)
+        aid = article_id(feed_id, item.key)
+        if aid not in html_of:
+            html_of[aid] = item.body_html
+            if item.enclosures or item.image:
+                html_of.media[aid] = ArticleMedia(item.enclosures, item.image)
     ids = tuple(sorted(html_of))
     staged = stage_file(directory / f"{feed_id}.json", bodies_file(ids, html_of))
     return EncodedBodies(ids, str(staged))
 
 
-def decode_bodies(encoded: EncodedBodies) -> dict[str, str]:
+def decode_bodies(encoded: EncodedBodies) -> FeedBodies:
     """The bodies in a staged file (FileNotFoundError once it has been published)."""
     raw = Path(encoded.staged).read_bytes()
     return bodies_from_doc(orjson.loads(raw))

@@ -8,8 +8,10 @@ The body is either the feed's text or the article's full text (fetched by the sc
 see `screens/main/reading.py`); both go through the same renderer. Small bodies render at
 once; big ones (up to 2 s of work for a hostile 200 KB body) render in a worker thread so
 the UI keeps going. The numbered links and images of the shown body are in `links` and
-`images`. Scrolling is reported (debounced) as `PositionChanged` so the screen can
-remember where each article was left, and `show_body(..., scroll_y=)` restores it once
+`images`; the article's files (enclosures) are listed under the body and numbered after
+its links, in `links` too (`FileLink`), so the number keys and `L` open them alike.
+Scrolling is reported (debounced) as `PositionChanged` so the screen can remember where
+each article was left, and `show_body(..., scroll_y=)` restores it once
 the new body has been laid out.
 """
 
@@ -30,7 +32,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Static
 from textual.worker import Worker
 
-from ..models import reading_minutes
+from ..models import Enclosure, join_names, reading_minutes
 from ..text import check_url, clean_line
 from ..ui_text import plain
 from ..workers import report_worker_error
@@ -86,6 +88,46 @@ class ArticleView:
     link: str
     body_html: str
     words: int
+    # Every author's name (`author` is their display form); the article's files.
+    authors: tuple[str, ...] = ()
+    enclosures: tuple[Enclosure, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FileLink:
+    """One of the article's files as a numbered link, after the body's links: `number`,
+    `text` and `url` as `render.Link` has them (`url` passed the URL policy when stored),
+    so the number keys and the `L` picker open it like any link."""
+
+    number: int
+    text: str
+    url: str
+    enclosure: Enclosure
+
+
+def byline_names(author: str, authors: tuple[str, ...]) -> str:
+    """The authors for the byline, "A, B and C" (sanitised), or "" when nobody."""
+    if len(authors) > 1:
+        return clean_line(join_names([clean_line(name, 100) for name in authors]), 300)
+    return clean_line(author, 300)
+
+
+def file_links(enclosures: tuple[Enclosure, ...], first: int) -> tuple[FileLink, ...]:
+    """The files as links numbered from `first` (the body's links come before them)."""
+    return tuple(
+        FileLink(first + n, clean_line(f.describe(), 200), f.url, f)
+        for n, f in enumerate(enclosures)
+    )
+
+
+def files_text(files: tuple[FileLink, ...]) -> str:
+    """The pane's list of files: "[5] Audio (audio/mpeg) · 12.3 MB · 1:02:03" and the
+    address below it (shown as plain text through `ui_text.plain`, never markup)."""
+    lines = ["Files" if len(files) > 1 else "File"]
+    for link in files:
+        lines.append(f"[{link.number}] {link.text}")
+        lines.append(f"    {clean_line(link.url, 300)}")
+    return "\n".join(lines)
 
 
 def long_date(when: datetime) -> str:
@@ -131,7 +173,8 @@ class ReadingPane(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.current: ArticleView | None = None
-        self.links: tuple[Link, ...] = ()
+        # The body's links, then the article's files (`FileLink`), numbered in that order.
+        self.links: tuple[Link | FileLink, ...] = ()
         self.images: tuple[Image, ...] = ()
         self.showing_full = False
         # False from a new body until it is laid out and scrolled where it belongs;
@@ -152,6 +195,8 @@ class ReadingPane(VerticalScroll, can_focus=True):
         yield Static(id="reader-byline", classes="reader-meta", markup=False)
         yield Static(id="reader-mode", classes="reader-meta", markup=False)
         yield Static(NOTHING_SELECTED, id="reader-placeholder", markup=False)
+        # The article's files, under its body (numbered after the body's links).
+        yield Static(id="reader-enclosures", classes="reader-meta", markup=False)
         yield Static(id="reader-attribution", classes="reader-meta", markup=False)
         # Its buttons come with the first article (`_buttons`): hidden until then anyway.
         yield Horizontal(id="reader-actions")
@@ -171,6 +216,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
     def on_mount(self) -> None:
         self._show_chrome(False)
         self.query_one("#reader-mode").display = False
+        self.query_one("#reader-enclosures").display = False
 
     def _show_chrome(self, visible: bool) -> None:
         for selector in (
@@ -207,8 +253,9 @@ class ReadingPane(VerticalScroll, can_focus=True):
             plain(clean_line(article.title) or "(untitled)")
         )
         byline = [source]
-        if article.author:
-            byline.append(f"by {clean_line(article.author, 300)}")
+        names = byline_names(article.author, article.authors)
+        if names:
+            byline.append(f"by {names}")
         byline.append(long_date(article.published))
         byline.append(f"{reading_minutes(article.words)} min read")
         self.query_one("#reader-byline", Static).update(plain(" · ".join(byline)))
@@ -275,6 +322,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
         self._pending_scroll = scroll_y
         self.links = ()
         self.images = ()
+        self.query_one("#reader-enclosures").display = False  # until the body is in
         return self._token
 
     def _set_body(self, markdown: str) -> Awaitable[object]:
@@ -299,7 +347,11 @@ class ReadingPane(VerticalScroll, can_focus=True):
     def _apply(self, token: int, rendered: RenderedBody) -> None:
         if token != self._token:
             return  # another article (or the other text) was asked for meanwhile
-        self.links, self.images = rendered.links, rendered.images
+        files = file_links(self.current.enclosures, len(rendered.links) + 1) if self.current else ()
+        self.links, self.images = rendered.links + files, rendered.images
+        section = self.query_one("#reader-enclosures", Static)
+        section.display = bool(files)
+        section.update(plain(files_text(files) if files else "", multiline=True))
         body = rendered.markdown.strip() or (NO_FULL_TEXT if self.showing_full else NO_FEED_TEXT)
         update = self._set_body(body)
 

@@ -360,6 +360,8 @@ class MainScreen(Screen[None]):
     def show_article(self, article: Article) -> None:
         """Show `article` in the reading pane and mark it read."""
         feed = self.store.feed(article.feed_id)
+        media = self.store.media_of_feed(article.feed_id) if article.enclosure_count else {}
+        found = media.get(article.id)
         self.reader.show(
             ArticleView(
                 article_id=article.id,
@@ -371,6 +373,8 @@ class MainScreen(Screen[None]):
                 link=article.link,
                 body_html=self.store.body(article.id),
                 words=article.words,
+                authors=article.authors,
+                enclosures=found.enclosures if found else (),
             )
         )
         self.reading.restore_reading_position(article)
