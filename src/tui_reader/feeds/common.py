@@ -18,7 +18,7 @@ from datetime import datetime
 from urllib.parse import urljoin
 
 from tui_reader.htmltext import word_count
-from tui_reader.models import Enclosure, NewArticle, ParsedFeed
+from tui_reader.models import Enclosure, NewArticle, ParsedFeed, join_names
 from tui_reader.text import clean_line, clean_text, safe_link
 
 from .dates import parse_date
@@ -109,13 +109,6 @@ def text_to_html(value: str) -> str:
         for p in paragraphs
         if p
     )
-
-
-def join_names(names: tuple[str, ...] | list[str]) -> str:
-    """Names for display: "A", "A and B", "A, B and C"."""
-    if len(names) < 2:
-        return names[0] if names else ""
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def resolve_relative(body: str, base: str) -> str:
