@@ -266,26 +266,10 @@ def run_cmd(
         prepare()
     if not tree_memory:
         return measure.run_once(cmd, subprocess.DEVNULL)
-    # measure.run_once's measurement (wall, and CPU and maxrss from wait4), plus the
-    # sampler watching the child's process tree meanwhile.
+    # measure.run_once's measurement, plus the sampler watching the child's process tree.
     with TreeMemory() as sampler:
-        started = time.perf_counter()
-        child = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        sampler.watch(child.pid)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-    return {
-        "wall_s": wall,
-        "user_s": usage.ru_utime,
-        "sys_s": usage.ru_stime,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mib": usage.ru_maxrss / 1024.0,
-        "rc": child.returncode,
-        **sampler.peaks(),
-    }
+        result = measure.run_once(cmd, subprocess.DEVNULL, on_start=sampler.watch)
+    return {**result, **sampler.peaks()}
 
 
 def _descendants(pid: int) -> list[int]:

@@ -19,13 +19,21 @@ import shlex
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 
-def run_once(cmd: list[str], out: int | IO[bytes] | None = subprocess.DEVNULL) -> dict[str, Any]:
-    """Run `cmd` (no shell, stdin closed) and measure it."""
+def run_once(
+    cmd: list[str],
+    out: int | IO[bytes] | None = subprocess.DEVNULL,
+    on_start: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Run `cmd` (no shell, stdin closed) and measure it; `on_start(pid)` is called once
+    the child runs (bench.py starts its memory sampler there)."""
     started = time.perf_counter()
     child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+    if on_start is not None:
+        on_start(child.pid)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
