@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+import tui_reader.store.lock as lock_module
 from tui_reader.models import NewArticle
 from tui_reader.store import Store
 
@@ -79,3 +84,17 @@ def store(library_path: Path) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def read_only_disk(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Creating or opening the library's lock file fails as on a read-only filesystem."""
+    real_open = os.open
+
+    def fake_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        if str(path).endswith("library.lock"):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(lock_module, "os", SimpleNamespace(**{**vars(os), "open": fake_open}))
+    yield

@@ -12,16 +12,11 @@
 
 from __future__ import annotations
 
-import errno
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
-import tui_reader.store.lock as lock_module
 from tui_reader.__main__ import main
 from tui_reader.store import Store, StoreError
 
@@ -34,20 +29,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def feed_id(store: Store, title: str) -> str:
     return next(f.id for f in store.feeds() if f.title == title)
-
-
-@pytest.fixture
-def read_only_disk(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Creating or opening the lock file fails as on a read-only filesystem (EROFS)."""
-    real_open = os.open
-
-    def fake_open(path: Any, *args: Any, **kwargs: Any) -> int:
-        if str(path).endswith("library.lock"):
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(lock_module, "os", SimpleNamespace(**{**vars(os), "open": fake_open}))
-    yield
 
 
 # --------------------------------------------------------------------------- restore-backup

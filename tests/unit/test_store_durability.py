@@ -24,7 +24,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -34,7 +34,6 @@ import orjson
 import pytest
 
 import tui_reader.store.atomic as atomic
-import tui_reader.store.lock as lock_module
 import tui_reader.store.writer as writer_module
 from tests.conftest import NOW, make_articles
 from tui_reader.__main__ import main
@@ -631,20 +630,7 @@ def test_stale_temp_files_are_removed_on_open(library_path: Path) -> None:
         assert len(store) == 15 and store.warnings == []
 
 
-@pytest.fixture
-def refuse_lock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    real_open = os.open
-
-    def fake_open(path: Any, *args: Any, **kwargs: Any) -> int:
-        if str(path).endswith("library.lock"):
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(lock_module, "os", SimpleNamespace(**{**vars(os), "open": fake_open}))
-    yield
-
-
-def test_read_only_filesystem_gives_plain_words(library_path: Path, refuse_lock: None) -> None:
+def test_read_only_filesystem_gives_plain_words(library_path: Path, read_only_disk: None) -> None:
     with pytest.raises(StoreError) as caught:
         Store.open(library_path)
     message = str(caught.value)
