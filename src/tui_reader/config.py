@@ -50,6 +50,27 @@ inline_images = false
 # "article.toggle_star" = "s,S"
 """
 
+# Podcasts and enclosures (E, D, `tui-reader download`): README "Podcasts".
+EXAMPLE = EXAMPLE.replace(
+    "\n# Remap keys",
+    """
+# Command that plays an enclosure ("%s" is replaced by the file or address, else it is
+# appended). Empty: E offers only the download.
+player = ""
+
+# Where downloads go, one folder per feed. Empty: your downloads folder + "/podcasts".
+download_dir = ""
+
+# Largest file downloaded, in MB; a larger one is stopped and its part removed.
+download_max_mb = 2000
+
+# Downloads running at the same time.
+max_downloads = 2
+
+# Remap keys""",
+    1,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Config:
@@ -66,11 +87,19 @@ class Config:
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where it was read from, to name it in messages.
     source: str = field(default="config", compare=False)
+    # Podcasts and enclosures (issue 18): the player command, the download folder ("":
+    # the user's downloads folder + /podcasts), the size cap and the parallel downloads.
+    player: str = ""
+    download_dir: str = ""
+    download_max_mb: int = 2000
+    max_downloads: int = 2
 
 
 _LIMITS: dict[str, tuple[int, int]] = {
     "refresh_interval_minutes": (0, 7 * 24 * 60),
     "keep_read_per_feed": (0, 1_000_000),
+    "download_max_mb": (1, 1_000_000),
+    "max_downloads": (1, 8),
 }
 
 
