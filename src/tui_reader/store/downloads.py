@@ -78,6 +78,8 @@ class DownloadRecords:
         self.index = index
         self.storage: AtomicStorage | None = None
         self.read_only = False
+        # article id -> its records, made on first use (`list --json` asks per article)
+        self._by_article: dict[str, list[DownloadRecord]] | None = None
 
     def attach(self, storage: AtomicStorage, read_only: bool) -> None:
         self.storage = storage
@@ -94,7 +96,14 @@ class DownloadRecords:
         return sorted(found, key=lambda r: r.updated)
 
     def of_article(self, article_id: str) -> list[DownloadRecord]:
-        return [r for r in self.all() if r.article_id == article_id]
+        """The article's records (a new list)."""
+        by_article = self._by_article
+        if by_article is None:
+            by_article = {}
+            for record in self.all():
+                by_article.setdefault(record.article_id, []).append(record)
+            self._by_article = by_article
+        return list(by_article.get(article_id, ()))
 
     def get(self, article_id: str, url: str) -> DownloadRecord | None:
         with self.index.lock:
@@ -113,6 +122,7 @@ class DownloadRecords:
         }  # fmt: skip
         with self.index.lock:
             self.storage.put(TABLE, doc_id(record.article_id, record.url), doc)
+            self._by_article = None
 
     def forget(self, article_id: str, url: str) -> None:
         if self.read_only:
@@ -120,3 +130,4 @@ class DownloadRecords:
         assert self.storage is not None
         with self.index.lock:
             self.storage.delete(TABLE, doc_id(article_id, url))
+            self._by_article = None
