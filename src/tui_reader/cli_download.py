@@ -137,7 +137,7 @@ def cmd_download(args: argparse.Namespace) -> int:
             on_change=printer.changed,
         )
         printer.line(f"{len(todo)} to download into {folder}")
-        jobs = [queue.add(aid, enclosure) for aid, enclosure in todo]
+        jobs = [queue.enqueue(aid, enclosure) for aid, enclosure in todo]
         try:
             _wait(threads)
         except KeyboardInterrupt:

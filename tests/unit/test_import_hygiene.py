@@ -34,6 +34,9 @@ CORE = (
     "tui_reader.search",
     "tui_reader.opml",
     "tui_reader.importing",
+    "tui_reader.podcasts.queue",
+    "tui_reader.podcasts.player",
+    "tui_reader.podcasts.setup",
 )
 
 

@@ -142,7 +142,7 @@ def test_three_episodes_download_and_are_remembered(tmp_path: Path, podcast: Pod
     store = library(tmp_path / "lib", podcast)
     try:
         queue, runner = make_queue(store, folder)
-        jobs = [queue.add(aid, enclosure) for aid, enclosure in episodes(store)]
+        jobs = [queue.enqueue(aid, enclosure) for aid, enclosure in episodes(store)]
         runner.wait()
         assert [job.state for job in jobs] == ["done"] * 3, [job.error for job in jobs]
         for n, job in enumerate(jobs, start=1):
@@ -161,7 +161,7 @@ def test_three_episodes_download_and_are_remembered(tmp_path: Path, podcast: Pod
     store = Store.open(tmp_path / "lib")
     try:
         queue, runner = make_queue(store, folder)
-        job = queue.add(*episodes(store)[0])
+        job = queue.enqueue(*episodes(store)[0])
         runner.wait()
         assert job.state == "done" and podcast.counters.requests == requests
     finally:
@@ -193,7 +193,7 @@ def test_pause_then_resume_continues_from_the_right_byte(
             queue, runner = make_queue(store, tmp_path / "dl", on_change=pause_midway(holder))
             holder.append(queue)
             (aid, enclosure), *_ = episodes(store)
-            job = queue.add(aid, enclosure)
+            job = queue.enqueue(aid, enclosure)
             runner.wait()
             assert job.state == "paused", job.error
             assert job.part is not None and job.part.name == "Episode 2.part"
@@ -223,7 +223,7 @@ def test_cancel_removes_the_part_and_retry_starts_again(
         queue, runner = make_queue(store, tmp_path / "dl", on_change=pause_midway(holder))
         holder.append(queue)
         aid, enclosure = episodes(store)[1]
-        job = queue.add(aid, enclosure)
+        job = queue.enqueue(aid, enclosure)
         runner.wait()
         assert job.state == "paused"
         queue.cancel(job)
@@ -254,7 +254,7 @@ def test_hostile_titles_and_urls_write_nothing_outside_the_folder(tmp_path: Path
         try:
             folder = tmp_path / "nest" / "dl"
             queue, runner = make_queue(store, folder)
-            jobs = [queue.add(aid, enclosure) for aid, enclosure in episodes(store)]
+            jobs = [queue.enqueue(aid, enclosure) for aid, enclosure in episodes(store)]
             runner.wait()
             # The server finds no file for the encoded-dots paths: those fail, in words.
             for job in jobs:
@@ -289,7 +289,7 @@ def test_the_size_cap_stops_and_removes_the_part(tmp_path: Path) -> None:
         store = library(tmp_path / "lib", served)
         try:
             queue, runner = make_queue(store, tmp_path / "dl", max_mb=1)
-            jobs = [queue.add(aid, enclosure) for aid, enclosure in episodes(store)]
+            jobs = [queue.enqueue(aid, enclosure) for aid, enclosure in episodes(store)]
             runner.wait()
             capped = jobs[0]
             assert capped.state == "failed"
@@ -329,7 +329,7 @@ def test_a_public_feed_may_not_send_the_download_to_a_local_address(
         # feed on 203.0.113.9 (a literal: no DNS) is public, and the file on 127.0.0.1
         # is a local address it may not lead to.
         queue.settings = replace(queue.settings, classify=is_loopback)
-        job = queue.add(*episodes(store)[0], start=False)
+        job = queue.enqueue(*episodes(store)[0], start=False)
         job.origin = "https://203.0.113.9/feed"
         queue.pump()
         runner.wait()

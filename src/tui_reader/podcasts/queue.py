@@ -112,7 +112,7 @@ class DownloadQueue:
                     return job
         return None
 
-    def add(self, article_id: str, enclosure: Enclosure, *, start: bool = True) -> Job:
+    def enqueue(self, article_id: str, enclosure: Enclosure, *, start: bool = True) -> Job:
         """Queue `enclosure` of the article (or return its job if it has one already). A
         file the library has as downloaded (and still there) gives a done job; a paused
         part is resumed."""
@@ -169,7 +169,7 @@ class DownloadQueue:
             if article is None:
                 continue
             enclosure = Enclosure(record.url, "", record.total)
-            job = self.add(record.article_id, enclosure, start=False)
+            job = self.enqueue(record.article_id, enclosure, start=False)
             if job.state == "queued":  # its part is gone, or it had failed
                 job.state, job.error = "failed", record.error or "stopped"
 

@@ -50,11 +50,12 @@ from .finding import FindController
 from .flagging import FlagController
 from .layout import PaneWidths
 from .notices import empty_message, failing_feed, subtitle
+from .podcasts import PodcastActions, downloaded_paths
 from .reading import READING_ACTIONS, ReadingController
 from .subscriptions import FeedsController
 
 
-class MainScreen(Screen[None]):
+class MainScreen(PodcastActions, Screen[None]):
     """Sidebar | article list | reading pane."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -375,6 +376,7 @@ class MainScreen(Screen[None]):
                 words=article.words,
                 authors=article.authors,
                 enclosures=found.enclosures if found else (),
+                downloaded=tuple(downloaded_paths(self.store, article.id).items()) if found else (),
             )
         )
         self.reading.restore_reading_position(article)
