@@ -207,6 +207,8 @@ def test_pause_then_resume_continues_from_the_right_byte(
             runner.wait()
             assert job.state == "done", job.error
             assert served.counters.ranges == [f"/episode2.mp3 bytes={kept}-"]
+            partial_answers = served.counters.as_dict()["by_status"].get("206", 0)
+            assert partial_answers == (0 if ignores_range else 1)
             assert job.path is not None and job.path.read_bytes() == expected
             assert [p.name for p in files_under(tmp_path / "dl")] == ["Episode 2.mp3"]
         finally:
@@ -350,3 +352,41 @@ def test_the_player_gets_an_argv_and_only_web_addresses(tmp_path: Path) -> None:
     assert argv[1:] == (f"--play={local.resolve()}",)
     with pytest.raises(PlayerError, match="Not played"):
         plan_play("true", "file:///etc/passwd")
+
+
+def test_a_pause_survives_closing_the_library(
+    tmp_path: Path, podcast: PodcastServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader closing pauses downloads (`stop_all`); the next session lists the part
+    as paused and resumes it from its size."""
+    monkeypatch.setattr(queue_module, "PROGRESS_INTERVAL", 0.0)
+    store = library(tmp_path / "lib", podcast)
+    holder: list[DownloadQueue] = []
+
+    def close_midway(job: Job) -> None:
+        if job.state == "downloading" and job.done > 0:
+            holder[0].stop_all()
+
+    try:
+        queue, runner = make_queue(store, tmp_path / "dl", on_change=close_midway)
+        holder.append(queue)
+        aid, enclosure = episodes(store)[2]
+        job = queue.enqueue(aid, enclosure)
+        runner.wait()
+        assert job.state == "paused"
+        kept = job.done
+    finally:
+        store.close()
+    store = Store.open(tmp_path / "lib")
+    try:
+        queue, runner = make_queue(store, tmp_path / "dl")
+        queue.restore(store.downloads.all())
+        (job,) = queue.jobs
+        assert job.state == "paused" and job.done == kept and job.part is not None
+        queue.resume(job)
+        runner.wait()
+        assert job.state == "done" and job.path is not None
+        assert job.path.read_bytes() == podcast.files["episode3.mp3"]
+        assert podcast.counters.ranges == [f"/episode3.mp3 bytes={kept}-"]
+    finally:
+        store.close()

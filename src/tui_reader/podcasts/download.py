@@ -263,7 +263,7 @@ async def download(
     except FileNotFoundError:
         offset = 0
     loop = asyncio.get_running_loop()
-    timer = asyncio.timeout(loop.time() + limits.deadline)
+    timer = asyncio.timeout_at(loop.time() + limits.deadline)
 
     def stall() -> None:  # each piece of the body gives the transfer more time
         timer.reschedule(loop.time() + limits.deadline)

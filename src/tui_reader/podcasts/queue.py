@@ -99,6 +99,7 @@ class DownloadQueue:
         self._start = start
         self._on_change = on_change
         self._lock = threading.Lock()
+        self._ended = threading.Condition(self._lock)  # a `run` has ended
         self.jobs: list[Job] = []
         self._stems: set[str] = set()  # .part names reserved by jobs not finished yet
         self._next = 1
@@ -230,12 +231,21 @@ class DownloadQueue:
         self._changed(job)
         self.pump()
 
-    def stop_all(self) -> None:
-        """Pause every running download (the reader is closing): parts are kept."""
+    def stop_all(self, wait: float = 0.0) -> None:
+        """Pause every running download (the reader is closing): parts are kept, and
+        recorded within `wait` seconds (the library is closed after this)."""
         with self._lock:
+            for job in self.jobs:
+                if job.state == "queued":
+                    job.state = "paused"
             running = [job for job in self.jobs if job.state == "downloading"]
         for job in running:
             job.control.stop("pause")
+        if wait > 0:
+            with self._ended:
+                self._ended.wait_for(
+                    lambda: not any(job.state == "downloading" for job in self.jobs), wait
+                )
 
     @property
     def busy(self) -> bool:
@@ -249,6 +259,8 @@ class DownloadQueue:
         try:
             self._run(job)
         finally:
+            with self._ended:
+                self._ended.notify_all()
             self.pump()
 
     def _run(self, job: Job) -> None:

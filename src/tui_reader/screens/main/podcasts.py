@@ -151,7 +151,9 @@ class PodcastController:
 
     def stop(self) -> None:
         if self._queue is not None:
-            self._queue.stop_all()  # parts are kept: the next session resumes them
+            # Parts are kept and recorded before the library closes: the next session
+            # resumes them. A transfer stops at once; this waits at most a second.
+            self._queue.stop_all(wait=1.0)
 
 
 class PodcastActions:
