@@ -216,7 +216,24 @@ def check_config(
         if binding_id not in bindings:
             problems.append(f"{source}: [keys] {binding_id!r} is not a binding id; ignored.")
     problems.extend(_stolen_keys(source, remapped, bindings))
+    problems.extend(_player_problems(config))
     return tuple(problems)
+
+
+def _player_problems(config: Config) -> list[str]:
+    """Podcasts: a `player` that cannot be started is told before E is pressed."""
+    if not config.player.strip():
+        return []
+    import shlex
+    import shutil
+
+    try:
+        words = shlex.split(config.player)
+    except ValueError as exc:
+        return [f"{config.source}: player {config.player!r} cannot be read ({exc})."]
+    if words and shutil.which(words[0]) is None:
+        return [f"{config.source}: player {words[0]!r} is not a program on PATH; E cannot play."]
+    return []
 
 
 def _split_keys(spec: str) -> list[str]:

@@ -105,3 +105,42 @@ async def test_e_downloads_and_d_shows_the_queue(
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is screen)
     assert isinstance(rows[0], JobRow)
+
+
+HOSTILE_TITLE = "[b]Bold[/b] [@click=app.quit]quit[/] \x1b[31mred"
+
+
+async def test_feed_text_in_the_dialog_and_the_queue_is_literal(tmp_path: Path) -> None:
+    items = [(HOSTILE_TITLE, "{base}missing.mp3?[red]x[/red]", "audio/[i]mpeg[/i]")]
+    with serve_podcast(tmp_path / "site", items) as podcast:
+        store = Store.open(tmp_path / "lib")
+        try:
+            store.add_feed(podcast.feed_url)
+            await refresh_feeds(store, store.feeds())
+            app = TuiReader(store, Config(download_dir=str(tmp_path / "dl")))
+            async with app.run_test(size=(120, 40)) as pilot:
+                screen = app.screen
+                assert isinstance(screen, MainScreen)
+                (article,) = screen.article_list.articles
+                screen.show_article(article)
+                await settle(pilot, lambda: screen.reader.body_settled)
+                await pilot.press("E")
+                await settle(pilot, lambda: isinstance(app.screen, EnclosureScreen))
+                dialog_text = " ".join(str(w.render()) for w in app.screen.query(Static))
+                assert "[b]Bold[/b] [@click=app.quit]quit[/]" in dialog_text
+                await pilot.press("d")
+                queue = screen.podcasts.queue
+                await settle(pilot, lambda: queue.jobs and queue.jobs[0].state == "failed")
+                await pilot.press("D")
+                await settle(pilot, lambda: isinstance(app.screen, DownloadsScreen))
+                await pilot.pause()
+                assert isinstance(app.screen, DownloadsScreen)
+                (row,) = app.screen.rows()
+                line = str(row.query_one(".job-line").render())
+                assert line.startswith("[b]Bold[/b] [@click=app.quit]quit[/]")
+                assert "\x1b" not in line
+                await pilot.click(".job-line")
+                assert app.is_running
+        finally:
+            store.close()
+    assert not (tmp_path / "dl").exists() or not any((tmp_path / "dl").rglob("*.mp3"))

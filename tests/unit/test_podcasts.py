@@ -390,3 +390,20 @@ def test_a_pause_survives_closing_the_library(
         assert podcast.counters.ranges == [f"/episode3.mp3 bytes={kept}-"]
     finally:
         store.close()
+
+
+def test_config_check_tells_of_a_player_that_cannot_start() -> None:
+    from tui_reader.config import check_config, config_from_dict
+
+    def problems(player: str) -> tuple[str, ...]:
+        config = config_from_dict({"player": player}, source="c.toml")
+        return check_config(config, bindings={}, themes=None)
+
+    assert problems("") == () and problems("true --x") == ()
+    assert problems("no-such-player-xyz %s") == (
+        "c.toml: player 'no-such-player-xyz' is not a program on PATH; E cannot play.",
+    )
+    assert "cannot be read" in problems('mpv "unclosed')[0]
+    config = config_from_dict({"max_downloads": 99, "download_max_mb": "big"}, source="c")
+    assert (config.max_downloads, config.download_max_mb) == (2, 2000)
+    assert len(config.warnings) == 2
