@@ -407,3 +407,32 @@ def test_config_check_tells_of_a_player_that_cannot_start() -> None:
     config = config_from_dict({"max_downloads": 99, "download_max_mb": "big"}, source="c")
     assert (config.max_downloads, config.download_max_mb) == (2, 2000)
     assert len(config.warnings) == 2
+
+
+def test_a_part_kept_by_a_failure_is_resumed_when_asked_again(
+    tmp_path: Path, podcast: PodcastServer
+) -> None:
+    from tui_reader.store.downloads import DownloadRecord
+
+    store = library(tmp_path / "lib", podcast)
+    try:
+        aid, enclosure = episodes(store)[0]
+        folder = tmp_path / "dl" / "Loopback Cast"
+        folder.mkdir(parents=True)
+        part = folder / "Episode 1.part"
+        expected = podcast.files["episode1.mp3"]
+        part.write_bytes(expected[:1000])
+        store.downloads.put(
+            DownloadRecord(aid, "", enclosure.url, str(part), 1000, None, "failed", "stalled")
+        )
+        queue, runner = make_queue(store, tmp_path / "dl")
+        queue.restore(store.downloads.all())
+        (job,) = queue.jobs
+        assert (job.state, job.error, job.done) == ("failed", "stalled", 1000)
+        again = queue.enqueue(aid, enclosure)
+        runner.wait()
+        assert again is job and job.state == "done" and job.path is not None
+        assert job.path.read_bytes() == expected
+        assert podcast.counters.ranges == ["/episode1.mp3 bytes=1000-"]
+    finally:
+        store.close()

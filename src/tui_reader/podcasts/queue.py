@@ -120,7 +120,10 @@ class DownloadQueue:
         existing = self.find(article_id, enclosure.url)
         if existing is not None:
             if existing.state in ("failed", "cancelled", "paused"):
-                self.retry(existing) if existing.state != "paused" else self.resume(existing)
+                if existing.state == "paused":
+                    self.resume(existing)
+                else:
+                    self.retry(existing)
             return existing
         store = self.store
         article = store.article(article_id)
@@ -139,6 +142,8 @@ class DownloadQueue:
         record = store.downloads.get(article_id, enclosure.url)
         if record is not None:
             self._adopt(job, record)
+            if start and job.state in ("paused", "failed"):
+                job.state = "queued"  # asked for again: resume or try again
         with self._lock:
             job.id = self._next
             self._next += 1
@@ -154,8 +159,10 @@ class DownloadQueue:
         here = path is not None and path.is_file() and inside(self.folder, path)
         if record.state == "done" and here:
             job.state, job.path, job.done, job.total = "done", path, record.size, record.size
-        elif record.state == "partial" and here:
-            job.state, job.part, job.done = "paused", path, record.size
+        elif record.state in ("partial", "failed") and here and record.path.endswith(".part"):
+            # A part kept by a pause (or a failure midway): the download goes on from it.
+            job.state = "paused" if record.state == "partial" else "failed"
+            job.part, job.done, job.error = path, record.size, record.error or ""
             job.total, job.validator = record.total, record.validator
             assert path is not None
             self._stems.add(path.name.removesuffix(".part"))
