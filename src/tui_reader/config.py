@@ -216,19 +216,14 @@ def check_config(
         if binding_id not in bindings:
             problems.append(f"{source}: [keys] {binding_id!r} is not a binding id; ignored.")
     problems.extend(_stolen_keys(source, remapped, bindings))
-    from .notify import command_problems  # shlex and shutil: only when checking
+    if config.notify != "none" or config.notify_command or config.bookmark_command:
+        from .notify import command_problems  # shlex and shutil: only when there is a command
 
-    problems.extend(
-        command_problems(
-            source,
-            config.notify,
-            config.notify_command,
-            [
-                ("notify_command", config.notify_command),
-                ("bookmark_command", config.bookmark_command),
-            ],
-        )
-    )
+        commands = [
+            ("notify_command", config.notify_command),
+            ("bookmark_command", config.bookmark_command),
+        ]
+        problems.extend(command_problems(source, config.notify, config.notify_command, commands))
     return tuple(problems)
 
 
