@@ -37,6 +37,9 @@ CORE = (
     "tui_reader.podcasts.queue",
     "tui_reader.podcasts.player",
     "tui_reader.podcasts.setup",
+    "tui_reader.notify",
+    "tui_reader.bookmark",
+    "tui_reader.external",
 )
 
 
