@@ -21,7 +21,13 @@ from lxml import etree
 
 from ..models import Feed
 from ..store import Store
-from ..text import UrlRejected, check_url, feed_url_guesses, normalize_feed_url
+from ..text import (
+    UrlRejected,
+    check_url,
+    feed_url_guesses,
+    is_command_url,
+    normalize_feed_url,
+)
 from ..wording import plural
 from .common import link_or_empty
 from .fetch import Fetcher, FetchLimits, FetchResult
@@ -41,8 +47,17 @@ class SubscribeOutcome:
 
 
 async def subscribe_async(
-    store: Store, raw_url: str, *, category: str = "", limits: FetchLimits | None = None
+    store: Store,
+    raw_url: str,
+    *,
+    category: str = "",
+    limits: FetchLimits | None = None,
+    allow_commands: bool = False,
 ) -> SubscribeOutcome:
+    """Subscribe to `raw_url`. An `exec:`/`filter:` subscription needs `allow_commands`:
+    the user said, at that moment, that it may run (`add --allow-commands`, a confirm)."""
+    if is_command_url(raw_url):
+        return await _subscribe_command(store, raw_url, category, limits, allow_commands)
     guesses = feed_url_guesses(raw_url)
     try:
         urls = [normalize_feed_url(guess) for guess in guesses]
@@ -111,6 +126,67 @@ async def subscribe_async(
         f"Subscribed to {feed.display_title} in {feed.category}: {plural(merged.new, 'article')}."
     )
     messages.extend(f"Note: {w}" for w in parsed.warnings)
+    return SubscribeOutcome(feed, created, merged.new, tuple(messages))
+
+
+async def _subscribe_command(
+    store: Store,
+    raw: str,
+    category: str,
+    limits: FetchLimits | None,
+    allowed: bool,
+) -> SubscribeOutcome:
+    """An `exec:`/`filter:` subscription: refused unless `allowed`; run once (under the
+    refresh's limits) and parsed before it is saved, like any new subscription."""
+    from .command_fetch import fetch_command_feed
+    from .command_url import CommandRejected, parse_command_url, shown
+
+    if not allowed:
+        raise SubscribeError(
+            f"{shown(raw, 200)} runs a command on this computer at every refresh; "
+            "subscribe to it only if you wrote it or trust it, with --allow-commands."
+        )
+    try:
+        spec = parse_command_url(raw)
+    except CommandRejected as exc:
+        raise SubscribeError(f"Cannot subscribe to {shown(raw, 200)}: {exc}.") from None
+    existing = store.find_feed_by_url(spec.text)
+    if existing is not None:
+        existing = store.subscriptions.trust_command(existing.id)
+        return SubscribeOutcome(
+            existing,
+            False,
+            0,
+            (f"Already subscribed to {existing.display_title}; its command may run now.",),
+        )
+    # The run is checked as a refresh would check it: the feed it would be.
+    trial = Feed(id="new", url=spec.text, title="", trusted_command=spec.text)
+    async with Fetcher(limits or FetchLimits()) as fetcher:
+        result = await fetch_command_feed(trial, fetcher, timeout=store.command_timeout)
+    if result.status != "ok":
+        raise SubscribeError(f"{shown(spec.text, 200)}: {result.error}.")
+    now = datetime.now(UTC)
+    try:
+        parsed = await asyncio.to_thread(
+            parse_feed,
+            result.body,
+            url=result.final_url or spec.text,
+            fetched_at=now,
+            content_type=None,
+        )
+    except FeedParseError as exc:
+        raise SubscribeError(
+            f"The output of {shown(spec.text, 200)} could not be read as a feed: {exc}."
+        ) from None
+    feed, created = store.add_feed(
+        spec.text, parsed.title, category, parsed.site_url, trust_command=True
+    )
+    merged = await asyncio.to_thread(store.merge_articles, feed.id, parsed.articles, now)
+    feed = store.record_fetch(feed.id, ok=True, when=now) or feed
+    messages = [
+        f"Subscribed to {feed.display_title} in {feed.category}: {plural(merged.new, 'article')}.",
+        *(f"Note: {w}" for w in parsed.warnings),
+    ]
     return SubscribeOutcome(feed, created, merged.new, tuple(messages))
 
 
@@ -202,6 +278,10 @@ def _raise_on_error(result: FetchResult, url: str) -> None:
         raise SubscribeError(f"{check_url(url).shown} sent nothing to read.")
 
 
-def subscribe(store: Store, raw_url: str, *, category: str = "") -> SubscribeOutcome:
+def subscribe(
+    store: Store, raw_url: str, *, category: str = "", allow_commands: bool = False
+) -> SubscribeOutcome:
     """Blocking version for the command line."""
-    return asyncio.run(subscribe_async(store, raw_url, category=category))
+    return asyncio.run(
+        subscribe_async(store, raw_url, category=category, allow_commands=allow_commands)
+    )

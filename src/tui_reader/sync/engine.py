@@ -215,6 +215,10 @@ class SyncEngine:
             self.report.errors.append(str(exc))
 
     def _subscribe(self, url: str, category: str, title: str) -> RemoteFeed | None:
+        from ..text import is_command_url
+
+        if is_command_url(url):
+            return None  # an exec:/filter: feed runs here only; its command is never sent
         try:
             return self.client.subscribe(url, category=category, title=title)
         except ProtocolError as exc:
