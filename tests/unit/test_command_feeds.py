@@ -235,7 +235,8 @@ def test_stderr_of_a_failing_command_is_its_error_as_literal_text(
         tmp_path,
         "noisy.py",
         "import sys\n"
-        "sys.stderr.write('[bold red]fake[/] \\x1b]52;c;cGF5bG9hZA==\\x07 \\x1b[2J\\nline two\\n')\n"
+        "sys.stderr.write('[bold red]fake[/] \\x1b]52;c;cGF5bG9hZA==\\x07 ')\n"
+        "sys.stderr.write('\\x1b[2J\\nline two\\n')\n"
         "sys.exit(3)\n",
     )
     feed, _ = empty.add_feed(f"exec:{PY} {noisy}", trust_command=True)
