@@ -29,6 +29,9 @@ class ImportOutcome:
     present: int  # already subscribed (or listed twice in the file)
     rejected: tuple[Rejected, ...]
     notes: tuple[str, ...]
+    # `exec:`/`filter:` entries left out because the user did not allow commands (their
+    # text, sanitised); they are in `rejected` too.
+    commands_refused: tuple[str, ...] = ()
 
     def summary(self) -> str:
         return (
@@ -59,8 +62,18 @@ def read_import_file(path: Path) -> ImportPlan:
         raise ImportFailed(f"{name}: {exc}") from None
 
 
-def apply_import(store: Store, plan: ImportPlan, name: str) -> ImportOutcome:
-    """Subscribe to every feed of `plan` not subscribed yet (nothing is fetched)."""
+COMMAND_REFUSED = "runs a command on this computer; not imported (commands need --allow-commands)"
+
+
+def apply_import(
+    store: Store, plan: ImportPlan, name: str, *, allow_commands: bool = False
+) -> ImportOutcome:
+    """Subscribe to every feed of `plan` not subscribed yet (nothing is fetched).
+
+    `plan.commands` (`exec:`/`filter:`) are subscribed to, and marked as allowed to run,
+    only with `allow_commands`: the user said so at this import (`--allow-commands`, or
+    yes to the list of commands). Without it they are refused, whatever the file says.
+    """
     added = present = 0
     for sub in plan.subscriptions:
         _, created = store.add_feed(sub.url, sub.title, sub.category)
@@ -68,6 +81,24 @@ def apply_import(store: Store, plan: ImportPlan, name: str) -> ImportOutcome:
             added += 1
         else:
             present += 1
+    rejected = list(plan.rejected)
+    refused: list[str] = []
+    for command in plan.commands:
+        sub = command.subscription
+        if not allow_commands:
+            refused.append(clean_line(sub.url))
+            rejected.append(Rejected(command.where, COMMAND_REFUSED))
+            continue
+        _, created = store.add_feed(sub.url, sub.title, sub.category, trust_command=True)
+        if created:
+            added += 1
+        else:
+            present += 1
     return ImportOutcome(
-        clean_line(name), added, present + plan.duplicates, plan.rejected, plan.notes
+        clean_line(name),
+        added,
+        present + plan.duplicates,
+        tuple(rejected),
+        plan.notes,
+        tuple(refused),
     )
