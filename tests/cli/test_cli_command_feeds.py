@@ -55,7 +55,7 @@ def test_add_refuses_a_command_without_the_flag(
 ) -> None:
     text, marker = tool
     library = tmp_path / "lib"
-    code, out, err = run(capsys, "add", "--db", str(library), text)
+    code, _, err = run(capsys, "add", "--db", str(library), text)
     assert code == 2
     assert "--allow-commands" in err and "runs a command" in err
     assert not marker.exists() and feeds_of(library) == {}
@@ -126,6 +126,7 @@ def test_our_export_of_a_command_feed_needs_the_flag_to_come_back(
     assert feeds_of(other) == {}
     code, _, _ = run(capsys, "import", "--db", str(other), "--allow-commands", str(exported))
     assert code == 0 and feeds_of(other) == {text: text}
+    assert marker.read_text() == "ran"  # by `add`; importing runs nothing
 
 
 # ------------------------------------------------------------------ newsboat urls
@@ -143,13 +144,14 @@ def test_urls_import_without_a_terminal_lists_the_commands_and_refuses(
     library = tmp_path / "lib"
     code, out, err = run(capsys, "import", "--db", str(library), str(urls))
     assert code == 1
+    assert "1 added, 0 already present, 2 rejected" in out
     assert "2 subscription(s) in this file run commands" in err
     assert f"line 2: {text}" in err
     assert "[red]x[/]" in err  # literal text, never markup
     assert "run the import again with --allow-commands" in err
     assert feeds_of(library) == {"https://a.example/feed": ""}
-    code, out, err = run(capsys, "import", "--db", str(library), "--allow-commands", str(urls))
-    assert code == 0
+    code, _, err = run(capsys, "import", "--db", str(library), "--allow-commands", str(urls))
+    assert code == 0, err
     with Store.open(library, read_only=True) as store:
         mine = [f for f in store.feeds() if f.url == text]
     assert len(mine) == 1 and mine[0].trusted_command == text
