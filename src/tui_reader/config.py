@@ -43,6 +43,10 @@ theme = "textual-dark"
 # (Kitty graphics, Sixel, else coloured blocks); an image is fetched only when you ask.
 inline_images = false
 
+# Feeds made by commands (exec: / filter: subscriptions, README "Feeds made by
+# commands"): seconds a command may run before it is stopped (1-3600).
+command_timeout_seconds = 60
+
 # Remap keys by binding id (see `?` and README "Keys"); a comma separates several keys.
 # A key another binding has is taken from it (`config --check` says so).
 [keys]
@@ -66,11 +70,14 @@ class Config:
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where it was read from, to name it in messages.
     source: str = field(default="config", compare=False)
+    # Feeds made by commands (exec:/filter:): seconds before a command is stopped.
+    command_timeout_seconds: int = 60
 
 
 _LIMITS: dict[str, tuple[int, int]] = {
     "refresh_interval_minutes": (0, 7 * 24 * 60),
     "keep_read_per_feed": (0, 1_000_000),
+    "command_timeout_seconds": (1, 3600),
 }
 
 
@@ -100,6 +107,7 @@ def apply_to_store(config: Config, store: Store) -> None:
     """Hand the library what the config says about it. The reader and every command
     that writes the library call this, so that both keep the same articles."""
     store.keep_read = config.keep_read_per_feed
+    store.command_timeout = float(config.command_timeout_seconds)
 
 
 def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:

@@ -346,3 +346,14 @@ def test_the_trust_mark_survives_reopening(tmp_path: Path) -> None:
         assert reopened is not None and reopened.trusted_command == "exec:true"
     finally:
         store.close()
+
+
+def test_the_timeout_comes_from_the_config(empty: Store) -> None:
+    from tui_reader.config import apply_to_store, config_from_dict
+
+    config = config_from_dict({"command_timeout_seconds": 5})
+    assert config.warnings == ()
+    apply_to_store(config, empty)
+    assert empty.command_timeout == 5.0
+    bad = config_from_dict({"command_timeout_seconds": 0})
+    assert bad.command_timeout_seconds == 60 and "between 1 and 3600" in bad.warnings[0]

@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 from ...messages import FeedRefreshed, RefreshFinished
 from ...models import Feed
 from ...store import Store, StoreError
+from ...text import is_command_url
 from ...ui_text import plain_str
 from ...views import View, in_folder
 
@@ -184,8 +185,18 @@ class FeedsController:
         for the dialog to show under the address."""
         from ...feeds.subscribe import SubscribeError, subscribe_async
 
+        allowed = False
+        if is_command_url(request.url):  # exec:/filter:: only once the user said yes
+            from ..command_confirm import confirm_command_feed
+
+            refused = await confirm_command_feed(self.host.app, request.url)
+            if refused is not None:
+                return refused
+            allowed = True
         try:
-            outcome = await subscribe_async(self.store, request.url, category=request.category)
+            outcome = await subscribe_async(
+                self.store, request.url, category=request.category, allow_commands=allowed
+            )
         except SubscribeError as exc:
             return str(exc)
         self.host.reload_feeds()
