@@ -56,13 +56,14 @@ def allow_import_commands(
     """
     if not plan.commands:
         return allowed
+    from .feeds.command_url import shown
     from .text import clean_line
 
     out = out or sys.stderr
     count = len(plan.commands)
     _say(out, f"{clean_line(count)} subscription(s) in this file run commands on this computer:")
     for command in plan.commands:
-        _say(out, f"  {command.where}: {clean_line(command.subscription.url, 500)}")
+        _say(out, f"  {command.where}: {shown(command.subscription.url, 1000)}")
     if allowed:
         _say(out, f"They are subscribed to ({FLAG}); each runs at every refresh.")
         return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .feeds.command_url import shown
 from .opml import MAX_INPUT_BYTES, ImportFormatError, ImportPlan, Rejected, read_subscriptions
 from .store import Store
 from .text import clean_line
@@ -86,7 +87,7 @@ def apply_import(
     for command in plan.commands:
         sub = command.subscription
         if not allow_commands:
-            refused.append(clean_line(sub.url))
+            refused.append(shown(sub.url, 1000))
             rejected.append(Rejected(command.where, COMMAND_REFUSED))
             continue
         _, created = store.add_feed(sub.url, sub.title, sub.category, trust_command=True)

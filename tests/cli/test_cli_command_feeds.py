@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import pytest
 
@@ -33,7 +34,8 @@ def tool(tmp_path: Path) -> tuple[str, Path]:
     marker = tmp_path / "it-ran"
     path = tmp_path / "tool.py"
     path.write_text(f"open({str(marker)!r}, 'a').write('ran')\nprint({RSS!r})\n")
-    return f"exec:{PY} {path}", marker
+    # Two blanks inside quotes: an argument that must survive export and import exactly.
+    return f"exec:{PY} {path} '--note=a  b' <&>", marker
 
 
 def feeds_of(library: Path) -> dict[str, str]:
@@ -43,7 +45,7 @@ def feeds_of(library: Path) -> dict[str, str]:
 
 
 def opml_with(*urls: str) -> str:
-    outlines = "".join(f'<outline text="t{i}" xmlUrl="{u}"/>' for i, u in enumerate(urls))
+    outlines = "".join(f'<outline text="t{i}" xmlUrl={quoteattr(u)}/>' for i, u in enumerate(urls))
     return f'<?xml version="1.0"?><opml version="2.0"><body>{outlines}</body></opml>'
 
 
@@ -119,7 +121,8 @@ def test_our_export_of_a_command_feed_needs_the_flag_to_come_back(
     assert run(capsys, "add", "--db", str(library), "--allow-commands", text)[0] == 0
     exported = tmp_path / "export.opml"
     assert run(capsys, "export", "--db", str(library), str(exported))[0] == 0
-    assert text in exported.read_text()
+    written = read_subscriptions(exported.read_bytes(), exported.name)
+    assert [c.subscription.url for c in written.commands] == [text]  # exactly
     other = tmp_path / "other"
     code, _, err = run(capsys, "import", "--db", str(other), str(exported))
     assert code == 1 and "--allow-commands" in err

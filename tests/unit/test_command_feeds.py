@@ -94,6 +94,8 @@ def test_filter_splits_at_the_address_and_allows_colons_in_the_command() -> None
         ("exec:'unclosed", "cannot be read"),
         ("exec:echo\nrm -rf ~", "control character"),
         ("exec:echo \x1b[31m", "control character"),
+        ("exec:echo safe \u202e; rm -rf ~", "direction-changing"),
+        ("exec:echo \u200bhidden", "invisible"),
         ("filter:cat", "filter needs a command and the feed's address"),
         ("filter:cat:file:///etc/passwd", "filter needs"),
         ("filter:cat:http://example.com:22/x", "refused"),

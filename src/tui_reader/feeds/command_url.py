@@ -45,8 +45,18 @@ class CommandFeed:
     text: str
 
 
+def _plain(text: str) -> bool:
+    """True if `text` has nothing `clean_line` would change but its blanks: no control,
+    bidi, invisible or combining-flood characters that could hide what a command does."""
+    probe = text.replace(" ", "x")
+    return clean_line(probe) == probe
+
+
 def shown(raw: str, max_length: int = 300) -> str:
-    """A command subscription as it may be printed or shown: sanitised, one line."""
+    """A command subscription as it may be printed or shown, one line: as written when
+    it is plain (blanks kept, so it reads exactly as it will run), else sanitised."""
+    if _plain(raw) and len(raw) <= max_length:
+        return raw
     return clean_line(raw, max_length)
 
 
@@ -59,6 +69,9 @@ def parse_command_url(raw: str) -> CommandFeed:
         raise CommandRejected(f"the command is longer than {MAX_COMMAND_LENGTH} characters")
     if _CONTROL.search(text):
         raise CommandRejected("the command contains a line break or another control character")
+    if not _plain(text):
+        # Shown to the user before it may run: what they read must be what runs.
+        raise CommandRejected("the command contains invisible or direction-changing characters")
     prefix, _, body = text.partition(":")
     if prefix.lower() == "exec":
         return CommandFeed("exec", _argv(body), "", f"exec:{body}")
