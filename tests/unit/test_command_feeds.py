@@ -359,3 +359,20 @@ def test_the_timeout_comes_from_the_config(empty: Store) -> None:
     assert empty.command_timeout == 5.0
     bad = config_from_dict({"command_timeout_seconds": 0})
     assert bad.command_timeout_seconds == 60 and "between 1 and 3600" in bad.warnings[0]
+
+
+def test_a_slow_command_does_not_hold_up_the_other_feeds(empty: Store, tmp_path: Path) -> None:
+    document = RSS.format(title="Slow", item="late")
+    slow = script(tmp_path, "slow.py", f"import time\ntime.sleep(2)\nprint({document!r})\n")
+    slow_feed, _ = empty.add_feed(f"exec:{PY} {slow}", trust_command=True)
+    fast_feed, _ = empty.add_feed(f"exec:{PY} {printer(tmp_path)}", trust_command=True)
+    done: list[tuple[str, float]] = []
+    started = time.monotonic()
+
+    def progress(outcome: object, _done: int, _total: int) -> None:
+        done.append((outcome.feed_id, time.monotonic() - started))  # type: ignore[attr-defined]
+
+    summary = asyncio.run(refresh_feeds(empty, empty.feeds(), on_progress=progress))
+    assert summary.failed == []
+    assert [feed_id for feed_id, _ in done] == [fast_feed.id, slow_feed.id]
+    assert done[0][1] < 1.5  # the fast one was saved while the slow one still ran
