@@ -72,7 +72,7 @@ def allow_import_commands(
     if plan.source == "newsboat" and interactive:
         try:
             answer = ask("Subscribe to them? Each runs at every refresh. [y/N] ")
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:  # Ctrl+D: no answer is no (Ctrl+C stops the import)
             answer = ""
         if answer.strip().lower() in ("y", "yes"):
             return True
