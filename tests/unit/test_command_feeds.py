@@ -376,3 +376,21 @@ def test_a_slow_command_does_not_hold_up_the_other_feeds(empty: Store, tmp_path:
     assert summary.failed == []
     assert [feed_id for feed_id, _ in done] == [fast_feed.id, slow_feed.id]
     assert done[0][1] < 1.5  # the fast one was saved while the slow one still ran
+
+
+async def test_a_cancelled_refresh_leaves_no_command_running(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    sleeper = script(
+        tmp_path,
+        "sleeper.py",
+        f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n",
+    )
+    task = asyncio.ensure_future(run_command([PY, str(sleeper)], timeout=60, max_output=1000))
+    for _ in range(200):
+        if pid_file.exists() and pid_file.read_text():
+            break
+        await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not _alive(int(pid_file.read_text()))
