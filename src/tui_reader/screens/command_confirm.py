@@ -28,7 +28,8 @@ async def allow_commands(app: App[object], commands: Sequence[str]) -> bool:
     """Ask whether `commands` (already-checked command texts) may run; True for yes."""
     listed = [f"  {shown(text, 500)}" for text in commands[:MAX_LISTED]]
     if len(commands) > MAX_LISTED:
-        listed.append(f"  … and {len(commands) - MAX_LISTED} more")
+        more = len(commands) - MAX_LISTED
+        listed.append(f"  … and {more} more (`tui-reader import FILE` lists them all)")
     what = "This subscription runs" if len(commands) == 1 else "These subscriptions run"
     question = f"{what} a command:\n\n" + "\n".join(listed) + f"\n\n{WARNING}"
     screen = ConfirmScreen(TITLE, question, yes_label="Allow and subscribe")
