@@ -315,8 +315,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         plan = read_import_file(path)  # the reader's Import dialog reads it the same way
     except ImportFailed as exc:
         raise CommandError(str(exc)) from None
-    allowed = allow_import_commands(plan, args.allow_commands)  # exec:/filter: entries
-    with open_store(args, read_only=False) as store:
+    with open_store(args, read_only=False) as store:  # a locked library: said before asking
+        allowed = allow_import_commands(plan, args.allow_commands)  # exec:/filter: entries
         outcome = apply_import(store, plan, path.name, allow_commands=allowed)
         report_damage(store)
     console = _console()
