@@ -143,6 +143,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        process.stdout.close()
 
 
 def test_a_filter_feed_fetches_then_pipes_through_the_command(
@@ -394,3 +395,28 @@ async def test_a_cancelled_refresh_leaves_no_command_running(tmp_path: Path) -> 
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not _alive(int(pid_file.read_text()))
+
+
+async def test_a_background_child_neither_delays_the_feed_nor_lingers(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    document = RSS.format(title="x", item="y")
+    leaver = script(
+        tmp_path,
+        "leaver.py",
+        "import subprocess, sys\n"
+        # The child keeps stderr (a pipe) open and sleeps on after the command exits.
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],"
+        " stdout=subprocess.DEVNULL)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        f"print({document!r})\n",
+    )
+    started = time.monotonic()
+    run = await run_command([PY, str(leaver)], timeout=30, max_output=100_000)
+    assert run.error is None and b"<rss" in run.output
+    assert time.monotonic() - started < 10
+    child = int(pid_file.read_text())
+    for _ in range(100):
+        if not _alive(child):
+            break
+        await asyncio.sleep(0.05)
+    assert not _alive(child)

@@ -14,7 +14,8 @@ or "error" with a plain-words reason), never an exception.
   cannot read the keyboard or draw on the reader's screen), and the user's environment.
 * **Limits.** `timeout` seconds in all (then the whole process group is killed), at most
   `max_output` bytes of output (the feed body cap; then it is killed too), the first
-  `MAX_STDERR_BYTES` of its standard error kept, and its tail shown in the error.
+  `MAX_STDERR_BYTES` of its standard error kept, and its tail shown in the error. When
+  it ends, whatever it left running in its process group is stopped too.
 * **Not in the way.** It runs as an asyncio subprocess: the refresh's other feeds go on
   while it works. At most `MAX_PARALLEL` commands run at once per refresh loop.
 """
@@ -39,6 +40,10 @@ MAX_STDERR_BYTES = 64 * 1024
 # How much of the standard error goes into the message (its end: where errors are).
 SHOWN_STDERR = 300
 MAX_PARALLEL = 4
+# Seconds stderr is still read after the command has exited (see run_command).
+STDERR_GRACE = 0.5
+_POLL = 0.05
+_REAP_WAIT = 5.0
 _CHUNK = 64 * 1024
 
 # One semaphore per event loop (a refresh runs its own loop, the reader's in a thread).
@@ -163,18 +168,32 @@ async def run_command(
             process.stdin.close()
 
     timed_out = False
+    errors_read = asyncio.ensure_future(read_errors())
     try:
         async with asyncio.timeout(timeout):
-            await asyncio.gather(read_output(), read_errors(), write_input())
-            await process.wait()
+            await asyncio.gather(read_output(), write_input())
+            # `Process.wait()` also waits for every pipe to close, which a child left
+            # running in the background (holding stderr) would delay until the timeout:
+            # the exit status is watched instead, then stderr gets a moment, no more.
+            while process.returncode is None and not errors_read.done():
+                await asyncio.sleep(_POLL)
+            if errors_read.done():
+                await process.wait()  # every pipe is closed: returns once it exits
+            else:
+                await asyncio.wait({errors_read}, timeout=STDERR_GRACE)
     except TimeoutError:
         timed_out = True
     finally:
-        # Timed out, too big, or the refresh was cancelled: nothing of it may linger.
-        if process.returncode is None or timed_out or too_big:
-            _kill_group(process)
-            with contextlib.suppress(ProcessLookupError):
-                await process.wait()
+        errors_read.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await errors_read
+        # Ended, timed out, too big, or the refresh was cancelled: nothing it started
+        # may linger (its whole process group goes).
+        _kill_group(process)
+        if process.returncode is None:
+            # Bounded: a child that left the group could keep a pipe (and wait()) open.
+            with contextlib.suppress(ProcessLookupError, TimeoutError):
+                await asyncio.wait_for(process.wait(), _REAP_WAIT)
     errors = _stderr_tail(bytes(err))
     if timed_out:
         return CommandRun(
