@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .config import Config
+    from .feeds.auth_login import Logins
 
 
 class CommandError(Exception):
@@ -109,13 +110,30 @@ def report_damage(store: Store, *, allow_partial: bool | None = None) -> int:
 def _apply_config(args: argparse.Namespace, store: Store) -> None:
     """A command that changes the library follows the config as the reader does
     (`keep_read_per_feed`); what is wrong in the file is said on stderr."""
-    from .config import apply_to_store, load_config
-    from .paths import config_file
+    from .config import apply_to_store
 
-    config = load_config(config_file(getattr(args, "config", None)))
+    config = _loaded_config(args)
     for warning in config.warnings:
         _err(warning)
     apply_to_store(config, store)
+
+
+def _loaded_config(args: argparse.Namespace) -> Config:
+    """The config file, read once per command (kept on `args`)."""
+    config = getattr(args, "loaded_config", None)
+    if config is None:
+        from .config import load_config
+        from .paths import config_file
+
+        config = args.loaded_config = load_config(config_file(getattr(args, "config", None)))
+    return config
+
+
+def _logins(args: argparse.Namespace) -> Logins:
+    """The config's `[auth."..."]` logins, for the commands that fetch feeds."""
+    from .feeds.auth_login import Logins
+
+    return Logins.from_config(_loaded_config(args))
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -334,7 +352,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     with open_store(args, read_only=False) as store:
         try:
-            outcome = subscribe(store, args.url, category=args.category)
+            outcome = subscribe(store, args.url, category=args.category, logins=_logins(args))
         except SubscribeError as exc:
             raise CommandError(str(exc)) from None
         finally:
@@ -373,7 +391,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                 feeds = [feed] if feed else []
             if not feeds:
                 raise CommandError("no feeds match; see `tui-reader feeds`")
-            run_refresh(store, feeds)
+            run_refresh(store, feeds, logins=_logins(args))
             report_damage(store)
     except RefreshInterrupted as exc:
         # Said once the library is closed: the feeds counted are on disk.

@@ -25,6 +25,11 @@ and enforces:
 * **Public feeds stay public** (`addresses.py`): a feed on a public address may not
   redirect, nor have its article pages fetched automatically, into loopback, private,
   link-local or unique-local addresses; checked on the address libcurl connects to.
+* **Logins only where they belong** (`auth.py`, `auth_login.py`): each hop asks the
+  `Logins` what its URL may carry, so the user and password or token headers of an
+  `[auth."host"]` table go to that host only (never across a redirect to another one),
+  and over plain http only when the user allowed it. A 401 says "needs a login" and
+  which config table to add.
 * **No exceptions**: every failure becomes a `FetchResult` with status "error" and a
   plain-words reason. Only `asyncio.CancelledError` propagates, as it must.
 
@@ -52,7 +57,8 @@ from .addresses import (
     origin_is_local,
     proxy_in_use,
 )
-from .curl_session import CurlError, CurlSession, Response
+from .auth_login import HopLogin, LoginError, Logins, login_message, offered_schemes
+from .curl_session import CurlError, CurlSession, HttpLogin, Response
 
 # The pieces, split by job; every public name is importable from here as before.
 from .fetch_body import ACCEPT_ENCODING, BROTLI_AVAILABLE, _BodyReader
@@ -113,6 +119,7 @@ class _Request:
     admitted: bool = False
     guard: AddressGuard = field(default_factory=AddressGuard)
     chain: _Chain = field(init=False)
+    login: HopLogin | None = None  # what the current hop carries (for a 401's wording)
 
 
 class Fetcher:
@@ -128,9 +135,11 @@ class Fetcher:
         *,
         classify: AddressClassifier = is_local_address,
         resolve: Iterable[str] = (),
+        logins: Logins | None = None,
     ) -> None:
         """`classify` and `resolve` are for tests: which addresses count as local, and
-        names libcurl resolves without DNS ("host:port:address")."""
+        names libcurl resolves without DNS ("host:port:address"). `logins`: the config's
+        `[auth."..."]` rules (none: no request carries a login)."""
         agent = user_agent or DEFAULT_USER_AGENT
         if not _header_safe(agent, max_length=1024):
             raise ValueError("the user agent must be printable ASCII")
@@ -138,6 +147,7 @@ class Fetcher:
         self.user_agent = agent
         self._classify = classify
         self._resolve = tuple(resolve)
+        self._logins = logins if logins else None
         self._origins: dict[str, bool] = {}  # origin host -> is local (one lookup each)
         self._session: CurlSession | None = None
         self._global: asyncio.Semaphore | None = None
@@ -251,6 +261,8 @@ class Fetcher:
             if not timer.expired():
                 raise  # pragma: no cover - inner timeouts are mapped in _follow
             return self._error(request, f"timed out after {_seconds(self.limits.deadline)} s")
+        except LoginError as exc:
+            return self._error(request, str(exc))
         except _Failure as failure:
             return self._error(
                 request,
@@ -309,6 +321,19 @@ class Fetcher:
         header_lines.append(f"Accept-Encoding: {ACCEPT_ENCODING}")
         while True:
             host = urlsplit(chain.current).hostname or ""
+            # Asked per hop, before the slot (a password manager may take a while): a
+            # login goes only to the URL its rule covers, never on to another host.
+            login = await self._logins.for_url(chain.current) if self._logins else None
+            request.login = login
+            lines = header_lines
+            if login is not None and login.headers:
+                # A rule's header replaces the reader's own of that name (e.g. Accept).
+                names = {line.split(":", 1)[0].lower() for line in login.headers}
+                lines = [x for x in header_lines if x.split(":", 1)[0].lower() not in names]
+                lines += login.headers
+            http_login = None
+            if login is not None and login.password is not None:
+                http_login = HttpLogin(login.user, login.password, login.method)
             async with self._slot(host):
                 if chain.hops == 0:
                     if request.admission is not None and not request.admitted:
@@ -318,7 +343,9 @@ class Fetcher:
                 reader = _BodyReader(self.limits, request.conditional)
                 check = None if proxy_in_use() else request.guard.allows
                 try:
-                    response = await session.get(chain.current, header_lines, reader, check)
+                    response = await session.get(
+                        chain.current, lines, reader, check, login=http_login
+                    )
                 except CurlError as error:
                     if error.refused:
                         raise _Failure(f"address refused: {request.guard.reason()}") from None
@@ -351,6 +378,10 @@ class Fetcher:
                 retry_after = parse_retry_after(response.header("retry-after"))
             # The wait is reported in `retry_after` only; callers word it (refresh.py does).
             message = _reason(status, response.reason)
+            challenge = response.header("www-authenticate")
+            if status == 401 or (status == 403 and challenge):
+                offered = offered_schemes(challenge)
+                message = login_message(message, chain.current, offered, request.login)
             raise _Failure(message, http_status=status, retry_after=retry_after)
         body = reader.finish()
         content_type = clean_line(response.header("content-type"), max_length=200) or None

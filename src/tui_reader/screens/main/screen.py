@@ -88,7 +88,7 @@ class MainScreen(Screen[None]):
         self.find = FindController(self, store, lambda: self._sources)
         self.flags = FlagController(self, store)
         self.reading = ReadingController(self, store, self.config)
-        self.feeds = FeedsController(self, store)
+        self.feeds = FeedsController(self, store, self.config)
         self.panes = PaneWidths(self, store)
 
     # ---------------------------------------------------------------- layout

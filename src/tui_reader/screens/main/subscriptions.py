@@ -23,6 +23,8 @@ from ...ui_text import plain_str
 from ...views import View, in_folder
 
 if TYPE_CHECKING:
+    from ...config import Config
+    from ...feeds.auth_login import Logins
     from ...feeds.refresh import RefreshSummary
     from ...importing import ImportOutcome
     from ..add_feed import AddFeedRequest
@@ -39,13 +41,25 @@ PROGRESS_INTERVAL = 0.25
 class FeedsController:
     """Refresh and feed management."""
 
-    def __init__(self, host: MainHost, store: Store) -> None:
+    def __init__(self, host: MainHost, store: Store, config: Config | None = None) -> None:
         self.host = host
         self.store = store
+        self.config = config
+        self._logins: Logins | None = None
         self._last_list_reload = 0.0
         self._last_list_reload_cost = 0.0  # seconds the last reload during a refresh took
         self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
         self._counts_stale = False  # feeds refreshed since the sidebar's counts were last shown
+
+    def logins(self) -> Logins:
+        """The config's `[auth."..."]` logins, one for the session: a password command
+        runs once, not at every refresh (the secrets stay in this process's memory)."""
+        if self._logins is None:
+            from ...config import Config
+            from ...feeds.auth_login import Logins
+
+            self._logins = Logins.from_config(self.config or Config())
+        return self._logins
 
     # ---------------------------------------------------------------- refresh
 
@@ -113,6 +127,7 @@ class FeedsController:
                     on_progress=progress,
                     quiet_parsers=True,
                     cancel=get_current_worker().cancelled_event,
+                    logins=self.logins(),
                 )
             )
         except Exception as exc:  # one error handler for the whole run: shown, never fatal
@@ -185,7 +200,9 @@ class FeedsController:
         from ...feeds.subscribe import SubscribeError, subscribe_async
 
         try:
-            outcome = await subscribe_async(self.store, request.url, category=request.category)
+            outcome = await subscribe_async(
+                self.store, request.url, category=request.category, logins=self.logins()
+            )
         except SubscribeError as exc:
             return str(exc)
         self.host.reload_feeds()
