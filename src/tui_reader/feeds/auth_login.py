@@ -74,6 +74,7 @@ class HopLogin:
     method: str = "any"
     headers: tuple[str, ...] = ()  # "Name: value" lines
     withheld: str = ""
+    given: bool = False  # the login was typed in the address (`add`), not in the config
 
     @property
     def sends_login(self) -> bool:
@@ -106,9 +107,6 @@ class Logins:
     @classmethod
     def from_config(cls, config: Config) -> Logins:
         return cls(config.auth, allow_insecure=config.allow_insecure_auth)
-
-    def __bool__(self) -> bool:
-        return bool(self.rules)
 
     def rule_for(self, url: str) -> AuthRule | None:
         return rule_for(self.rules, url)
@@ -151,6 +149,7 @@ class Logins:
             password=secrets.password,
             method=rule.method,
             headers=secrets.headers,
+            given=rule.key in self.given,
         )
 
     @staticmethod
@@ -214,11 +213,13 @@ def login_message(status_text: str, url: str, offered: list[str], login: HopLogi
     asks = f"; the server asks for {' or '.join(offered)}" if offered else ""
     head = f"{LOGIN_NEEDED} ({status_text}{asks})"
     if login is None:
-        return (
-            f'{head}: add [auth."{table_name(url)}"] with user and password_command '
-            "to the config file"
-        )
+        what = "header_commands" if offered == ["Bearer"] else "user and password_command"
+        return f'{head}: add [auth."{table_name(url)}"] with {what} to the config file'
     name = f'[auth."{login.rule.key}"]'
+    if login.given and login.withheld:
+        return f"{head}: the login in the address was not sent: {login.withheld}"
+    if login.given:
+        return f"{head}: the server refused the user name and password in the address"
     if login.withheld:
         return f"{head}: the login of {name} was not sent: {login.withheld}"
     if login.sends_login:
@@ -228,7 +229,7 @@ def login_message(status_text: str, url: str, offered: list[str], login: HopLogi
     return f"{head}: {name} has no user and password_command"
 
 
-def config_lines(url: str, error: str = "") -> list[str]:
+def config_lines(url: str, error: str = "", *, insecure_allowed: bool = False) -> list[str]:
     """The config lines that give `url`'s host a login, fitting what `error` (a
     `login_message`) says the server asks for. No real user name or password in them."""
     name = table_name(url)
@@ -245,7 +246,7 @@ def config_lines(url: str, error: str = "") -> list[str]:
         lines.append("# any command that prints the password; it is run without a shell")
         if "Digest" in error and "Basic" not in error:
             lines.append('scheme = "digest"')
-    if urlsplit(url).scheme.lower() == "http":
+    if urlsplit(url).scheme.lower() == "http" and not insecure_allowed:
         lines.append("# plain http: also put allow_insecure_auth = true at the top of the file")
     return lines
 

@@ -147,7 +147,7 @@ class Fetcher:
         self.user_agent = agent
         self._classify = classify
         self._resolve = tuple(resolve)
-        self._logins = logins if logins else None
+        self._logins = logins if logins is not None and logins.rules else None
         self._origins: dict[str, bool] = {}  # origin host -> is local (one lookup each)
         self._session: CurlSession | None = None
         self._global: asyncio.Semaphore | None = None

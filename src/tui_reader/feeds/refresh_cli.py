@@ -128,7 +128,7 @@ def _run(
         # No rich at all: importing it costs ~20-40 ms of a refresh that may take 0.2 s.
         summary = _with_plain_lines(store, feeds, parser, tally, logins)
         store.flush()
-        for line in summary_lines(summary, store):
+        for line in summary_lines(summary, store, logins):
             sys.stdout.write(line + "\n")
         return summary
     from rich.console import Console
@@ -141,7 +141,7 @@ def _run(
     else:
         summary = _with_plain_lines(store, feeds, parser, tally, logins)
     store.flush()
-    for line in summary_lines(summary, store):
+    for line in summary_lines(summary, store, logins):
         console.print(Text(line))
     return summary
 
@@ -206,7 +206,9 @@ def _with_plain_lines(
     return asyncio.run(_stoppable(work, tally))
 
 
-def summary_lines(summary: RefreshSummary, store: Store | None = None) -> list[str]:
+def summary_lines(
+    summary: RefreshSummary, store: Store | None = None, logins: Logins | None = None
+) -> list[str]:
     """The summary, one plain (sanitised) line each: the totals, then every failure.
     With `store`, a feed that needs a login is followed by the config lines to add."""
     lines = [f"Refreshed {plural(len(summary.outcomes), 'feed')}: {summary.describe()}."]
@@ -215,7 +217,8 @@ def summary_lines(summary: RefreshSummary, store: Store | None = None) -> list[s
         lines.append(f"  failed: {clean_line(failure.title)}: {clean_line(failure.error)}")
         feed = store.feed(failure.feed_id) if store is not None else None
         if feed is not None and needs_login(failure.error):
-            hint = config_lines(feed.url, failure.error or "")
+            insecure = logins is not None and logins.allow_insecure
+            hint = config_lines(feed.url, failure.error or "", insecure_allowed=insecure)
             if hint and hint[0] not in hinted:  # once per host
                 hinted.add(hint[0])
                 lines.append("    add to the config file:")

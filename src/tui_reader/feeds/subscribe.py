@@ -73,6 +73,7 @@ async def subscribe_async(
     limits = limits or FetchLimits()
     if given is not None:
         logins, login_notes = _address_login(logins, urls[0], given)
+    insecure = logins is not None and logins.allow_insecure
     async with Fetcher(limits, logins=logins) as fetcher:
         # Typed without a scheme: https:// first; a local host that does not speak it
         # is tried again with http:// (`text.feed_url_guesses`).
@@ -80,7 +81,7 @@ async def subscribe_async(
             result = await fetcher.fetch(url)
             if result.status != "error":
                 break
-        _raise_on_error(result, url)
+        _raise_on_error(result, url, insecure)
         if guesses[0] != raw_url.strip():
             messages.append(f"No http:// or https:// was given: used {url}.")
         if not looks_like_feed(result.body):
@@ -102,7 +103,7 @@ async def subscribe_async(
                 messages.append(f"Already subscribed to {existing.display_title}.")
                 return SubscribeOutcome(existing, False, 0, tuple(messages))
             result = await fetcher.fetch(url)
-            _raise_on_error(result, url)
+            _raise_on_error(result, url, insecure)
     now = datetime.now(UTC)
     try:
         parsed = await asyncio.to_thread(
@@ -136,7 +137,7 @@ def _address_login(logins: Logins | None, url: str, given: UrlLogin) -> tuple[Lo
     """The logins to subscribe with when the address held `user[:password]@`, and what
     to tell the user: the address is stored without it, and refreshes log in only with
     a config table (the reader never writes the config, and never stores a password)."""
-    logins = logins or Logins()
+    logins = logins if logins is not None else Logins()
     rule = logins.rule_for(url)
     notes = ["The user name and password were taken out of the address: they are not stored."]
     if given.password is not None:
@@ -154,7 +155,7 @@ def _address_login(logins: Logins | None, url: str, given: UrlLogin) -> tuple[Lo
         "To log in when refreshing, add to your config file (password_command is any "
         "command that prints the password; it is run without a shell):\n  " + "\n  ".join(lines)
     )
-    if url.startswith("http:"):
+    if url.startswith("http:") and not logins.allow_insecure:
         notes.append("Plain http: also set allow_insecure_auth = true at the top of the file.")
     return logins, notes
 
@@ -246,11 +247,11 @@ async def discover_async(page: bytes, base_url: str, deadline: float) -> list[st
         return []
 
 
-def _raise_on_error(result: FetchResult, url: str) -> None:
+def _raise_on_error(result: FetchResult, url: str, insecure_allowed: bool = False) -> None:
     if result.status == "error":
         message = f"Could not fetch {check_url(url).shown}: {result.error}."
         if needs_login(result.error):
-            lines = config_lines(url, result.error or "")
+            lines = config_lines(url, result.error or "", insecure_allowed=insecure_allowed)
             message += "\nTo log in, add to your config file:\n  " + "\n  ".join(lines)
         raise SubscribeError(message)
     if result.status != "ok" or not result.body:
