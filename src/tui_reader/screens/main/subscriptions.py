@@ -327,6 +327,11 @@ class FeedsController:
     def feed_health(self) -> None:
         from ..feed_health import FeedHealthScreen
 
+        insecure = self.config is not None and self.config.allow_insecure_auth
         self.host.app.push_screen(
-            FeedHealthScreen(self.store.feeds(), self.store.article_counts_by_feed())
+            FeedHealthScreen(
+                self.store.feeds(),
+                self.store.article_counts_by_feed(),
+                insecure_auth_allowed=insecure,
+            )
         )
