@@ -268,3 +268,18 @@ def test_with_login_is_for_that_host_and_port_only() -> None:
     assert asyncio.run(logins.for_url("https://example.com/feed")) is None
     assert asyncio.run(logins.for_url("https://evil.example:8443/feed")) is None
     assert PASSWORD not in repr(logins.rules)
+
+
+def test_the_readme_example_reads_without_a_warning() -> None:
+    import tomllib
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Feeds behind a login", 1)[1]
+    block = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = config_from_dict(tomllib.loads(block))
+    assert config.warnings == ()
+    assert [rule.key for rule in config.auth] == [
+        "feeds.example.com",
+        "news.example.org:8443",
+        "https://example.net/private/",
+    ]
