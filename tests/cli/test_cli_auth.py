@@ -159,3 +159,25 @@ def test_a_failing_password_command_is_a_plain_refresh_error(
     assert PASSWORD not in out.out + out.err  # the command printed it, and to stderr too
     assert server.seen == []
     _library_has_no(db, PASSWORD)
+
+
+def test_import_takes_logins_out_of_addresses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """newsboat users write `https://user:password@host/feed` in their urls file."""
+    urls = tmp_path / "urls"
+    urls.write_text(
+        f'https://{USER}:{PASSWORD}@feeds.example.com/private.xml "Work"\n'
+        "https://example.org/open.xml\n"
+    )
+    db = tmp_path / "library"
+    assert main(["--db", str(db), "import", str(urls)]) == 0
+    out = capsys.readouterr().out
+    assert "2 added" in out
+    assert '[auth."feeds.example.com"]' in out and PASSWORD not in out
+    with Store.open(db, read_only=True) as store:
+        assert sorted(f.url for f in store.feeds()) == [
+            "https://example.org/open.xml",
+            "https://feeds.example.com/private.xml",
+        ]
+    _library_has_no(db, PASSWORD, f"{USER}:")

@@ -283,3 +283,17 @@ def test_the_readme_example_reads_without_a_warning() -> None:
         "news.example.org:8443",
         "https://example.net/private/",
     ]
+
+
+def test_no_secret_in_any_repr() -> None:
+    """A traceback with locals or a debug log line must not show a password or token."""
+    from tui_reader.feeds.curl_session import HttpLogin
+
+    config = _config({"example.com": {"user": "a", "password_command": "pw", "headers": {}}})
+    logins = Logins(config.auth, runner=_counting_runner([])).with_login(
+        "https://example.org/", "bob", PASSWORD
+    )
+    login = asyncio.run(logins.for_url("https://example.com/feed"))
+    given = asyncio.run(logins.for_url("https://example.org/feed"))
+    for thing in (logins, login, given, HttpLogin("bob", PASSWORD), logins._cache):
+        assert PASSWORD not in repr(thing)

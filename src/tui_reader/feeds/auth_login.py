@@ -70,9 +70,10 @@ class HopLogin:
 
     rule: AuthRule
     user: str = ""
-    password: str | None = None  # None: no HTTP login on this request
+    # Never in a repr (a traceback, a log line): the secrets themselves.
+    password: str | None = field(default=None, repr=False)  # None: no HTTP login here
     method: str = "any"
-    headers: tuple[str, ...] = ()  # "Name: value" lines
+    headers: tuple[str, ...] = field(default=(), repr=False)  # "Name: value" lines
     withheld: str = ""
     given: bool = False  # the login was typed in the address (`add`), not in the config
 
@@ -83,8 +84,8 @@ class HopLogin:
 
 @dataclass(slots=True)
 class _Secrets:
-    password: str | None = None
-    headers: tuple[str, ...] = ()
+    password: str | None = field(default=None, repr=False)
+    headers: tuple[str, ...] = field(default=(), repr=False)
     failure: str = ""
     failed_at: float = 0.0
 
@@ -99,7 +100,7 @@ class Logins:
     runner: CommandRunner = run_command
     # A login given at `add` time (user:password@ in the address): used for that one
     # subscription, held in memory only. Keyed by rule key.
-    given: dict[str, str] = field(default_factory=dict)
+    given: dict[str, str] = field(default_factory=dict, repr=False)
     _cache: dict[str, _Secrets] = field(default_factory=dict, repr=False)
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
