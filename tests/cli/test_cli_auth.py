@@ -181,3 +181,25 @@ def test_import_takes_logins_out_of_addresses(
             "https://feeds.example.com/private.xml",
         ]
     _library_has_no(db, PASSWORD, f"{USER}:")
+
+
+def test_config_check_explains_auth_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[auth.feeds.example.com]\n"  # unquoted: a table per dot-separated part
+        'user = "alice"\n'
+        '[auth."news.example.org"]\n'
+        'user = "bob"\n'
+        f'password = "{PASSWORD}"\n'
+        '[auth."example.net"]\n'
+        'user = "carol"\n'
+        'password_command = "no-such-password-manager-4711 show x"\n'
+    )
+    assert main(["--config", str(config), "config", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert 'put the host in quotes, like [auth."feeds.example.com"]' in out
+    assert "a password is never read from the config file" in out
+    assert "'no-such-password-manager-4711', which is not found" in out
+    assert PASSWORD not in out

@@ -17,6 +17,7 @@
   them, a 401 with its WWW-Authenticate challenge. `/_redirect?to=URL` answers 302 to
   URL (e.g. another loopback host or port). `/_seen`: what each request carried, as JSON
   (`path`, `authorization`, `x_headers`), to prove where credentials went.
+* `--tls-cert FILE --tls-key FILE`: serve https instead (the base URL says so).
 * The first line on stdout is the base URL (`--port 0` picks a free port; `--url-file`
   also writes it to a file). Binds loopback addresses only.
 * Stops on SIGTERM or SIGINT, after `--max-seconds` (default 3600; 0 = never) or after
@@ -161,6 +162,12 @@ class CorpusServer(ThreadingHTTPServer):
         self.seen: list[dict[str, Any]] = []  # what each request carried (/_seen)
         self.nonces: set[str] = set()  # digest nonces handed out
         super().__init__(address, FeedHandler)
+        if options.tls_cert:
+            import ssl  # only for --tls-cert
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(options.tls_cert, options.tls_key)
+            self.socket = context.wrap_socket(self.socket, server_side=True)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Readers drop keep-alive connections all the time; that is no server error.
@@ -347,6 +354,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--auth-user", help="the user of the /_auth/ routes")
     parser.add_argument("--auth-password", help="the password of the /_auth/ routes")
     parser.add_argument("--auth-token", help="the X-Feed-Token of /_auth/token/")
+    parser.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     options = parser.parse_args(argv)
     try:
@@ -371,8 +380,9 @@ def running(argv: list[str]) -> Iterator[tuple[str, CorpusServer]]:
     )
     worker.start()
     host, port = server.server_address[:2]
+    scheme = "https" if options.tls_cert else "http"
     try:
-        yield f"http://{host}:{port}/", server
+        yield f"{scheme}://{host}:{port}/", server
     finally:
         server.done.set()
         server.shutdown()
@@ -386,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         CorpusServer.address_family = socket.AF_INET6
     server = CorpusServer((options.host, options.port), options)
     host, port = server.server_address[:2]
-    url = f"http://[{host}]:{port}/" if ":" in str(host) else f"http://{host}:{port}/"
+    scheme = "https" if options.tls_cert else "http"
+    url = f"{scheme}://[{host}]:{port}/" if ":" in str(host) else f"{scheme}://{host}:{port}/"
 
     def stop(_signum: int, _frame: object) -> None:
         server.done.set()

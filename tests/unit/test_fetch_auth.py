@@ -9,6 +9,8 @@ hosts: credentials and token headers must never follow a redirect to them.
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -173,3 +175,32 @@ def test_a_failing_command_fails_the_feed_without_its_output(
     assert "failed (exit status 5)" in result.error
     assert PASSWORD not in result.error
     assert servers.seen() == []  # nothing was sent at all
+
+
+def test_https_gets_the_login_without_allow_insecure_auth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    root = make_corpus(tmp_path / "corpus")
+    argv = [*server_args(root), "--tls-cert", str(cert), "--tls-key", str(key)]
+    with feedserver.running(argv) as (base, server):
+        assert base.startswith("https://127.0.0.1:")
+        host = base.removeprefix("https://").rstrip("/")
+        config = config_from_dict(
+            {"auth": {host: {"user": USER, "password_command": secret_script(tmp_path)}}}
+        )
+        assert config.warnings == () and config.allow_insecure_auth is False
+        result = _fetch(f"{base}_auth/digest/feeds/private.xml", config)
+        assert result.status == "ok", result.error
+        assert any(r["authorization"] for r in server.seen)

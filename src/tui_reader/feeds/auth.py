@@ -136,11 +136,18 @@ def _read_rule(key: str, table: object, source: str) -> tuple[AuthRule | None, l
     name = f'[auth."{key}"]'
     if not isinstance(table, dict):
         return None, [f"{source}: {name} should be a table with user and password_command."]
-    if table and all(isinstance(v, dict) for v in table.values()) and "." not in key:
+    if table and not set(table) & _KNOWN_KEYS and all(isinstance(v, dict) for v in table.values()):
         # [auth.feeds.example.com] without quotes is a table per dot-separated part.
+        parts, inner = [key], table
+        while len(inner) == 1 and isinstance(next(iter(inner.values())), dict):
+            name_part, inner = next(iter(inner.items()))
+            parts.append(str(name_part))
+            if set(inner) & _KNOWN_KEYS:
+                break
+        dotted = ".".join(parts)
         return None, [
-            f"{source}: [auth.{key}...] has no user: put the host in quotes, "
-            f'like [auth."{key}.example.com"]; ignored.'
+            f"{source}: [auth.{dotted}] is read as nested tables: put the host in quotes, "
+            f'like [auth."{dotted}"]; ignored.'
         ]
     try:
         where = parse_table_name(key)
