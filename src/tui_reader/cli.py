@@ -129,11 +129,15 @@ def _loaded_config(args: argparse.Namespace) -> Config:
     return config
 
 
-def _logins(args: argparse.Namespace) -> Logins:
-    """The config's `[auth."..."]` logins, for the commands that fetch feeds."""
+def _logins(args: argparse.Namespace) -> Logins | None:
+    """The config's `[auth."..."]` logins, for the commands that fetch feeds (None when
+    it has none: the login code is not even loaded)."""
+    config = _loaded_config(args)
+    if not (config.auth or config.allow_insecure_auth):
+        return None
     from .feeds.auth_login import Logins
 
-    return Logins.from_config(_loaded_config(args))
+    return Logins.from_config(config)
 
 
 def iso_utc(value: datetime | None) -> str | None:

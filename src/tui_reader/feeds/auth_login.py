@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .auth import AuthRule, header_value_ok, parse_table_name, rule_for, table_name
+from .errors import LoginError
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -37,10 +38,6 @@ LOGIN_NEEDED = "needs a login"
 
 # Runs an argument vector, returns the first line of its output or raises LoginError.
 CommandRunner = Callable[[Sequence[str]], str]
-
-
-class LoginError(Exception):
-    """A login could not be had; the message names the rule, never a secret."""
 
 
 def run_command(argv: Sequence[str]) -> str:

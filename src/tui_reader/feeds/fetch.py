@@ -46,6 +46,7 @@ import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from tui_reader.text import check_url, clean_line
@@ -57,10 +58,10 @@ from .addresses import (
     origin_is_local,
     proxy_in_use,
 )
-from .auth_login import HopLogin, LoginError, Logins, login_message, offered_schemes
 from .curl_session import CurlError, CurlSession, HttpLogin, Response
 
 # The pieces, split by job; every public name is importable from here as before.
+from .errors import LoginError
 from .fetch_body import ACCEPT_ENCODING, BROTLI_AVAILABLE, _BodyReader
 from .fetch_policy import (
     _REDIRECTS,
@@ -85,6 +86,9 @@ from .fetch_types import (
     _validator,
     parse_retry_after,
 )
+
+if TYPE_CHECKING:  # the login code loads only when the config has logins
+    from .auth_login import HopLogin, Logins
 
 __all__ = [
     "ACCEPT_ENCODING",
@@ -380,6 +384,8 @@ class Fetcher:
             message = _reason(status, response.reason)
             challenge = response.header("www-authenticate")
             if status == 401 or (status == 403 and challenge):
+                from .auth_login import login_message, offered_schemes
+
                 offered = offered_schemes(challenge)
                 message = login_message(message, chain.current, offered, request.login)
             raise _Failure(message, http_status=status, retry_after=retry_after)

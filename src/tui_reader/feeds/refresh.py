@@ -24,16 +24,18 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..models import Feed, ParsedFeed
 from ..store import Store, StoreError
 from ..text import check_url
 from ..wording import plural
-from .auth_login import Logins
 from .errors import FeedParseError
 from .fetch import Fetcher, FetchLimits, FetchResult
 from .parse_pool import POOL_MIN_FEEDS, FeedParser
+
+if TYPE_CHECKING:
+    from .auth_login import Logins
 
 Status = Literal["updated", "unchanged", "failed", "waiting"]
 

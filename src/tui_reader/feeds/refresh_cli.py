@@ -22,12 +22,13 @@ from ..models import Feed
 from ..store import Store
 from ..text import clean_line
 from ..wording import plural
-from .auth_login import Logins, config_lines, needs_login
 from .parse_pool import FeedParser
 from .refresh import FeedOutcome, RefreshSummary, early_parser, refresh_feeds
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from .auth_login import Logins
 
 
 class RefreshInterrupted(KeyboardInterrupt):
@@ -216,7 +217,10 @@ def summary_lines(
     for failure in sorted(summary.failed, key=lambda o: o.title.lower()):
         lines.append(f"  failed: {clean_line(failure.title)}: {clean_line(failure.error)}")
         feed = store.feed(failure.feed_id) if store is not None else None
-        if feed is not None and needs_login(failure.error):
+        # auth_login.LOGIN_NEEDED, without loading the login code for every refresh
+        if feed is not None and (failure.error or "").startswith("needs a login"):
+            from .auth_login import config_lines
+
             insecure = logins is not None and logins.allow_insecure
             hint = config_lines(feed.url, failure.error or "", insecure_allowed=insecure)
             if hint and hint[0] not in hinted:  # once per host

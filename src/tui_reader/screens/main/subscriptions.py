@@ -51,14 +51,17 @@ class FeedsController:
         self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
         self._counts_stale = False  # feeds refreshed since the sidebar's counts were last shown
 
-    def logins(self) -> Logins:
+    def logins(self) -> Logins | None:
         """The config's `[auth."..."]` logins, one for the session: a password command
-        runs once, not at every refresh (the secrets stay in this process's memory)."""
+        runs once, not at every refresh (the secrets stay in this process's memory).
+        None when the config has none."""
+        config = self.config
+        if config is None or not (config.auth or config.allow_insecure_auth):
+            return None
         if self._logins is None:
-            from ...config import Config
             from ...feeds.auth_login import Logins
 
-            self._logins = Logins.from_config(self.config or Config())
+            self._logins = Logins.from_config(config)
         return self._logins
 
     # ---------------------------------------------------------------- refresh
