@@ -204,3 +204,25 @@ def test_https_gets_the_login_without_allow_insecure_auth(
         result = _fetch(f"{base}_auth/digest/feeds/private.xml", config)
         assert result.status == "ok", result.error
         assert any(r["authorization"] for r in server.seen)
+
+
+def test_a_login_left_in_a_stored_address_follows_the_same_rules(servers: _Servers) -> None:
+    """A subscription stored with user:password@ before `add` took them out: libcurl
+    never gets them in the URL; they go to that host only, over http only if allowed."""
+    url = servers.base.replace("http://", f"http://{USER}:{PASSWORD}@")
+    url += "_auth/basic/feeds/private.xml"
+    refused = _fetch(url, None)
+    assert refused.status == "error" and refused.error is not None
+    assert "the login in the address was not sent" in refused.error
+    assert PASSWORD not in refused.error
+    assert all(r["authorization"] is None for r in servers.seen())
+    allowed = config_from_dict({"allow_insecure_auth": True})
+    result = _fetch(url, allowed)
+    assert result.status == "ok", result.error
+    assert result.final_url == f"{servers.base}_auth/basic/feeds/private.xml"
+    # ... and not across a redirect to another host.
+    goal = f"{servers.other_base}feeds/open.xml"
+    hop = servers.base.replace("http://", f"http://{USER}:{PASSWORD}@")
+    result = _fetch(f"{hop}_redirect?to={quote(goal, safe='')}", allowed)
+    assert result.status == "ok", result.error
+    assert all(r["authorization"] is None for r in servers.seen(servers.other))

@@ -134,7 +134,9 @@ class Logins:
             return None
         if urlsplit(url).scheme.lower() != "https" and not self.allow_insecure:
             return HopLogin(
-                rule, withheld="it is sent over https only (allow_insecure_auth is false)"
+                rule,
+                withheld="it is sent over https only (allow_insecure_auth is false)",
+                given=rule.key in self.given,
             )
         secrets = self._cache.get(rule.key)
         if secrets is None or (secrets.failure and self._expired(secrets)):

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tui_reader.text import check_url, clean_line
+from tui_reader.text import UrlCheck, check_url, clean_line
 
 from .addresses import (
     AddressClassifier,
@@ -124,6 +124,7 @@ class _Request:
     guard: AddressGuard = field(default_factory=AddressGuard)
     chain: _Chain = field(init=False)
     login: HopLogin | None = None  # what the current hop carries (for a 401's wording)
+    logins: Logins | None = None  # where the logins of this request come from
 
 
 class Fetcher:
@@ -151,7 +152,7 @@ class Fetcher:
         self.user_agent = agent
         self._classify = classify
         self._resolve = tuple(resolve)
-        self._logins = logins if logins is not None and logins.rules else None
+        self._logins = logins
         self._origins: dict[str, bool] = {}  # origin host -> is local (one lookup each)
         self._session: CurlSession | None = None
         self._global: asyncio.Semaphore | None = None
@@ -251,6 +252,9 @@ class Fetcher:
         port = _blocked_port(first.url)
         if port is not None:
             return FetchResult("error", url, error=f"address refused: {_port_reason(port)}")
+        request.logins = self._logins
+        if "@" in first.url.split("/", 3)[2]:
+            first = self._address_login(request, first.url)
         request.chain = _Chain(requested=first.url, current=first.url)
         guard = request.guard
         if not guard.allows_host(first.host):
@@ -276,6 +280,22 @@ class Fetcher:
             )
         except Exception as exc:  # the promise is "never raises": map whatever slipped by
             return self._error(request, f"unexpected error ({type(exc).__name__})")
+
+    def _address_login(self, request: _Request, url: str) -> UrlCheck:
+        """A subscription stored with `user:password@` in its address (before the reader
+        took them out at `add`): the login is taken out of the URL libcurl gets and
+        treated as a login for that host, under the same rules as the config's (https
+        only unless allowed, never to another host)."""
+        from .auth import split_login
+        from .auth_login import Logins
+
+        given = split_login(url)
+        if given is None:  # pragma: no cover - check_url found a userinfo
+            return check_url(url)
+        base = self._logins or Logins(allow_insecure=False)
+        if given.password is not None:
+            request.logins = base.with_login(given.url, given.user, given.password)
+        return check_url(given.url)
 
     def _error(
         self,
@@ -327,7 +347,8 @@ class Fetcher:
             host = urlsplit(chain.current).hostname or ""
             # Asked per hop, before the slot (a password manager may take a while): a
             # login goes only to the URL its rule covers, never on to another host.
-            login = await self._logins.for_url(chain.current) if self._logins else None
+            logins = request.logins
+            login = await logins.for_url(chain.current) if logins and logins.rules else None
             request.login = login
             lines = header_lines
             if login is not None and login.headers:
