@@ -297,3 +297,32 @@ def test_no_secret_in_any_repr() -> None:
     given = asyncio.run(logins.for_url("https://example.org/feed"))
     for thing in (logins, login, given, HttpLogin("bob", PASSWORD), logins._cache):
         assert PASSWORD not in repr(thing)
+
+
+def test_a_token_alone_in_an_address_is_never_shown_back() -> None:
+    from tui_reader.feeds.auth import UrlLogin
+    from tui_reader.feeds.subscribe import _address_login
+
+    url = "https://feeds.example.com/private.xml"
+    _logins, notes = _address_login(None, url, UrlLogin(url, "Tok-secret-123", None))
+    told = "\n".join(notes)
+    assert "Tok-secret-123" not in told
+    assert '[auth."feeds.example.com"]' in told
+
+
+def test_a_login_in_the_address_wins_over_the_config_for_that_fetch() -> None:
+    config = _config(
+        {
+            "example.com": {"user": "conf", "password_command": "pw-conf"},
+            "https://example.com/deep/": {"user": "deep", "password_command": "pw-deep"},
+        }
+    )
+    calls: list[tuple[str, ...]] = []
+    base = Logins(config.auth, runner=_counting_runner(calls, "from-config"))
+    given = base.with_login("https://example.com/deep/feed", "typed", PASSWORD)
+    login = asyncio.run(given.for_url("https://example.com/deep/feed"))
+    assert login is not None and (login.user, login.password) == ("typed", PASSWORD)
+    assert login.given and calls == []
+    # The original is untouched: the config's table, its command run once.
+    login = asyncio.run(base.for_url("https://example.com/feed"))
+    assert login is not None and (login.user, login.password) == ("conf", "from-config")

@@ -98,6 +98,7 @@ class Logins:
     # A login given at `add` time (user:password@ in the address): used for that one
     # subscription, held in memory only. Keyed by rule key.
     given: dict[str, str] = field(default_factory=dict, repr=False)
+    address_rules: tuple[AuthRule, ...] = ()
     _cache: dict[str, _Secrets] = field(default_factory=dict, repr=False)
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -107,13 +108,18 @@ class Logins:
         return cls(config.auth, allow_insecure=config.allow_insecure_auth)
 
     def rule_for(self, url: str) -> AuthRule | None:
+        """The rule for `url`: a login given in an address first, then the config's."""
+        for rule in self.address_rules:
+            if rule.covers(url):
+                return rule
         return rule_for(self.rules, url)
 
     def with_login(self, url: str, user: str, password: str) -> Logins:
         """A copy that logs in to `url`'s host (and port) as `user` with `password`,
         ahead of any rule in the config for it (`add https://user:pw@host/feed`)."""
-        key = table_name(url)
-        _scheme, host, port, _path = parse_table_name(key)
+        name = table_name(url)
+        _scheme, host, port, _path = parse_table_name(name)
+        key = f"{name} (from the address)"  # never the same cache entry as a config table
         rule = AuthRule(
             key=key,
             scheme="",
@@ -122,7 +128,9 @@ class Logins:
             user=user,
             password_command=("(given in the address)",),
         )
-        copy = Logins((*self.rules, rule), allow_insecure=self.allow_insecure, runner=self.runner)
+        copy = Logins(self.rules, allow_insecure=self.allow_insecure, runner=self.runner)
+        copy.address_rules = (rule, *self.address_rules)
+        copy.given.update(self.given)
         copy.given[key] = password
         return copy
 

@@ -348,7 +348,8 @@ class Fetcher:
             # Asked per hop, before the slot (a password manager may take a while): a
             # login goes only to the URL its rule covers, never on to another host.
             logins = request.logins
-            login = await logins.for_url(chain.current) if logins and logins.rules else None
+            asks = logins is not None and bool(logins.rules or logins.address_rules)
+            login = await logins.for_url(chain.current) if asks else None
             request.login = login
             lines = header_lines
             if login is not None and login.headers:

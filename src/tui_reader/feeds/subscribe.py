@@ -146,9 +146,11 @@ def _address_login(logins: Logins | None, url: str, given: UrlLogin) -> tuple[Lo
         notes.append(f'Refreshes log in with [auth."{rule.key}"] from your config file.')
         return logins, notes
     name = table_name(url)
+    # A user name without a password is often a token: never shown back.
+    user = _toml_text(given.user) if given.password is not None else "your-user-name"
     lines = [
         f'[auth."{name}"]',
-        f'user = "{_toml_text(given.user)}"',
+        f'user = "{user}"',
         'password_command = "pass show feeds/password"',
     ]
     notes.append(
