@@ -162,7 +162,7 @@ def article_json(
         "id": article.id,
         "feed": feed.display_title if feed else "",
         "feed_id": article.feed_id,
-        "feed_url": feed.url if feed else "",
+        "feed_url": hide_userinfo(feed.url) if feed else "",  # see cmd_feeds
         "category": feed.category if feed else "",
         "title": article.title,
         "link": article.link,
@@ -279,7 +279,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
                         {
                             "id": feed.id,
                             # A `user:password@` in a subscription is a secret: listings
-                            # end up in terminals, scrollback and logs (OPML export keeps it).
+                            # end up in terminals, scrollback and logs (OPML export drops it).
                             "url": hide_userinfo(feed.url),
                             "title": feed.display_title,
                             "category": feed.category,

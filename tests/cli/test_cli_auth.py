@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import NOW, make_articles
 from tests.support import feedserver
 from tests.support.authfeeds import (
     PASSWORD,
@@ -203,3 +204,25 @@ def test_config_check_explains_auth_tables(
     assert "a password is never read from the config file" in out
     assert "'no-such-password-manager-4711', which is not found" in out
     assert PASSWORD not in out
+
+
+def test_export_leaves_out_a_login_stored_in_an_address(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A library from before `add` took logins out of addresses."""
+    db = tmp_path / "library"
+    with Store.open(db) as store:
+        feed, _ = store.add_feed(
+            f"https://{USER}:{PASSWORD}@feeds.example.com/private.xml", "P", ""
+        )
+        store.merge_articles(feed.id, make_articles("p", 1), NOW)
+        store.add_feed("https://medium.example/@someone/feed", "M", "")
+    assert main(["--db", str(db), "export"]) == 0
+    out = capsys.readouterr().out
+    assert PASSWORD not in out
+    assert 'xmlUrl="https://feeds.example.com/private.xml"' in out
+    assert 'xmlUrl="https://medium.example/@someone/feed"' in out
+    for argv in (["feeds"], ["feeds", "--json"], ["list", "--json"]):
+        assert main(["--db", str(db), *argv]) == 0
+        out = capsys.readouterr().out
+        assert "feeds.example.com" in out and PASSWORD not in out, argv
