@@ -21,14 +21,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from .auth import AuthRule, header_value_ok, parse_table_name, rule_for, table_name
 from .errors import LoginError
-
-if TYPE_CHECKING:
-    from ..config import Config
 
 COMMAND_TIMEOUT = 30.0
 # A failed command is not run again for this many seconds (a refresh of fifty feeds on
@@ -59,6 +56,17 @@ def run_command(argv: Sequence[str]) -> str:
     if not secret:
         raise LoginError(f"{what!r} printed nothing")
     return secret
+
+
+class AuthSettings(Protocol):
+    """What `Logins.from_config` reads of a `config.Config` (not imported: the config
+    module imports this package's modules, and a circle of imports is refused)."""
+
+    @property
+    def auth(self) -> tuple[AuthRule, ...]: ...
+
+    @property
+    def allow_insecure_auth(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +112,7 @@ class Logins:
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def from_config(cls, config: Config) -> Logins:
+    def from_config(cls, config: AuthSettings) -> Logins:
         return cls(config.auth, allow_insecure=config.allow_insecure_auth)
 
     def rule_for(self, url: str) -> AuthRule | None:

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.worker import get_current_worker
 
+from ...config import Config
 from ...messages import FeedRefreshed, RefreshFinished
 from ...models import Feed
 from ...store import Store, StoreError
 from ...ui_text import plain_str
 from ...views import View, in_folder
+from .announce import announce_new_articles
 
 if TYPE_CHECKING:
-    from ...config import Config
     from ...feeds.auth_login import Logins
     from ...feeds.refresh import RefreshSummary
     from ...importing import ImportOutcome
@@ -44,8 +46,10 @@ class FeedsController:
     def __init__(self, host: MainHost, store: Store, config: Config | None = None) -> None:
         self.host = host
         self.store = store
-        self.config = config
+        self.config = config or Config()
         self._logins: Logins | None = None
+        # When the running refresh started: articles stored since are its new ones.
+        self._refresh_started = datetime.now(UTC)
         self._last_list_reload = 0.0
         self._last_list_reload_cost = 0.0  # seconds the last reload during a refresh took
         self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
@@ -56,7 +60,7 @@ class FeedsController:
         runs once, not at every refresh (the secrets stay in this process's memory).
         None when the config has none."""
         config = self.config
-        if config is None or not (config.auth or config.allow_insecure_auth):
+        if not (config.auth or config.allow_insecure_auth):
             return None
         if self._logins is None:
             from ...feeds.auth_login import Logins
@@ -99,6 +103,7 @@ class FeedsController:
                 )
                 return
         self.host.refreshing = True  # a var with bindings=True: r and R leave the footer
+        self._refresh_started = datetime.now(UTC)
         self.host.sub_title = plain_str(f"Refreshing {what}: 0/{len(feeds)}")
         self.run_refresh(feeds)
 
@@ -171,6 +176,11 @@ class FeedsController:
             )
             return
         self._notify_summary(event.summary)
+        if self.config.notify != "none":
+            from ...notify import from_refresh
+
+            news = from_refresh(self.store, event.summary, self._refresh_started)
+            announce_new_articles(self.host, self.config, news)
 
     def _notify_summary(self, summary: RefreshSummary) -> None:
         failed = summary.failed
@@ -330,7 +340,7 @@ class FeedsController:
     def feed_health(self) -> None:
         from ..feed_health import FeedHealthScreen
 
-        insecure = self.config is not None and self.config.allow_insecure_auth
+        insecure = self.config.allow_insecure_auth
         self.host.app.push_screen(
             FeedHealthScreen(
                 self.store.feeds(),
