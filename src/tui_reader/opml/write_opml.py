@@ -67,7 +67,10 @@ def export_opml(feeds: Iterable[models.Feed], title: str = "tui-reader subscript
         feed_title = _xml_text(feed.title)
         # A command subscription is written exactly (no blanks collapsed: they can be
         # inside its quotes); our own import takes it back only with --allow-commands.
-        url = _NOT_XML.sub("\ufffd", feed.url) if is_command_url(feed.url) else _xml_text(feed.url)
+        if is_command_url(feed.url):
+            url = _NOT_XML.sub("\ufffd", feed.url)
+        else:
+            url = _xml_text(_without_login(feed.url))
         attrs = [f"type={quoteattr('rss')}", f"text={quoteattr(feed_title or url)}"]
         if feed_title:
             attrs.append(f"title={quoteattr(feed_title)}")
@@ -81,3 +84,14 @@ def export_opml(feeds: Iterable[models.Feed], title: str = "tui-reader subscript
         out.append("    " + "  " * len(open_path) + "</outline>")
     out += ["  </body>", "</opml>", ""]
     return "\n".join(out).encode("utf-8")
+
+
+def _without_login(url: str) -> str:
+    """`url` without a `user:password@` (a library from before `add` took them out):
+    an exported list is shared and copied, a password must not travel with it."""
+    if "@" not in url:
+        return url
+    from ..feeds.auth import split_login
+
+    given = split_login(url)
+    return given.url if given is not None else url
