@@ -118,6 +118,15 @@ def _apply_config(args: argparse.Namespace, store: Store) -> None:
     apply_to_store(config, store)
 
 
+def _apply_ignore_rules(args: argparse.Namespace, store: Store) -> None:
+    """A reading command hides what the reader hides (the config's [[ignore]] rules);
+    their problems are `config --check`'s to tell."""
+    from .config import apply_to_store, load_config
+    from .paths import config_file
+
+    apply_to_store(load_config(config_file(getattr(args, "config", None))), store)
+
+
 def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -167,7 +176,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     except QueryError as exc:
         raise CommandError(f"bad query: {exc}") from None
     with open_store(args, read_only=True) as store:
-        articles = store.articles(unread_only=args.unread, starred_only=args.starred)
+        show_all = getattr(args, "all", False)
+        _apply_ignore_rules(args, store)
+        articles = store.articles(
+            unread_only=args.unread, starred_only=args.starred, include_hidden=show_all
+        )
         if not query.is_empty:
             articles = search(store, query, articles)
         out = sys.stdout
@@ -184,10 +197,13 @@ def cmd_list(args: argparse.Namespace) -> int:
                     media[article.feed_id] = store.media_of_feed(article.feed_id)
                 return media[article.feed_id]
 
-            lines = (
-                orjson.dumps(article_json(store, a, media_for(a)), option=orjson.OPT_APPEND_NEWLINE)
-                for a in articles
-            )
+            def line(a: Article) -> bytes:
+                doc = article_json(store, a, media_for(a))
+                if show_all:  # only then: the output without --all stays as it was
+                    doc["hidden"] = store.hidden.contains(a.id)
+                return orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE)
+
+            lines = (line(a) for a in articles)
             if write is not None:
                 out.flush()
                 for line in lines:
@@ -204,6 +220,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             mark = ("*" if store.is_starred(article.id) else " ") + (
                 " " if store.is_read(article.id) else "N"
             )
+            if show_all:  # a third column, H for hidden by an [[ignore]] rule
+                mark += "H" if store.hidden.contains(article.id) else " "
             source = clean_line(feed.display_title if feed else "", 30)
             rows.append(
                 f"{article.id}  {mark}  {article.published.astimezone().strftime('%Y-%m-%d %H:%M')}"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .killfile import IgnoreRule
     from .store import Store
 
 EXAMPLE = """\
@@ -48,6 +49,15 @@ inline_images = false
 [keys]
 # "article.toggle_read" = "x"
 # "article.toggle_star" = "s,S"
+
+# Killfile: articles matching a query (the search language) are hidden ("hide": kept,
+# never shown or counted; `tui-reader list --all` shows them) or never stored ("drop":
+# left out of every refresh and sync). Starred articles are never dropped. Words match
+# titles, authors and feed names, not bodies. Repeat [[ignore]] for each rule.
+# [[ignore]]
+# name = "Show HN"
+# query = 'feed:"Hacker News" "Show HN"'
+# mode = "hide"
 """
 
 
@@ -66,6 +76,8 @@ class Config:
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where it was read from, to name it in messages.
     source: str = field(default="config", compare=False)
+    # Killfile: the [[ignore]] rules (killfile.py), their queries parsed.
+    ignore: tuple[IgnoreRule, ...] = ()
 
 
 _LIMITS: dict[str, tuple[int, int]] = {
@@ -100,6 +112,10 @@ def apply_to_store(config: Config, store: Store) -> None:
     """Hand the library what the config says about it. The reader and every command
     that writes the library call this, so that both keep the same articles."""
     store.keep_read = config.keep_read_per_feed
+    if config.ignore:
+        from .killfile import Killfile  # the query language, only for users with rules
+
+        store.hidden.set_rules(Killfile(config.ignore))
 
 
 def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
@@ -111,6 +127,12 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
         if key == "keys":
             keys, problems = _read_keys(value, source)
             values["keys"] = keys
+            warnings.extend(problems)
+            continue
+        elif key == "ignore":
+            from .killfile import read_ignore
+
+            values["ignore"], problems = read_ignore(value, source)
             warnings.extend(problems)
             continue
         if key not in known:

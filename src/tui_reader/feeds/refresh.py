@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from .. import killfile
 from ..models import Feed, ParsedFeed
 from ..store import Store, StoreError
 from ..text import check_url
@@ -227,8 +228,13 @@ async def _deal_with(
     async with parse_slots:
         try:
             url = result.final_url or feed.url
-            # A feed's first fetch: a parser process can write its bodies file too.
-            stage = store.first_bodies_dir(feed.id) if parser.in_processes else None
+            # A feed's first fetch: a parser process can write its bodies file too, unless
+            # a drop rule may apply (dropped bodies must never reach the disk).
+            rules = killfile.of(store)
+            may_drop = rules is not None and rules.may_drop(feed)
+            stage = (
+                store.first_bodies_dir(feed.id) if parser.in_processes and not may_drop else None
+            )
             new_feed = (feed.id, str(stage)) if stage is not None else None
             parsed = await parser.parse(result.body, url, now, result.content_type, new_feed)
             if parser.in_processes:
@@ -253,7 +259,8 @@ def _store(
     store: Store, feed: Feed, result: FetchResult, parsed: ParsedFeed, now: datetime
 ) -> tuple[int, str | None]:
     """Save a parsed feed; returns (new articles, the problem to report or None)."""
-    merged = store.merge_articles(feed.id, parsed.articles, now, parsed.encoded_bodies)
+    items = killfile.drop_ignored(store, feed, parsed.articles, parsed.title)
+    merged = store.merge_articles(feed.id, items, now, parsed.encoded_bodies)
     if parsed.incomplete:
         # Keep what could be read, but say so, and keep no validators so that the next
         # refresh fetches the document again instead of getting a 304 for a broken copy.

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..killfile import drop_ignored
 from ..models import NewArticle
 from ..store import Store
 from ..store.records import article_id
@@ -263,7 +264,7 @@ class SyncEngine:
             for start in range(0, len(missing), FETCH_BATCH):
                 for entry in self.client.entries(missing[start : start + FETCH_BATCH]):
                     self._place(entry, local_of, new)
-            self._merge(new)
+            self._merge(new, starred)
         self._reconcile(unread, starred)
         if started is not None:
             self.mapping["cursor"] = int(started.timestamp()) - CURSOR_MARGIN
@@ -358,7 +359,7 @@ class SyncEngine:
             if starred != entry.starred:
                 sync.outbox.add_flags("starred", [local_id], starred)
 
-    def _merge(self, new: dict[str, list[RemoteEntry]]) -> None:
+    def _merge(self, new: dict[str, list[RemoteEntry]], starred: frozenset[str]) -> None:
         articles: dict[str, str] = self.mapping["articles"]
         fetched = datetime.fromtimestamp(self.now(), UTC)
         for feed_id, entries in new.items():
@@ -374,7 +375,14 @@ class SyncEngine:
                 )
                 for entry in entries
             ]
+            feed = self.store.feed(feed_id)
+            if feed is not None:
+                # The killfile's drop rules, as in a refresh; starred on the server: kept.
+                kept = drop_ignored(self.store, feed, [i for i in items if i.key not in starred])
+                items = [i for i in items if i.key in starred] + list(kept)
             result = self.store.merge_articles(feed_id, items, fetched)
+            # Dropped entries are mapped too: else an unread one is fetched again by
+            # every sync as "missing" (reconciling skips ids the library does not have).
             for entry in entries:
                 articles[article_id(feed_id, entry.id)] = entry.id
             self.report.new += result.new
