@@ -197,13 +197,13 @@ def cmd_list(args: argparse.Namespace) -> int:
                     media[article.feed_id] = store.media_of_feed(article.feed_id)
                 return media[article.feed_id]
 
-            def line(a: Article) -> bytes:
+            def json_line(a: Article) -> bytes:
                 doc = article_json(store, a, media_for(a))
                 if show_all:  # only then: the output without --all stays as it was
                     doc["hidden"] = store.hidden.contains(a.id)
                 return orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE)
 
-            lines = (line(a) for a in articles)
+            lines = (json_line(a) for a in articles)
             if write is not None:
                 out.flush()
                 for line in lines:

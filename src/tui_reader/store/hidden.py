@@ -14,13 +14,11 @@ method says it takes it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from ..models import Article, Feed
-
-if TYPE_CHECKING:
-    from .index import Index
 
 _NOTHING: frozenset[str] = frozenset()
 
@@ -44,10 +42,21 @@ class HideRules(Protocol):
         ...
 
 
+class _Records(Protocol):
+    """What this reads of the `Index` that owns it (a protocol: index.py imports this)."""
+
+    lock: threading.RLock
+    feeds: dict[str, Feed]
+    articles: dict[str, Article]
+    by_feed: dict[str, set[str]]
+    read: set[str]
+    starred: set[str]
+
+
 class HiddenArticles:
     """The hidden ids, by feed, brought up to date lazily (see the module docstring)."""
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: _Records) -> None:
         self.index = index
         self.rules: HideRules | None = None
         self._by_feed: dict[str, frozenset[str]] = {}

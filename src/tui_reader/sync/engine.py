@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..killfile import drop_ignored
 from ..models import NewArticle
 from ..store import Store
 from ..store.records import article_id
@@ -376,7 +375,9 @@ class SyncEngine:
                 for entry in entries
             ]
             feed = self.store.feed(feed_id)
-            if feed is not None:
+            if feed is not None and self.store.hidden.rules is not None:
+                from ..killfile import drop_ignored  # the query language: only with rules
+
                 # The killfile's drop rules, as in a refresh; starred on the server: kept.
                 kept = drop_ignored(self.store, feed, [i for i in items if i.key not in starred])
                 items = [i for i in items if i.key in starred] + list(kept)
