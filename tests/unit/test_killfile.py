@@ -299,3 +299,16 @@ def test_a_lazily_opened_library_hides_too(library_path: Path) -> None:
         gamma = next(f for f in store.feeds() if f.title == "Gamma")
         assert store.articles([gamma.id]) == []
         assert len(store.articles()) == 11
+
+
+def test_the_readmes_rules_are_valid() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Killfile") :]
+    block = section[section.index("```toml") + len("```toml") : section.index("```\n\n")]
+    config = config_from_dict(tomllib.loads(block))
+    assert config.warnings == ()
+    assert [(r.label, r.mode) for r in config.ignore] == [
+        ("Show HN", "hide"),
+        ("author:bot", "drop"),
+        ("cat:news sponsored -is:starred", "hide"),
+    ]
