@@ -91,7 +91,7 @@ def load_config(path: Path) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Config()
+        return Config(source=str(path))  # named: the reader watches it for ignore rules
     except OSError as exc:
         return Config(
             warnings=(f"Cannot read the config file {path}: {exc.strerror}.",), source=str(path)

@@ -12,10 +12,10 @@
   (nor hidden by a drop rule).
 
 Words match an article's title, authors and feed name, never its body: bodies are not
-in memory, and a rule must mean the same in both modes. Ages and dates (`@7d`,
-`after:`) are counted from when the config was read. Each query is parsed once, when the
-config is read; a rule that cannot work is reported in plain words (`config --check`,
-the reader's start-up warnings) and ignored.
+in memory, and a rule must mean the same in both modes. Ages (`@7d`) count from when the
+rules were read. Each query is parsed once, when the config is read (and again when the
+open reader sees the file change: `screens/main/ignore_rules.py`); a rule that cannot
+work is reported in plain words (`config --check`, the reader's warnings) and ignored.
 """
 
 from __future__ import annotations

@@ -4,12 +4,15 @@ no count of the reader; a bad rule is explained when the reader starts."""
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
+
+import pytest
 
 from tests.app.test_app_find import titles, type_search
 from tests.pilot_helpers import MessageLog, settle
 from tui_reader.app import TuiReader
-from tui_reader.config import Config, apply_to_store, config_from_dict
-from tui_reader.screens.main import MainScreen
+from tui_reader.config import Config, apply_to_store, config_from_dict, load_config
+from tui_reader.screens.main import MainScreen, ignore_rules
 from tui_reader.store import Store
 from tui_reader.views import View
 
@@ -80,3 +83,42 @@ async def test_a_bad_rule_is_explained_at_start(store: Store) -> None:
         screen = app.screen
         assert isinstance(screen, MainScreen)
         assert len(screen.article_list.articles) == 15  # the bad rule hides nothing
+
+
+async def test_editing_the_rules_applies_at_once(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ignore_rules, "CHECK_SECONDS", 0.05)
+    path = tmp_path / "config.toml"  # not there yet: the reader still watches for it
+    config = load_config(path)
+    apply_to_store(config, store)
+    log = MessageLog()
+    app = TuiReader(store, config)
+    async with app.run_test(size=(120, 40), message_hook=log) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await pilot.pause()
+        assert len(screen.article_list.articles) == 15
+        path.write_text(RULES)
+        await settle(pilot, lambda: len(screen.article_list.articles) == 9)
+        assert screen.counts["all:"] == 9
+        assert log.notifications[-1].message == (
+            f"Ignore rules reloaded from {path}: 2 rules in force."
+        )
+        # Half-saved (not TOML): the rules in force stay, and the reader says why.
+        path.write_text(RULES + "[[ignore]\n")
+        await settle(pilot, lambda: "could not be read again" in log.notifications[-1].message)
+        assert len(screen.article_list.articles) == 9
+        # One rule left, with a bad one beside it: the bad one is explained.
+        path.write_text("[[ignore]]\nquery = 'feed:gamma'\n[[ignore]]\nquery = ''\n")
+        await settle(pilot, lambda: len(screen.article_list.articles) == 11)
+        messages = [n.message for n in log.notifications[-2:]]
+        assert messages == [
+            f"{path}: [[ignore]] rule 2: the query is empty, so it would match every article; "
+            "ignored.",
+            f"Ignore rules reloaded from {path}: 1 rule in force.",
+        ]
+        assert screen.counts["category:Science"] == 0
+        path.unlink()  # no file, no rules
+        await settle(pilot, lambda: len(screen.article_list.articles) == 15)
+        assert screen.counts["all:"] == 15
