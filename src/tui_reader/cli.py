@@ -183,6 +183,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
         if not query.is_empty:
             articles = search(store, query, articles)
+        hidden = store.hidden.snapshot() if show_all else frozenset()
         out = sys.stdout
         if args.json:
             write = out.buffer.write if hasattr(out, "buffer") else None
@@ -200,7 +201,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             def json_line(a: Article) -> bytes:
                 doc = article_json(store, a, media_for(a))
                 if show_all:  # only then: the output without --all stays as it was
-                    doc["hidden"] = store.hidden.contains(a.id)
+                    doc["hidden"] = a.id in hidden
                 return orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE)
 
             lines = (json_line(a) for a in articles)
@@ -221,7 +222,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 " " if store.is_read(article.id) else "N"
             )
             if show_all:  # a third column, H for hidden by an [[ignore]] rule
-                mark += "H" if store.hidden.contains(article.id) else " "
+                mark += "H" if article.id in hidden else " "
             source = clean_line(feed.display_title if feed else "", 30)
             rows.append(
                 f"{article.id}  {mark}  {article.published.astimezone().strftime('%Y-%m-%d %H:%M')}"

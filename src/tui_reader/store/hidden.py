@@ -133,3 +133,9 @@ class HiddenArticles:
         """Whether the rules hide this article (takes the lock)."""
         with self.index.lock:
             return article_id in self.ids()
+
+    def snapshot(self) -> frozenset[str]:
+        """Every hidden id now, a copy (takes the lock): for asking about many articles,
+        which `contains` would bring up to date one by one."""
+        with self.index.lock:
+            return frozenset(self.ids())
