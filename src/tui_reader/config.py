@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .feeds.auth import AuthRule
     from .killfile import IgnoreRule
     from .store import Store
 
@@ -64,6 +65,16 @@ bookmark_interactive = false
 # "article.toggle_read" = "x"
 # "article.toggle_star" = "s,S"
 
+# Feeds behind a login (README "Feeds behind a login"). Top-level keys such as
+# allow_insecure_auth must come before the first [table] of the file.
+# allow_insecure_auth = false   # true: also send logins over plain http
+# [auth."feeds.example.com"]    # a host, "host:port", or an https:// address prefix
+# user = "alice"
+# password_command = "pass show feeds.example.com"   # run without a shell
+# scheme = "any"                # "basic", "digest" or "any"
+# headers = { "X-Api-Key" = "not-a-secret" }
+# header_commands = { Authorization = "pass show feeds/token" }
+
 # Killfile: articles matching a query (the search language) are hidden ("hide": kept,
 # never shown or counted; `tui-reader list --all` shows them) or never stored ("drop":
 # left out of every refresh and sync). Starred articles are never dropped. Words match
@@ -98,6 +109,10 @@ class Config:
     source: str = field(default="config", compare=False)
     # Killfile: the [[ignore]] rules (killfile.py), their queries parsed.
     ignore: tuple[IgnoreRule, ...] = ()
+    # Feeds behind a login (feeds/auth.py): the [auth."host"] tables, and whether a login
+    # may go over plain http.
+    auth: tuple[AuthRule, ...] = ()
+    allow_insecure_auth: bool = False
 
 
 _LIMITS: dict[str, tuple[int, int]] = {
@@ -154,7 +169,13 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
             values["keys"] = keys
             warnings.extend(problems)
             continue
-        elif key == "ignore":
+        if key == "auth":
+            from .feeds.auth import read_auth  # only a config with logins needs it
+
+            values["auth"], problems = read_auth(value, source)
+            warnings.extend(problems)
+            continue
+        if key == "ignore":
             from .killfile import read_ignore
 
             values["ignore"], problems = read_ignore(value, source)
@@ -238,6 +259,10 @@ def check_config(
         if binding_id not in bindings:
             problems.append(f"{source}: [keys] {binding_id!r} is not a binding id; ignored.")
     problems.extend(_stolen_keys(source, remapped, bindings))
+    if config.auth:
+        from .feeds.auth import check_rules
+
+        problems.extend(check_rules(config.auth, config.allow_insecure_auth, source))
     if config.notify != "none" or config.notify_command or config.bookmark_command:
         from .notify import command_problems  # shlex and shutil: only when there is a command
 

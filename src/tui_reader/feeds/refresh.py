@@ -36,6 +36,7 @@ from .parse_pool import POOL_MIN_FEEDS, FeedParser
 
 if TYPE_CHECKING:
     from ..killfile import Killfile
+    from .auth_login import Logins
 
 Status = Literal["updated", "unchanged", "failed", "waiting"]
 
@@ -108,13 +109,15 @@ async def refresh_feeds(
     quiet_parsers: bool = False,
     parser: FeedParser | None = None,
     cancel: threading.Event | None = None,
+    logins: Logins | None = None,
 ) -> RefreshSummary:
     """Refresh `feeds`; `on_progress(outcome, done, total)` runs after each feed.
     `quiet_parsers`: parser processes write nothing to stderr (for the reader, which
     draws its screen there). `parser`: one made for these feeds beforehand
     (`early_parser`); it is closed at the end like the refresh's own. Setting `cancel`
     (from another thread: the reader's worker when the app quits) stops the refresh
-    within a tenth of a second; what was saved by then stays saved."""
+    within a tenth of a second; what was saved by then stays saved. `logins`: the
+    config's `[auth."..."]` rules (`auth_login.Logins`), when no `fetcher` is given."""
     summary = RefreshSummary()
     total = len(feeds)
     if parser is None:
@@ -144,7 +147,7 @@ async def refresh_feeds(
                     asyncio.gather(*(one(feed, fetcher) for feed in feeds)), cancel
                 )
             else:
-                async with Fetcher(limits or FetchLimits()) as own:
+                async with Fetcher(limits or FetchLimits(), logins=logins) as own:
                     done = await _unless_cancelled(
                         asyncio.gather(*(one(feed, own) for feed in feeds)), cancel
                     )
