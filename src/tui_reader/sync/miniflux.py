@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import orjson
 
-from .base import ProtocolError, RemoteCategory, RemoteEntry, RemoteFeed
+from .base import FlagCounts, ProtocolError, RemoteCategory, RemoteEntry, RemoteFeed
 from .common import batches, body, check_status, expect, host_of, line, load_json, timestamp, url
 from .http import HttpClient
 
@@ -143,6 +143,25 @@ class MinifluxClient:
 
     def starred_ids(self) -> frozenset[str]:
         return frozenset(str(e["id"]) for e in self._pages(starred="true"))
+
+    def flag_counts(self) -> FlagCounts:
+        """Unread entries per feed (`/v1/feeds/counters`) and the starred total (a list
+        call of one entry, for its `total`): two cheap calls. `changed_after` reports
+        entries whose flags changed, so these only check what it said."""
+        counters = expect(self._call("GET", "feeds/counters"), dict, self._host, "counters")
+        unreads = counters.get("unreads")
+        if not isinstance(unreads, dict):
+            raise ProtocolError(f"{self._host} sent no unread counters")
+        starred = expect(
+            self._call("GET", "entries", starred="true", limit=1), dict, self._host, "entries"
+        )
+        total = starred.get("total")
+        if not isinstance(total, int):
+            raise ProtocolError(f"{self._host} sent no starred total")
+        return FlagCounts(
+            unread_by_feed={str(k): v for k, v in unreads.items() if isinstance(v, int) and v},
+            starred=total,
+        )
 
     def entries_since(self, since: int | None) -> Iterator[RemoteEntry]:
         """New entries, and entries whose flags changed, since `since` (unix seconds)."""
