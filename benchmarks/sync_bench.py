@@ -509,7 +509,12 @@ class Bench:
             took, screen = measure.probe(
                 cmd, re.compile(r"Your feeds|exit status"), 120, 40, 10.0, 0.02, self.env()
             )
-            seen = f"its feed list after {took:.2f} s" if took else "no feed list in 10 s"
+            if took is None:
+                seen = "no feed list and still running after 10 s"
+            elif "Your feeds" in screen:
+                seen = f"its feed list after {took:.2f} s"
+            else:
+                seen = f"it gave up after {took:.2f} s"
             lines = [line for line in screen.splitlines() if line.strip()]
             self.nb_down_screen = f"newsboat, server down: {seen}; its screen:\n" + "\n".join(lines)
 
