@@ -3,7 +3,10 @@
 A sync is: push the outbox (in the order the changes were made), pull the server's
 subscriptions and the entries changed since the last cursor, fetch the entries behind
 unknown unread/starred ids, reconcile the read and starred flags with the server's full id
-lists, then push once more what the pull made resolvable, and save the id mapping.
+lists, then push once more what the pull made resolvable, and save the id mapping. Where
+the server reports flag changes with the changed entries (Miniflux REST: `flag_counts`),
+their flags are taken and checked against the server's counts; the full lists (there:
+every unread entry with its content) are read only when the counts disagree.
 
 The conflict rule: a local change not yet pushed (a record in the outbox) wins over the
 server's state for that article and flag; for everything else the server wins. A record
