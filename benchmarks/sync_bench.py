@@ -397,6 +397,8 @@ class Bench:
                     f" {run.get('items', run['summary'])}"
                 )
         self.check_first(first)
+        if args.first_only:
+            return
 
         # 2. nothing new (the libraries and cache of the last first-sync run).
         nothing = self.rows.setdefault("nothing", {w: Side() for w in who})
@@ -636,6 +638,7 @@ def main(argv: list[str] | None = None) -> int:
         help="skip tui-reader with user and password (basic auth)",
     )
     ap.add_argument("--no-newsboat", action="store_true")
+    ap.add_argument("--first-only", action="store_true", help="only the first-sync row")
     ap.add_argument("--live", action="store_true", help="use src/ as it is, no snapshot")
     args = ap.parse_args(argv)
     if not args.no_newsboat and not shutil.which("newsboat"):
