@@ -254,18 +254,18 @@ class SyncEngine:
         local_of = self._pull_feeds(remote_feeds, pending_feeds)
         cursor = self.mapping.get("cursor")
         new: dict[str, list[RemoteEntry]] = defaultdict(list)
-        reported: dict[str, RemoteEntry] = {}
+        reported: dict[str, tuple[bool, bool]] = {}  # remote id -> (read, starred)
         with self.store.bulk_writes():
             for entry in self.client.entries_since(cursor):
-                reported[entry.id] = entry
+                reported[entry.id] = (entry.read, entry.starred)
                 self._place(entry, local_of, new)
             self._merge(new)
+        new.clear()  # the bodies are stored: let them go
         if self._flags_from_reported(reported):
             if started is not None:
                 self.mapping["cursor"] = int(started.timestamp()) - CURSOR_MARGIN
             return
         seen = set(reported)
-        new.clear()
         with self.store.bulk_writes():
             unread = self.client.unread_ids()
             starred = self.client.starred_ids()
@@ -390,7 +390,7 @@ class SyncEngine:
                 articles[article_id(feed_id, entry.id)] = entry.id
             self.report.new += result.new
 
-    def _flags_from_reported(self, reported: dict[str, RemoteEntry]) -> bool:
+    def _flags_from_reported(self, reported: dict[str, tuple[bool, bool]]) -> bool:
         """Where the server reports flag changes with the entries (Miniflux's REST API):
         take the flags of the entries it reported, then check the library against the
         server's counts. True when they agree, so the full id lists (on Miniflux, every
@@ -398,8 +398,8 @@ class SyncEngine:
         counts = self.client.flag_counts()
         if counts is None:
             return False
-        unread = frozenset(e.id for e in reported.values() if not e.read)
-        starred = frozenset(e.id for e in reported.values() if e.starred)
+        unread = frozenset(i for i, (read, _) in reported.items() if not read)
+        starred = frozenset(i for i, (_, star) in reported.items() if star)
         pairs = [(lo, re) for lo, re in self.mapping["articles"].items() if re in reported]
         self._reconcile(unread, starred, pairs)
         return self._counts_match(counts)

@@ -144,20 +144,23 @@ class MinifluxClient:
     def starred_ids(self) -> frozenset[str]:
         return frozenset(str(e["id"]) for e in self._pages(starred="true"))
 
-    def flag_counts(self) -> FlagCounts:
+    def flag_counts(self) -> FlagCounts | None:
         """Unread entries per feed (`/v1/feeds/counters`) and the starred total (a list
         call of one entry, for its `total`): two cheap calls. `changed_after` reports
-        entries whose flags changed, so these only check what it said."""
-        counters = expect(self._call("GET", "feeds/counters"), dict, self._host, "counters")
+        entries whose flags changed, so these only check what it said. None from a
+        server that refuses either call (older than 2.0.37, say): the engine then reads
+        the full lists."""
+        try:
+            counters = expect(self._call("GET", "feeds/counters"), dict, self._host, "counters")
+            starred = expect(
+                self._call("GET", "entries", starred="true", limit=1), dict, self._host, "entries"
+            )
+        except ProtocolError:
+            return None
         unreads = counters.get("unreads")
-        if not isinstance(unreads, dict):
-            raise ProtocolError(f"{self._host} sent no unread counters")
-        starred = expect(
-            self._call("GET", "entries", starred="true", limit=1), dict, self._host, "entries"
-        )
         total = starred.get("total")
-        if not isinstance(total, int):
-            raise ProtocolError(f"{self._host} sent no starred total")
+        if not isinstance(unreads, dict) or not isinstance(total, int):
+            return None
         return FlagCounts(
             unread_by_feed={str(k): v for k, v in unreads.items() if isinstance(v, int) and v},
             starred=total,
