@@ -41,8 +41,16 @@ class SubscribeOutcome:
 
 
 async def subscribe_async(
-    store: Store, raw_url: str, *, category: str = "", limits: FetchLimits | None = None
+    store: Store,
+    raw_url: str,
+    *,
+    category: str = "",
+    limits: FetchLimits | None = None,
+    merge: bool = True,
 ) -> SubscribeOutcome:
+    """Find and check the feed, subscribe, and (`merge`) save its articles. A library
+    bound to a server account passes `merge=False`: its articles come from the server,
+    with the server's ids, by the next sync."""
     guesses = feed_url_guesses(raw_url)
     try:
         urls = [normalize_feed_url(guess) for guess in guesses]
@@ -100,6 +108,12 @@ async def subscribe_async(
     feed, created = store.add_feed(
         result.permanent_url or url, parsed.title, category, parsed.site_url
     )
+    if not merge:
+        messages.append(
+            f"Subscribed to {feed.display_title} in {feed.category}: the server will "
+            "send its articles with the next sync."
+        )
+        return SubscribeOutcome(feed, created, 0, tuple(messages))
     merged = await asyncio.to_thread(store.merge_articles, feed.id, parsed.articles, now)
     feed = (
         store.record_fetch(

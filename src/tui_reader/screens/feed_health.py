@@ -37,10 +37,15 @@ class FeedHealthScreen(ModalScreen[None]):
     }
     FeedHealthScreen DataTable { height: 1fr; }
     FeedHealthScreen #health-summary { color: $text-muted; height: auto; }
+    FeedHealthScreen #health-account { height: auto; max-height: 12; margin-bottom: 1; }
     """
 
-    def __init__(self, feeds: Sequence[Feed], articles: Mapping[str, int]) -> None:
+    def __init__(
+        self, feeds: Sequence[Feed], articles: Mapping[str, int], account: Sequence[str] = ()
+    ) -> None:
         super().__init__()
+        # A library bound to a server account: its lines (sync.status.account_lines).
+        self._account = tuple(account)
         self._feeds = sorted(
             feeds, key=lambda f: (f.last_error is None, -f.failures, f.display_title.lower())
         )
@@ -50,6 +55,8 @@ class FeedHealthScreen(ModalScreen[None]):
         failing = sum(1 for f in self._feeds if f.last_error)
         with Vertical() as box:
             box.border_title = "Feed health"
+            if self._account:  # the server's words are untrusted: plain text only
+                yield Static(plain("\n".join(self._account), multiline=True), id="health-account")
             yield Static(
                 plain(f"{len(self._feeds)} feeds, {failing} failing. Esc closes."),
                 id="health-summary",

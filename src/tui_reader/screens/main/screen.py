@@ -36,6 +36,7 @@ from ...messages import (
     SavedSearchesCounted,
     SaveFailed,
     SearchResults,
+    SyncUpdate,
 )
 from ...models import Article, Feed
 from ...store import Store, StoreError
@@ -137,6 +138,7 @@ class MainScreen(Screen[None]):
         self.sidebar.move_to(ALL)
         self.show_new_warnings()
         self.store.add_error_listener(lambda error: self.post_message(SaveFailed(error)))
+        self.feeds.sync.start()  # a library bound to a server: its state line (issue 17)
         if self.config.refresh_on_start:
             self.call_after_refresh(self.action_refresh_all)
         if self.config.refresh_interval_minutes:
@@ -343,6 +345,10 @@ class MainScreen(Screen[None]):
     def _refresh_finished(self, event: RefreshFinished) -> None:
         self.feeds.finished(event)
 
+    @on(SyncUpdate)
+    def _sync_update(self, event: SyncUpdate) -> None:
+        self.feeds.sync.handle(event)
+
     @on(SaveFailed)
     def _save_failed(self, event: SaveFailed) -> None:
         self.notify(
@@ -413,7 +419,7 @@ class MainScreen(Screen[None]):
         if action in ("next_unread", "previous_unread"):
             return True if self.store.unread_count() else None
         if action in ("refresh_all", "refresh_selected"):
-            return None if self.refreshing or not self.store.feeds() else True
+            return True if self.feeds.can_refresh() else None
         if action in ("rename_feed", "move_feed", "unsubscribe"):
             # Only on a feed row of the sidebar: hidden from the footer elsewhere.
             return self.focused is self.sidebar and self.selected_feed() is not None

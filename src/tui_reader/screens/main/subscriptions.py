@@ -21,6 +21,7 @@ from ...models import Feed
 from ...store import Store, StoreError
 from ...ui_text import plain_str
 from ...views import View, in_folder
+from .syncing import SyncController
 
 if TYPE_CHECKING:
     from ...feeds.refresh import RefreshSummary
@@ -46,13 +47,25 @@ class FeedsController:
         self._last_list_reload_cost = 0.0  # seconds the last reload during a refresh took
         self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
         self._counts_stale = False  # feeds refreshed since the sidebar's counts were last shown
+        # A library bound to a server account syncs instead of fetching feeds (issue 17).
+        self.sync = SyncController(host, store)
 
     # ---------------------------------------------------------------- refresh
 
+    def can_refresh(self) -> bool:
+        """r / R are offered: nothing runs, and there are feeds (or a server to ask)."""
+        return not self.host.refreshing and (self.sync.bound or bool(self.store.feeds()))
+
     def refresh_all(self) -> None:
+        if self.sync.bound:
+            self.sync.sync_now()
+            return
         self.start_refresh(self.store.feeds(), "all feeds")
 
     def refresh_selected(self) -> None:
+        if self.sync.bound:  # the server syncs the whole account at once
+            self.sync.sync_now()
+            return
         node = self.host.sidebar.cursor_node
         view = node.data if node is not None and node.data is not None else self.host.view
         if view.kind == "feed":
@@ -185,9 +198,13 @@ class FeedsController:
         from ...feeds.subscribe import SubscribeError, subscribe_async
 
         try:
-            outcome = await subscribe_async(self.store, request.url, category=request.category)
+            outcome = await subscribe_async(
+                self.store, request.url, category=request.category, merge=not self.sync.bound
+            )
         except SubscribeError as exc:
             return str(exc)
+        if self.sync.bound and outcome.created:
+            self.sync.push_soon(full=True)  # the server subscribes, then sends its articles
         self.host.reload_feeds()
         self.host.reload_list_keeping_cursor()
         self.host.notify(
@@ -310,6 +327,11 @@ class FeedsController:
     def feed_health(self) -> None:
         from ..feed_health import FeedHealthScreen
 
+        account: list[str] = []
+        if self.sync.bound:
+            from ...sync.status import account_lines
+
+            account = account_lines(self.store.sync.account() or {}, self.store.sync.waiting())
         self.host.app.push_screen(
-            FeedHealthScreen(self.store.feeds(), self.store.article_counts_by_feed())
+            FeedHealthScreen(self.store.feeds(), self.store.article_counts_by_feed(), account)
         )
