@@ -6,6 +6,10 @@ The server's truth is read with the REST API and the API key (`admin`)."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -241,8 +245,35 @@ def test_ten_thousand_entries_sync_and_open(
                 assert len(screen.article_list.articles) == 4 * 2501
                 assert screen.unread_total == 4 * 2501
 
-        import asyncio
-
         asyncio.run(opened())
     finally:
         store.close()
+
+
+async def test_quitting_during_a_sync_stops_it_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A server that accepts the connection and never answers: quitting cancels the
+    request in flight (not an error of the account), instead of waiting a minute."""
+    monkeypatch.setenv("TUI_READER_SECRET", "token")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    store = Store.open(tmp_path / "lib")
+    try:
+        store.sync.bind("miniflux", f"http://127.0.0.1:{listener.getsockname()[1]}", "", "")
+        app = TuiReader(store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MainScreen)
+            await pilot.press("r")
+            assert screen.feeds.sync.running == "sync" and state(screen) == "syncing…"
+            await pilot.pause(0.3)  # the request is on its way
+            quit_at = time.monotonic()
+        while any(t.name == "sync-cancel" for t in threading.enumerate()):
+            assert time.monotonic() - quit_at < 5, "the sync was not cancelled"
+            await asyncio.sleep(0.05)
+        assert store.sync.account()["last_error"] is None  # type: ignore[index]
+    finally:
+        store.close()
+        listener.close()

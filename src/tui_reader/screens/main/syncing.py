@@ -148,14 +148,25 @@ class SyncController:
     # ---------------------------------------------------------------- the worker
 
     def _work(self, kind: str) -> None:
-        """In a thread: connect and run the engine; the report comes back as a message."""
+        """In a thread: connect and run the engine; the report comes back as a message,
+        whatever happens (else r would stay off for the rest of the session)."""
+        from ...sync.engine import SyncReport
+
+        cancelled = get_current_worker().cancelled_event
+        try:
+            report = self._sync(kind, cancelled)
+        except Exception as exc:  # the disk, or a bug: shown in one line, never fatal
+            report = SyncReport(error=f"the sync stopped: {exc}", waiting=self.store.sync.waiting())
+        if not report.cancelled:  # cancelled: the app is closing, nothing to tell
+            self.host.post_message(SyncUpdate(kind, report))
+
+    def _sync(self, kind: str, cancelled: threading.Event) -> SyncReport:
         from ...sync.account import connect, find_secret
         from ...sync.base import SyncError
         from ...sync.engine import SyncEngine, SyncReport
 
         store = self.store
         host = self.host
-        cancelled = get_current_worker().cancelled_event
         account = store.sync.account() or {}
         try:
             if self._secret is None:
@@ -166,11 +177,9 @@ class SyncController:
                 str(account.get("user") or ""),
                 self._secret,
             )
-        except SyncError as exc:
+        except SyncError as exc:  # no secret, or an account the clients cannot use
             store.sync.record(last_error=str(exc), offline=False)
-            report = SyncReport(error=str(exc), waiting=store.sync.waiting())
-            host.post_message(SyncUpdate(kind, report))
-            return
+            return SyncReport(error=str(exc), waiting=store.sync.waiting())
         done = threading.Event()
         threading.Thread(
             target=_cancel_when, args=(cancelled, done, client), daemon=True, name="sync-cancel"
@@ -181,12 +190,10 @@ class SyncController:
 
         try:
             engine = SyncEngine(store, client, on_progress=progress)
-            report = engine.run() if kind == "sync" else engine.push()
+            return engine.run() if kind == "sync" else engine.push()
         finally:
             done.set()
             client.close()
-        if not report.cancelled:  # cancelled: the app is closing, nothing to tell
-            host.post_message(SyncUpdate(kind, report))
 
     # ---------------------------------------------------------------- the end
 
@@ -228,10 +235,11 @@ class SyncController:
 
 
 def _cancel_when(cancelled: threading.Event, done: threading.Event, client: SyncClient) -> None:
-    """Cancel `client` when the worker is cancelled (the app closing), until `done`."""
+    """Cancel `client` when the worker is cancelled (the app closing); ends with the sync."""
     while not done.is_set():
         if cancelled.wait(0.1):
             client.cancel()
+            done.wait()
             return
 
 
