@@ -26,6 +26,8 @@ def test_state_line():
     offline = {"last_error": "cannot connect to x (is the server running?)", "offline": True}
     assert state_line(offline, 3, running=False) == "offline: 3 changes waiting"
     assert state_line(offline, 1, running=False) == "offline: 1 change waiting"
+    assert state_line(offline, 12, running=False, width=22) == "offline: 12 waiting"
+    assert state_line(synced, 12, running=False, width=20) == "will sync: 12"
     refused = {"last_error": "wrong token\x1b[31m\nsecond line", "offline": False}
     line = state_line(refused, 3, running=False)  # untrusted: one line, no escapes
     assert line.startswith("error: wrong token") and line.endswith(" second line")
@@ -43,7 +45,10 @@ def test_account_lines_hide_the_password_in_a_url_and_list_what_was_skipped():
     }  # fmt: skip
     text = "\n".join(account_lines(account, 4))
     assert "pw" not in text and "example.com/api/greader.php as me" in text
-    assert "4 changes waiting" in text and "Last offline: example.com answered 500" in text
+    assert (
+        "4 changes waiting" in text
+        and "Last error (server unreachable): example.com answered 500" in text
+    )
     assert "Skipped by the last sync (2):\n  entry 12: gone" in text
 
 

@@ -27,19 +27,29 @@ def ago(seconds: float) -> str:
 
 
 def state_line(
-    account: dict[str, Any], waiting: int, *, running: bool, now: float | None = None
+    account: dict[str, Any],
+    waiting: int,
+    *,
+    running: bool,
+    now: float | None = None,
+    width: int = 1000,
 ) -> str:
     """One short line: "syncing…", "offline: 3 changes waiting", "error: <why>", "will
-    sync: 2 changes", "synced 2 min ago" or "not synced yet"."""
+    sync: 2 changes", "synced 2 min ago" or "not synced yet". Where the long form of a
+    count is wider than `width` (a narrow sidebar), "offline: 3 waiting", "will sync: 2"."""
     if running:
         return "syncing…"
     error = account.get("last_error")
     if error:
-        if account.get("offline"):
-            return f"offline: {plural(waiting, 'change')} waiting" if waiting else "offline"
-        return "error: " + clean_line(error, 300)
+        if not account.get("offline"):
+            return "error: " + clean_line(error, 300)
+        if not waiting:
+            return "offline"
+        line = f"offline: {plural(waiting, 'change')} waiting"
+        return line if len(line) <= width else f"offline: {waiting} waiting"
     if waiting:
-        return f"will sync: {plural(waiting, 'change')}"
+        line = f"will sync: {plural(waiting, 'change')}"
+        return line if len(line) <= width else f"will sync: {waiting}"
     last = account.get("last_sync")
     if not isinstance(last, int | float):
         return "not synced yet"
@@ -67,8 +77,8 @@ def account_lines(account: dict[str, Any], waiting: int) -> list[str]:
     ]
     error = account.get("last_error")
     if error:
-        kind = "offline" if account.get("offline") else "error"
-        lines.append(f"Last {kind}: {clean_line(error, 300)}")
+        kind = " (server unreachable)" if account.get("offline") else ""
+        lines.append(f"Last error{kind}: {clean_line(error, 300)}")
     skipped = account.get("skipped")
     if isinstance(skipped, list) and skipped:
         lines.append(f"Skipped by the last sync ({len(skipped)}):")

@@ -69,6 +69,7 @@ class SyncController:
             return
         self.host.sidebar.add_class(SYNCED_CLASS)
         self.show_state()
+        self.host.sidebar.call_after_refresh(self.show_state)  # laid out: its width known
         self.host.set_interval(STATE_INTERVAL, self.show_state)
         if self.store.sync.waiting():
             self.push_soon()
@@ -77,8 +78,14 @@ class SyncController:
         account = self.store.sync.account()
         if account is None:
             return
-        line = state_line(account, self.store.sync.waiting(), running=self.running == "sync")
-        self.host.sidebar.border_subtitle = plain(line, 200)
+        sidebar = self.host.sidebar
+        line = state_line(
+            account,
+            self.store.sync.waiting(),
+            running=self.running == "sync",
+            width=sidebar.outer_size.width - 4 if sidebar.outer_size.width else 1000,
+        )
+        sidebar.border_subtitle = plain(line, 200)
 
     def _queued_elsewhere(self) -> None:
         # Called by the store with its state lock held, maybe from another thread.
