@@ -15,13 +15,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from tests.pilot_helpers import MessageLog, settle
 from tui_reader.__main__ import main
 from tui_reader.app import TuiReader
 from tui_reader.models import NewArticle
-from tui_reader.screens.dialogs import ConfirmScreen
+from tui_reader.screens.add_feed import AddFeedScreen
+from tui_reader.screens.dialogs import ConfirmScreen, PromptScreen
 from tui_reader.screens.feed_health import FeedHealthScreen
 from tui_reader.screens.main import MainScreen, syncing
 from tui_reader.store import Store
@@ -285,3 +286,55 @@ async def test_quitting_during_a_sync_stops_it_at_once(
     finally:
         store.close()
         listener.close()
+
+
+async def test_add_rename_move_and_unsubscribe_act_on_the_server(
+    bound: Store, admin: MinifluxClient, feed_server: FeedServer, miniflux_server: MinifluxServer
+):
+    keep, _ = server_feed(admin, feed_server, 2)
+    drop, _ = server_feed(admin, feed_server, 2)
+    engine_sync(bound, miniflux_server)
+    mapping = bound.sync.load_mapping()["feeds"]
+    local = {remote: feed for feed, remote in mapping.items()}
+    name = unique("added")
+    added_url = feed_server.publish(name, "Added feed", [Item(f"{name}-0", "Added 0", BASE)])
+    new_category = unique("Moved")
+
+    def server_feeds() -> dict[str, tuple[str, str]]:
+        return {f.id: (f.title, f.category) for f in admin.feeds()}
+
+    app = TuiReader(bound)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        sync = screen.feeds.sync
+        screen.sidebar.move_to(View("feed", local[keep]))
+        screen.sidebar.focus()
+        await pilot.pause()
+        await pilot.press("e")
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one(Input).value = "Renamed here"
+        await pilot.press("enter")
+        await pilot.press("c")
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one(Input).value = new_category
+        await pilot.press("enter")
+        screen.sidebar.move_to(View("feed", local[drop]))
+        await pilot.pause()
+        await pilot.press("d", "y")
+        assert bound.feed(local[drop]) is None
+        await settle(pilot, lambda: bound.sync.waiting() == 0 and not sync.running)
+        assert server_feeds()[keep] == ("Renamed here", new_category)
+        assert drop not in server_feeds()
+
+        # Add: checked here, subscribed on the server, its articles from the server.
+        await pilot.press("a")
+        assert isinstance(app.screen, AddFeedScreen)
+        app.screen.query_one("#add-url", Input).value = added_url
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, MainScreen))
+        await settle(pilot, lambda: bound.sync.waiting() == 0 and not sync.running)
+        await settle(pilot, lambda: any(a.title == "Added 0" for a in bound.articles()))
+        assert any(f.url == added_url for f in admin.feeds())
+        added = next(a for a in bound.articles() if a.title == "Added 0")
+        assert bound.sync.load_mapping()["articles"][added.id]  # the server's entry
