@@ -30,7 +30,7 @@ from ...messages import SyncUpdate
 from ...store import Store
 from ...sync.status import state_line
 from ...ui_text import plain, plain_str
-from ...views import View, in_folder
+from ...views import ALL, View, in_folder
 
 if TYPE_CHECKING:
     from ...models import Article
@@ -207,8 +207,13 @@ class SyncController:
     def _finished(self, kind: str, report: SyncReport) -> None:
         self.running = None
         self._failed_at = time.monotonic() if report.error else None
+        if report.error and not report.offline:
+            self._secret = None  # refused: a changed secret (command) is read again next time
         if kind == "sync":
             self.host.refreshing = False
+            view = self.host.view
+            if view.kind == "feed" and self.store.feed(view.key) is None:
+                self.host.view = ALL  # unsubscribed on the server meanwhile
             self.host.reload_feeds()
             self.host.reload_list_keeping_cursor()
             self._notify(report)
