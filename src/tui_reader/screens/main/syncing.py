@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 PUSH_DELAY = 2.0  # seconds after the last local change before it is pushed
 RETRY_DELAY = 30.0  # ... when the last attempt failed (offline: do not hammer)
+MAX_WAIT = 10.0  # a steady stream of changes is still pushed this often
 STATE_INTERVAL = 30.0  # the sidebar's line is redrawn this often
 SYNCED_CLASS = "-synced"  # the sidebar of a bound library: a bottom border for the line
 
@@ -57,6 +58,7 @@ class SyncController:
         self._secret: str | None = None  # found once per session (the command may be slow)
         self._push_timer: object | None = None
         self._want_full = False  # the waiting timer is to run a full sync
+        self._waiting_since: float | None = None  # monotonic time the timer was first set
         self._failed_at: float | None = None  # monotonic time of the last failed attempt
         if self.bound:
             store.sync.listeners.append(self._queued_elsewhere)
@@ -120,9 +122,12 @@ class SyncController:
         every call restarts the wait, so a burst of changes is one push."""
         if not self.bound:
             return
-        delay = PUSH_DELAY
+        now = time.monotonic()
+        if self._waiting_since is None:
+            self._waiting_since = now
+        delay = min(PUSH_DELAY, max(0.0, self._waiting_since + MAX_WAIT - now))
         if self._failed_at is not None:
-            delay = max(delay, RETRY_DELAY - (time.monotonic() - self._failed_at))
+            delay = max(delay, RETRY_DELAY - (now - self._failed_at))
         self._want_full = self._want_full or full
         if self._push_timer is not None:
             self._push_timer.stop()  # type: ignore[attr-defined]
@@ -130,6 +135,7 @@ class SyncController:
 
     def _push_now(self) -> None:
         self._push_timer = None
+        self._waiting_since = None
         if self._want_full:
             self._want_full = False
             self.sync_now()
