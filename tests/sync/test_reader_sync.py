@@ -18,8 +18,10 @@ import pytest
 from textual.widgets import Input, Static
 
 from tests.pilot_helpers import MessageLog, settle
+from tests.support.notify_helpers import recorder
 from tui_reader.__main__ import main
 from tui_reader.app import TuiReader
+from tui_reader.config import Config
 from tui_reader.models import NewArticle
 from tui_reader.screens.add_feed import AddFeedScreen
 from tui_reader.screens.dialogs import ConfirmScreen, PromptScreen
@@ -84,10 +86,11 @@ def state(screen: MainScreen) -> str:
 
 
 async def test_r_syncs_and_shows_what_changed_on_the_server(
-    bound: Store, admin: MinifluxClient, feed_server: FeedServer
+    bound: Store, admin: MinifluxClient, feed_server: FeedServer, tmp_path: Path
 ):
     _, category = server_feed(admin, feed_server, 3)
-    app = TuiReader(bound)
+    command, calls = recorder(tmp_path)  # the refresh's notification hook runs for a sync
+    app = TuiReader(bound, Config(notify="command", notify_command=command))
     log = MessageLog()
     async with app.run_test(size=(120, 40), message_hook=log) as pilot:
         screen = app.screen
@@ -99,6 +102,8 @@ async def test_r_syncs_and_shows_what_changed_on_the_server(
         assert [f.category for f in bound.feeds()] == [category]
         assert state(screen) == "synced just now"
         assert any(n.title == "Sync finished" for n in log.notifications)
+        await settle(pilot, lambda: calls())
+        assert calls() == [["3", "1", "Item 0", "Item 1", "Item 2"]]
 
         # Read and starred on the server (the phone): the next r brings it here.
         first = screen.article_list.articles[0]
@@ -108,6 +113,8 @@ async def test_r_syncs_and_shows_what_changed_on_the_server(
         await settle(pilot, lambda: not screen.refreshing)
         assert bound.is_read(first.id) and bound.is_starred(first.id)
         assert screen.unread_total == 2
+        await pilot.pause(0.3)
+        assert len(calls()) == 1  # nothing new: nothing said
 
 
 async def test_m_reaches_the_server_by_itself(

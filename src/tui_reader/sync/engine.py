@@ -50,6 +50,7 @@ class SyncReport:
     pushed: int = 0  # outbox records the server acknowledged
     pulled: int = 0  # flags changed locally to match the server
     new: int = 0  # articles added
+    new_feeds: list[str] = field(default_factory=list)  # local ids of the feeds that got some
     feeds_added: int = 0
     feeds_removed: int = 0
     uploaded: int = 0  # feeds subscribed on the server by `upload`
@@ -440,6 +441,8 @@ class SyncEngine:
             for entry in entries:
                 articles[article_id(feed_id, entry.id)] = entry.id
             self.report.new += result.new
+            if result.new:
+                self.report.new_feeds.append(feed_id)
 
     def _reconcile(self, unread: frozenset[str], starred: frozenset[str]) -> None:
         """The server's flags on every mapped article, except where a local change waits

@@ -23,7 +23,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
-from textual.screen import Screen
 from textual.widgets import Header, Input, Tree
 from textual.worker import Worker
 
@@ -36,7 +35,6 @@ from ...messages import (
     SavedSearchesCounted,
     SaveFailed,
     SearchResults,
-    SyncUpdate,
 )
 from ...models import Article, Feed
 from ...store import Store, StoreError
@@ -54,9 +52,10 @@ from .layout import PaneWidths
 from .notices import empty_message, failing_feed, subtitle
 from .reading import READING_ACTIONS, ReadingController
 from .subscriptions import FeedsController
+from .sync_screen import SyncRoutes
 
 
-class MainScreen(Screen[None]):
+class MainScreen(SyncRoutes):
     """Sidebar | article list | reading pane."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -139,7 +138,6 @@ class MainScreen(Screen[None]):
         self.sidebar.move_to(ALL)
         self.show_new_warnings()
         self.store.add_error_listener(lambda error: self.post_message(SaveFailed(error)))
-        self.feeds.sync.start()  # a library bound to a server: its state line (issue 17)
         if self.config.refresh_on_start:
             self.call_after_refresh(self.action_refresh_all)
         if self.config.refresh_interval_minutes:
@@ -345,10 +343,6 @@ class MainScreen(Screen[None]):
     @on(RefreshFinished)
     def _refresh_finished(self, event: RefreshFinished) -> None:
         self.feeds.finished(event)
-
-    @on(SyncUpdate)
-    def _sync_update(self, event: SyncUpdate) -> None:
-        self.feeds.sync.handle(event)
 
     @on(SaveFailed)
     def _save_failed(self, event: SaveFailed) -> None:

@@ -54,7 +54,7 @@ class FeedsController:
         self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
         self._counts_stale = False  # feeds refreshed since the sidebar's counts were last shown
         # A library bound to a server account syncs instead of fetching feeds (issue 17).
-        self.sync = SyncController(host, store)
+        self.sync = SyncController(host, store, self.config)
 
     # ---------------------------------------------------------------- refresh
 

@@ -22,10 +22,12 @@ from __future__ import annotations
 import math
 import threading
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from textual.worker import get_current_worker
 
+from ...config import Config
 from ...messages import SyncUpdate
 from ...store import Store
 from ...sync.status import state_line
@@ -48,9 +50,11 @@ SYNCED_CLASS = "-synced"  # the sidebar of a bound library: a bottom border for 
 class SyncController:
     """Syncs and pushes in the background; shows the account's state."""
 
-    def __init__(self, host: MainHost, store: Store) -> None:
+    def __init__(self, host: MainHost, store: Store, config: Config | None = None) -> None:
         self.host = host
         self.store = store
+        self.config = config or Config()
+        self._started = datetime.now(UTC)  # when the running sync started: its new articles
         # The binding cannot change while the reader runs: it holds the library's lock.
         self.bound = store.sync.bound
         self.running: str | None = None  # "sync" or "push" while a worker runs
@@ -149,6 +153,8 @@ class SyncController:
 
     def _run(self, kind: str) -> None:
         self.running = kind
+        if kind == "sync":
+            self._started = datetime.now(UTC)
         self.show_state()
         self.host.run_worker(
             lambda: self._work(kind),
@@ -223,6 +229,12 @@ class SyncController:
             self.host.reload_feeds()
             self.host.reload_list_keeping_cursor()
             self._notify(report)
+            if not report.error:  # the same hook as a refresh's (notify, notify_command)
+                from ...notify import collect_new_articles
+                from .announce import announce_new_articles
+
+                news = collect_new_articles(self.store, report.new, report.new_feeds, self._started)
+                announce_new_articles(self.host, self.config, news)
         elif report.pushed:
             self.host.recount(title=False)
         follow, self._next = self._next, None
