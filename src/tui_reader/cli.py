@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .config import Config
+    from .feeds.auth_login import Logins
 
 
 class CommandError(Exception):
@@ -109,13 +110,34 @@ def report_damage(store: Store, *, allow_partial: bool | None = None) -> int:
 def _apply_config(args: argparse.Namespace, store: Store) -> None:
     """A command that changes the library follows the config as the reader does
     (`keep_read_per_feed`); what is wrong in the file is said on stderr."""
-    from .config import apply_to_store, load_config
-    from .paths import config_file
+    from .config import apply_to_store
 
-    config = load_config(config_file(getattr(args, "config", None)))
+    config = _loaded_config(args)
     for warning in config.warnings:
         _err(warning)
     apply_to_store(config, store)
+
+
+def _loaded_config(args: argparse.Namespace) -> Config:
+    """The config file, read once per command (kept on `args`)."""
+    config = getattr(args, "loaded_config", None)
+    if config is None:
+        from .config import load_config
+        from .paths import config_file
+
+        config = args.loaded_config = load_config(config_file(getattr(args, "config", None)))
+    return config
+
+
+def _logins(args: argparse.Namespace) -> Logins | None:
+    """The config's `[auth."..."]` logins, for the commands that fetch feeds (None when
+    it has none: the login code is not even loaded)."""
+    config = _loaded_config(args)
+    if not (config.auth or config.allow_insecure_auth):
+        return None
+    from .feeds.auth_login import Logins
+
+    return Logins.from_config(config)
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -140,7 +162,7 @@ def article_json(
         "id": article.id,
         "feed": feed.display_title if feed else "",
         "feed_id": article.feed_id,
-        "feed_url": feed.url if feed else "",
+        "feed_url": hide_userinfo(feed.url) if feed else "",  # see cmd_feeds
         "category": feed.category if feed else "",
         "title": article.title,
         "link": article.link,
@@ -257,7 +279,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
                         {
                             "id": feed.id,
                             # A `user:password@` in a subscription is a secret: listings
-                            # end up in terminals, scrollback and logs (OPML export keeps it).
+                            # end up in terminals, scrollback and logs (OPML export drops it).
                             "url": hide_userinfo(feed.url),
                             "title": feed.display_title,
                             "category": feed.category,
@@ -334,7 +356,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     with open_store(args, read_only=False) as store:
         try:
-            outcome = subscribe(store, args.url, category=args.category)
+            outcome = subscribe(store, args.url, category=args.category, logins=_logins(args))
         except SubscribeError as exc:
             raise CommandError(str(exc)) from None
         finally:
@@ -375,7 +397,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             if not feeds:
                 raise CommandError("no feeds match; see `tui-reader feeds`")
             since = datetime.now(UTC)
-            summary = run_refresh(store, feeds)
+            summary = run_refresh(store, feeds, logins=_logins(args))
             report_damage(store)
             notifier = cli_notify.notify_command_for(args, store, summary, since, _err)
         cli_notify.run_notify(notifier, _err)

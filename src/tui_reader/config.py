@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .feeds.auth import AuthRule
     from .store import Store
 
 EXAMPLE = """\
@@ -62,6 +63,16 @@ bookmark_interactive = false
 [keys]
 # "article.toggle_read" = "x"
 # "article.toggle_star" = "s,S"
+
+# Feeds behind a login (README "Feeds behind a login"). Top-level keys such as
+# allow_insecure_auth must come before the first [table] of the file.
+# allow_insecure_auth = false   # true: also send logins over plain http
+# [auth."feeds.example.com"]    # a host, "host:port", or an https:// address prefix
+# user = "alice"
+# password_command = "pass show feeds.example.com"   # run without a shell
+# scheme = "any"                # "basic", "digest" or "any"
+# headers = { "X-Api-Key" = "not-a-secret" }
+# header_commands = { Authorization = "pass show feeds/token" }
 """
 
 
@@ -86,6 +97,10 @@ class Config:
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where it was read from, to name it in messages.
     source: str = field(default="config", compare=False)
+    # Feeds behind a login (feeds/auth.py): the [auth."host"] tables, and whether a login
+    # may go over plain http.
+    auth: tuple[AuthRule, ...] = ()
+    allow_insecure_auth: bool = False
 
 
 _LIMITS: dict[str, tuple[int, int]] = {
@@ -136,6 +151,12 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
         if key == "keys":
             keys, problems = _read_keys(value, source)
             values["keys"] = keys
+            warnings.extend(problems)
+            continue
+        if key == "auth":
+            from .feeds.auth import read_auth  # only a config with logins needs it
+
+            values["auth"], problems = read_auth(value, source)
             warnings.extend(problems)
             continue
         if key not in known:
@@ -216,6 +237,10 @@ def check_config(
         if binding_id not in bindings:
             problems.append(f"{source}: [keys] {binding_id!r} is not a binding id; ignored.")
     problems.extend(_stolen_keys(source, remapped, bindings))
+    if config.auth:
+        from .feeds.auth import check_rules
+
+        problems.extend(check_rules(config.auth, config.allow_insecure_auth, source))
     if config.notify != "none" or config.notify_command or config.bookmark_command:
         from .notify import command_problems  # shlex and shutil: only when there is a command
 

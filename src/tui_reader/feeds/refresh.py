@@ -24,7 +24,7 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..models import Feed, ParsedFeed
 from ..store import Store, StoreError
@@ -33,6 +33,9 @@ from ..wording import plural
 from .errors import FeedParseError
 from .fetch import Fetcher, FetchLimits, FetchResult
 from .parse_pool import POOL_MIN_FEEDS, FeedParser
+
+if TYPE_CHECKING:
+    from .auth_login import Logins
 
 Status = Literal["updated", "unchanged", "failed", "waiting"]
 
@@ -105,13 +108,15 @@ async def refresh_feeds(
     quiet_parsers: bool = False,
     parser: FeedParser | None = None,
     cancel: threading.Event | None = None,
+    logins: Logins | None = None,
 ) -> RefreshSummary:
     """Refresh `feeds`; `on_progress(outcome, done, total)` runs after each feed.
     `quiet_parsers`: parser processes write nothing to stderr (for the reader, which
     draws its screen there). `parser`: one made for these feeds beforehand
     (`early_parser`); it is closed at the end like the refresh's own. Setting `cancel`
     (from another thread: the reader's worker when the app quits) stops the refresh
-    within a tenth of a second; what was saved by then stays saved."""
+    within a tenth of a second; what was saved by then stays saved. `logins`: the
+    config's `[auth."..."]` rules (`auth_login.Logins`), when no `fetcher` is given."""
     summary = RefreshSummary()
     total = len(feeds)
     if parser is None:
@@ -141,7 +146,7 @@ async def refresh_feeds(
                     asyncio.gather(*(one(feed, fetcher) for feed in feeds)), cancel
                 )
             else:
-                async with Fetcher(limits or FetchLimits()) as own:
+                async with Fetcher(limits or FetchLimits(), logins=logins) as own:
                     done = await _unless_cancelled(
                         asyncio.gather(*(one(feed, own) for feed in feeds)), cancel
                     )

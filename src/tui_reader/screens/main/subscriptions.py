@@ -27,6 +27,7 @@ from .announce import announce_new_articles
 from .syncing import SyncController
 
 if TYPE_CHECKING:
+    from ...feeds.auth_login import Logins
     from ...feeds.refresh import RefreshSummary
     from ...importing import ImportOutcome
     from ..add_feed import AddFeedRequest
@@ -47,6 +48,7 @@ class FeedsController:
         self.host = host
         self.store = store
         self.config = config or Config()
+        self._logins: Logins | None = None
         # When the running refresh started: articles stored since are its new ones.
         self._refresh_started = datetime.now(UTC)
         self._last_list_reload = 0.0
@@ -55,6 +57,19 @@ class FeedsController:
         self._counts_stale = False  # feeds refreshed since the sidebar's counts were last shown
         # A library bound to a server account syncs instead of fetching feeds (issue 17).
         self.sync = SyncController(host, store, self.config)
+
+    def logins(self) -> Logins | None:
+        """The config's `[auth."..."]` logins, one for the session: a password command
+        runs once, not at every refresh (the secrets stay in this process's memory).
+        None when the config has none."""
+        config = self.config
+        if not (config.auth or config.allow_insecure_auth):
+            return None
+        if self._logins is None:
+            from ...feeds.auth_login import Logins
+
+            self._logins = Logins.from_config(config)
+        return self._logins
 
     # ---------------------------------------------------------------- refresh
 
@@ -133,6 +148,7 @@ class FeedsController:
                     on_progress=progress,
                     quiet_parsers=True,
                     cancel=get_current_worker().cancelled_event,
+                    logins=self.logins(),
                 )
             )
         except Exception as exc:  # one error handler for the whole run: shown, never fatal
@@ -211,7 +227,11 @@ class FeedsController:
 
         try:
             outcome = await subscribe_async(
-                self.store, request.url, category=request.category, merge=not self.sync.bound
+                self.store,
+                request.url,
+                category=request.category,
+                logins=self.logins(),
+                merge=not self.sync.bound,
             )
         except SubscribeError as exc:
             return str(exc)
@@ -344,6 +364,12 @@ class FeedsController:
             from ...sync.status import account_lines
 
             account = account_lines(self.store.sync.account() or {}, self.store.sync.waiting())
+        insecure = self.config.allow_insecure_auth
         self.host.app.push_screen(
-            FeedHealthScreen(self.store.feeds(), self.store.article_counts_by_feed(), account)
+            FeedHealthScreen(
+                self.store.feeds(),
+                self.store.article_counts_by_feed(),
+                insecure_auth_allowed=insecure,
+                account=account,
+            )
         )
