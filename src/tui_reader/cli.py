@@ -118,6 +118,14 @@ def _apply_config(args: argparse.Namespace, store: Store) -> None:
     apply_to_store(config, store)
 
 
+def _apply_ignore_rules(args: argparse.Namespace, store: Store) -> None:
+    """A reading command hides what the reader hides (the config's [[ignore]] rules);
+    their problems are `config --check`'s to tell."""
+    from .config import apply_to_store
+
+    apply_to_store(_loaded_config(args), store)
+
+
 def _loaded_config(args: argparse.Namespace) -> Config:
     """The config file, read once per command (kept on `args`)."""
     config = getattr(args, "loaded_config", None)
@@ -189,9 +197,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     except QueryError as exc:
         raise CommandError(f"bad query: {exc}") from None
     with open_store(args, read_only=True) as store:
-        articles = store.articles(unread_only=args.unread, starred_only=args.starred)
+        show_all = getattr(args, "all", False)
+        _apply_ignore_rules(args, store)
+        articles = store.articles(
+            unread_only=args.unread, starred_only=args.starred, include_hidden=show_all
+        )
         if not query.is_empty:
             articles = search(store, query, articles)
+        hidden = store.hidden.snapshot() if show_all else frozenset()
         out = sys.stdout
         if args.json:
             write = out.buffer.write if hasattr(out, "buffer") else None
@@ -206,10 +219,13 @@ def cmd_list(args: argparse.Namespace) -> int:
                     media[article.feed_id] = store.media_of_feed(article.feed_id)
                 return media[article.feed_id]
 
-            lines = (
-                orjson.dumps(article_json(store, a, media_for(a)), option=orjson.OPT_APPEND_NEWLINE)
-                for a in articles
-            )
+            def json_line(a: Article) -> bytes:
+                doc = article_json(store, a, media_for(a))
+                if show_all:  # only then: the output without --all stays as it was
+                    doc["hidden"] = a.id in hidden
+                return orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE)
+
+            lines = (json_line(a) for a in articles)
             if write is not None:
                 out.flush()
                 for line in lines:
@@ -226,6 +242,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             mark = ("*" if store.is_starred(article.id) else " ") + (
                 " " if store.is_read(article.id) else "N"
             )
+            if show_all:  # a third column, H for hidden by an [[ignore]] rule
+                mark += "H" if article.id in hidden else " "
             source = clean_line(feed.display_title if feed else "", 30)
             rows.append(
                 f"{article.id}  {mark}  {article.published.astimezone().strftime('%Y-%m-%d %H:%M')}"

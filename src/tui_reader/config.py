@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .feeds.auth import AuthRule
+    from .killfile import IgnoreRule
     from .store import Store
 
 EXAMPLE = """\
@@ -73,6 +74,15 @@ bookmark_interactive = false
 # scheme = "any"                # "basic", "digest" or "any"
 # headers = { "X-Api-Key" = "not-a-secret" }
 # header_commands = { Authorization = "pass show feeds/token" }
+
+# Killfile: articles matching a query (the search language) are hidden ("hide": kept,
+# never shown or counted; `tui-reader list --all` shows them) or never stored ("drop":
+# left out of every refresh and sync). Starred articles are never dropped. Words match
+# titles, authors and feed names, not bodies. Repeat [[ignore]] for each rule.
+# [[ignore]]
+# name = "Show HN"
+# query = 'feed:"Hacker News" "Show HN"'
+# mode = "hide"
 """
 
 
@@ -97,6 +107,8 @@ class Config:
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where it was read from, to name it in messages.
     source: str = field(default="config", compare=False)
+    # Killfile: the [[ignore]] rules (killfile.py), their queries parsed.
+    ignore: tuple[IgnoreRule, ...] = ()
     # Feeds behind a login (feeds/auth.py): the [auth."host"] tables, and whether a login
     # may go over plain http.
     auth: tuple[AuthRule, ...] = ()
@@ -119,7 +131,7 @@ def load_config(path: Path) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Config()
+        return Config(source=str(path))  # named: the reader watches it for ignore rules
     except OSError as exc:
         return Config(
             warnings=(f"Cannot read the config file {path}: {exc.strerror}.",), source=str(path)
@@ -140,6 +152,10 @@ def apply_to_store(config: Config, store: Store) -> None:
     """Hand the library what the config says about it. The reader and every command
     that writes the library call this, so that both keep the same articles."""
     store.keep_read = config.keep_read_per_feed
+    if config.ignore:
+        from .killfile import Killfile  # the query language, only for users with rules
+
+        store.hidden.set_rules(Killfile(config.ignore))
 
 
 def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
@@ -157,6 +173,12 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
             from .feeds.auth import read_auth  # only a config with logins needs it
 
             values["auth"], problems = read_auth(value, source)
+            warnings.extend(problems)
+            continue
+        if key == "ignore":
+            from .killfile import read_ignore
+
+            values["ignore"], problems = read_ignore(value, source)
             warnings.extend(problems)
             continue
         if key not in known:

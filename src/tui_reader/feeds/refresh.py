@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from ..models import Feed, ParsedFeed
+from ..models import Feed, NewArticle, ParsedFeed
 from ..store import Store, StoreError
 from ..text import check_url
 from ..wording import plural
@@ -35,6 +35,7 @@ from .fetch import Fetcher, FetchLimits, FetchResult
 from .parse_pool import POOL_MIN_FEEDS, FeedParser
 
 if TYPE_CHECKING:
+    from ..killfile import Killfile
     from .auth_login import Logins
 
 Status = Literal["updated", "unchanged", "failed", "waiting"]
@@ -232,8 +233,13 @@ async def _deal_with(
     async with parse_slots:
         try:
             url = result.final_url or feed.url
-            # A feed's first fetch: a parser process can write its bodies file too.
-            stage = store.first_bodies_dir(feed.id) if parser.in_processes else None
+            # A feed's first fetch: a parser process can write its bodies file too, unless
+            # a drop rule may apply (dropped bodies must never reach the disk).
+            rules = _killfile(store)
+            may_drop = rules is not None and rules.may_drop(feed)
+            stage = (
+                store.first_bodies_dir(feed.id) if parser.in_processes and not may_drop else None
+            )
             new_feed = (feed.id, str(stage)) if stage is not None else None
             parsed = await parser.parse(result.body, url, now, result.content_type, new_feed)
             if parser.in_processes:
@@ -254,11 +260,26 @@ async def _deal_with(
     return FeedOutcome(feed.id, title, "updated" if new else "unchanged", new=new)
 
 
+def _killfile(store: Store) -> Killfile | None:
+    """The [[ignore]] rules the store follows; imported (with the query language) only
+    for a user who has some: a refresh from cron loads no more than it needs."""
+    if store.hidden.rules is None:
+        return None
+    from ..killfile import of
+
+    return of(store)
+
+
 def _store(
     store: Store, feed: Feed, result: FetchResult, parsed: ParsedFeed, now: datetime
 ) -> tuple[int, str | None]:
     """Save a parsed feed; returns (new articles, the problem to report or None)."""
-    merged = store.merge_articles(feed.id, parsed.articles, now, parsed.encoded_bodies)
+    items: Sequence[NewArticle] = parsed.articles
+    if _killfile(store) is not None:
+        from ..killfile import drop_ignored
+
+        items = drop_ignored(store, feed, items, parsed.title)
+    merged = store.merge_articles(feed.id, items, now, parsed.encoded_bodies)
     if parsed.incomplete:
         # Keep what could be read, but say so, and keep no validators so that the next
         # refresh fetches the document again instead of getting a 304 for a broken copy.
