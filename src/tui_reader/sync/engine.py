@@ -320,7 +320,8 @@ class SyncEngine:
             for entry in self.client.entries_since(cursor):
                 reported[entry.id] = (entry.read, entry.starred)
                 self._place(entry, local_of, new)
-            self._merge(new)
+            # Starred on the server (as reported with the entries): kept by drop rules.
+            self._merge(new, frozenset(i for i, (_, star) in reported.items() if star))
         new.clear()  # the bodies are stored: let them go
         if self._flags_from_reported(reported):
             if started is not None:
