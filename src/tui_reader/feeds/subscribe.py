@@ -55,14 +55,18 @@ async def subscribe_async(
     category: str = "",
     limits: FetchLimits | None = None,
     logins: Logins | None = None,
+    merge: bool = True,
     allow_commands: bool = False,
 ) -> SubscribeOutcome:
     """Subscribe to `raw_url` (see the module docstring). `logins`: the config's
     `[auth."..."]` rules. A `user:password@` in the address is taken out of it before
     anything is stored and used for this subscription only; the outcome's messages tell
-    the config lines that keep the login (never the password). An `exec:`/`filter:`
-    subscription needs `allow_commands`: the user said, at that moment, that it may run
-    (`add --allow-commands`, a confirmation in the reader)."""
+    the config lines that keep the login (never the password). `merge=False` (a library
+    bound to a server account): the feed is checked and subscribed, but its articles are
+    not saved: they come from the server, with the server's ids, by the next sync.
+    An `exec:`/`filter:` subscription needs `allow_commands`: the user said, at that
+    moment, that it may run (`add --allow-commands`, a confirmation in the reader); its
+    articles are always saved (a server never has them)."""
     if is_command_url(raw_url):
         return await _subscribe_command(
             store, raw_url, category, limits, allowed=allow_commands, logins=logins
@@ -131,6 +135,13 @@ async def subscribe_async(
     feed, created = store.add_feed(
         result.permanent_url or url, parsed.title, category, parsed.site_url
     )
+    if not merge:
+        messages.append(
+            f"Subscribed to {feed.display_title} in {feed.category}: the server will "
+            "send its articles with the next sync."
+        )
+        messages.extend(login_notes)
+        return SubscribeOutcome(feed, created, 0, tuple(messages))
     merged = await asyncio.to_thread(store.merge_articles, feed.id, parsed.articles, now)
     feed = (
         store.record_fetch(

@@ -165,7 +165,7 @@ class Store(FullTextMethods):
         storage._cache = data  # already read and checked: no second read, no TOCTOU
         self.writer.main = storage
         self.subscriptions.main = storage
-        self.sync.attach(storage, data)
+        self.sync.attach(storage, data, self.warnings, read_only=self.read_only)
         meta = self._db.table("meta").all()
         schema = meta[0].get("schema") if meta else None
         if isinstance(schema, int) and schema > SCHEMA_VERSION:
