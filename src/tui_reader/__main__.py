@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__
+from . import __version__, cli_command_feeds
 
 COMMANDS = (
     "list",
@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unread", action="store_true", help="only unread articles")
     p.add_argument("--starred", action="store_true", help="only starred articles")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help='also articles hidden by [[ignore]] rules (marked H; with --json, "hidden")',
+    )
     _allow_partial(p)
 
     p = sub.add_parser(
@@ -180,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     _library_options(p)
     p.add_argument("url", metavar="URL", help="the feed's (or the page's) http(s) address")
     p.add_argument("--category", metavar="NAME", default="", help="category (folder) for the feed")
+    cli_command_feeds.add_flag(p)  # exec:/filter: subscriptions
 
     p = sub.add_parser(
         "import",
@@ -190,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _library_options(p)
     p.add_argument("file", metavar="FILE", help="the OPML or urls file to read")
+    cli_command_feeds.add_flag(p)  # exec:/filter: entries
 
     p = sub.add_parser(
         "export",

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .feeds.auth import AuthRule
+    from .killfile import IgnoreRule
     from .store import Store
 
 EXAMPLE = """\
@@ -57,11 +59,34 @@ bookmark_command = ""
 # The bookmark command needs the terminal (it asks questions): the reader steps aside.
 bookmark_interactive = false
 
+# Feeds made by commands (exec: / filter: subscriptions, README "Feeds made by
+# commands"): seconds a command may run before it is stopped (1-3600).
+command_timeout_seconds = 60
+
 # Remap keys by binding id (see `?` and README "Keys"); a comma separates several keys.
 # A key another binding has is taken from it (`config --check` says so).
 [keys]
 # "article.toggle_read" = "x"
 # "article.toggle_star" = "s,S"
+
+# Feeds behind a login (README "Feeds behind a login"). Top-level keys such as
+# allow_insecure_auth must come before the first [table] of the file.
+# allow_insecure_auth = false   # true: also send logins over plain http
+# [auth."feeds.example.com"]    # a host, "host:port", or an https:// address prefix
+# user = "alice"
+# password_command = "pass show feeds.example.com"   # run without a shell
+# scheme = "any"                # "basic", "digest" or "any"
+# headers = { "X-Api-Key" = "not-a-secret" }
+# header_commands = { Authorization = "pass show feeds/token" }
+
+# Killfile: articles matching a query (the search language) are hidden ("hide": kept,
+# never shown or counted; `tui-reader list --all` shows them) or never stored ("drop":
+# left out of every refresh and sync). Starred articles are never dropped. Words match
+# titles, authors and feed names, not bodies. Repeat [[ignore]] for each rule.
+# [[ignore]]
+# name = "Show HN"
+# query = 'feed:"Hacker News" "Show HN"'
+# mode = "hide"
 """
 
 # Podcasts and enclosures (E, D, `tui-reader download`): README "Podcasts".
@@ -113,6 +138,14 @@ class Config:
     download_dir: str = ""
     download_max_mb: int = 2000
     max_downloads: int = 2
+    # Killfile: the [[ignore]] rules (killfile.py), their queries parsed.
+    ignore: tuple[IgnoreRule, ...] = ()
+    # Feeds behind a login (feeds/auth.py): the [auth."host"] tables, and whether a login
+    # may go over plain http.
+    auth: tuple[AuthRule, ...] = ()
+    allow_insecure_auth: bool = False
+    # Feeds made by commands (exec:/filter:): seconds before a command is stopped.
+    command_timeout_seconds: int = 60
 
 
 _LIMITS: dict[str, tuple[int, int]] = {
@@ -120,6 +153,7 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "keep_read_per_feed": (0, 1_000_000),
     "download_max_mb": (1, 1_000_000),
     "max_downloads": (1, 8),
+    "command_timeout_seconds": (1, 3600),
 }
 
 # What `notify` may say (notify.py says what each does).
@@ -133,7 +167,7 @@ def load_config(path: Path) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Config()
+        return Config(source=str(path))  # named: the reader watches it for ignore rules
     except OSError as exc:
         return Config(
             warnings=(f"Cannot read the config file {path}: {exc.strerror}.",), source=str(path)
@@ -154,6 +188,11 @@ def apply_to_store(config: Config, store: Store) -> None:
     """Hand the library what the config says about it. The reader and every command
     that writes the library call this, so that both keep the same articles."""
     store.keep_read = config.keep_read_per_feed
+    store.command_timeout = float(config.command_timeout_seconds)
+    if config.ignore:
+        from .killfile import Killfile  # the query language, only for users with rules
+
+        store.hidden.set_rules(Killfile(config.ignore))
 
 
 def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
@@ -165,6 +204,18 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
         if key == "keys":
             keys, problems = _read_keys(value, source)
             values["keys"] = keys
+            warnings.extend(problems)
+            continue
+        if key == "auth":
+            from .feeds.auth import read_auth  # only a config with logins needs it
+
+            values["auth"], problems = read_auth(value, source)
+            warnings.extend(problems)
+            continue
+        if key == "ignore":
+            from .killfile import read_ignore
+
+            values["ignore"], problems = read_ignore(value, source)
             warnings.extend(problems)
             continue
         if key not in known:
@@ -246,6 +297,10 @@ def check_config(
             problems.append(f"{source}: [keys] {binding_id!r} is not a binding id; ignored.")
     problems.extend(_stolen_keys(source, remapped, bindings))
     problems.extend(_player_problems(config))
+    if config.auth:
+        from .feeds.auth import check_rules
+
+        problems.extend(check_rules(config.auth, config.allow_insecure_auth, source))
     if config.notify != "none" or config.notify_command or config.bookmark_command:
         from .notify import command_problems  # shlex and shutil: only when there is a command
 

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import Article, EncodedBodies, Feed
+from .hidden import HiddenArticles
 from .records import header_doc, media_of, sort_key
 
 # Bodies of this many feeds are kept in memory (least recently used go first).
@@ -56,6 +57,8 @@ class Index:
         # Feeds whose headers and flags are not in memory yet (`open(lazy=True)`): read
         # the first time something needs them. Empty after an eager open.
         self.unloaded: set[str] = set()
+        # What the ignore rules hide (`[[ignore]]`): left out of queries and counts.
+        self.hidden = HiddenArticles(self)
 
     # ------------------------------------------------------------------ loading
 
@@ -155,8 +158,10 @@ class Index:
         unread_only: bool,
         starred_only: bool,
         since: datetime | None,
+        include_hidden: bool = False,
     ) -> list[Article]:
-        """Articles of loaded feeds, newest first, filtered (takes the lock)."""
+        """Articles of loaded feeds, newest first, filtered (takes the lock). Articles the
+        ignore rules hide are left out unless `include_hidden`."""
         with self.lock:
             result: Iterable[Article]
             if feed_ids is not None and self.sorted is None:
@@ -183,6 +188,9 @@ class Index:
             if starred_only:
                 starred = self.starred
                 result = (a for a in result if a.id in starred)
+            hidden = None if include_hidden else self.hidden.ids()
+            if hidden:
+                result = (a for a in result if a.id not in hidden)
             return list(result)
 
     def set_flag(
@@ -206,6 +214,7 @@ class Index:
                 unread[article.feed_id] += step
             changed.append(aid)
             feeds.add(article.feed_id)
+        self.hidden.flags_changed(feeds)
         return changed, feeds
 
     # ------------------------------------------------------------------ retention

@@ -63,6 +63,7 @@ class Store(FullTextMethods):
         self.read_only = read_only
         self.warnings: list[str] = []
         self.keep_read = DEFAULT_KEEP_READ
+        self.command_timeout = 60.0  # seconds per exec:/filter: command (config)
         self.max_per_feed = DEFAULT_MAX_PER_FEED
         self.index = Index()
         self.loader = Loader(
@@ -85,6 +86,8 @@ class Store(FullTextMethods):
         )
         self.sync = SyncState(directory, self.index, self.writer)
         self.downloads = DownloadRecords(self.index)  # downloaded enclosures (issue 18)
+        # The ignore rules' hidden articles: `store.hidden.set_rules(...)`, `.contains(id)`.
+        self.hidden = self.index.hidden
         self._dir_lock: DirectoryLock | None = None
         self._db: TinyDB | None = None
 
@@ -165,7 +168,7 @@ class Store(FullTextMethods):
         storage._cache = data  # already read and checked: no second read, no TOCTOU
         self.writer.main = storage
         self.subscriptions.main = storage
-        self.sync.attach(storage, data)
+        self.sync.attach(storage, data, self.warnings, read_only=self.read_only)
         self.downloads.attach(storage, self.read_only)
         meta = self._db.table("meta").all()
         schema = meta[0].get("schema") if meta else None
@@ -301,10 +304,19 @@ class Store(FullTextMethods):
         return [f for f in self.feeds() if f.category == category]
 
     def add_feed(
-        self, url: str, title: str = "", category: str = "", site_url: str = ""
+        self,
+        url: str,
+        title: str = "",
+        category: str = "",
+        site_url: str = "",
+        *,
+        trust_command: bool = False,
     ) -> tuple[Feed, bool]:
-        """Subscribe; returns (feed, created). An existing subscription is returned as is."""
-        feed, created = self.subscriptions.add(url, title, category, site_url)
+        """Subscribe; returns (feed, created). An existing subscription is returned as is.
+        `trust_command`: see `Subscriptions.add` (the user allowed an exec:/filter: feed)."""
+        feed, created = self.subscriptions.add(
+            url, title, category, site_url, trust_command=trust_command
+        )
         self.sync.feed_added(feed.id, created, url, title, category)  # the server's too
         return feed, created
 
@@ -355,14 +367,20 @@ class Store(FullTextMethods):
         unread_only: bool = False,
         starred_only: bool = False,
         since: datetime | None = None,
+        include_hidden: bool = False,
     ) -> list[Article]:
-        """Articles, newest first, filtered. `feed_ids=None` means every feed."""
+        """Articles, newest first, filtered. `feed_ids=None` means every feed. What the
+        ignore rules hide (`hidden`) is left out unless `include_hidden`."""
         if feed_ids is None:
             self.loader.load_all()
         else:
             self.loader.load_feeds(feed_ids)
         return self.index.query(
-            feed_ids, unread_only=unread_only, starred_only=starred_only, since=since
+            feed_ids,
+            unread_only=unread_only,
+            starred_only=starred_only,
+            since=since,
+            include_hidden=include_hidden,
         )
 
     def is_read(self, article_id: str) -> bool:
@@ -383,15 +401,19 @@ class Store(FullTextMethods):
             self.loader.load_feeds(feed_ids)
         index = self.index
         with index.lock:
+            hidden = index.hidden.unread_by_feed()  # counts match what is shown
             if feed_ids is None:
-                return len(index.articles) - len(index.read)
-            return sum(index.unread.get(f, 0) for f in feed_ids)
+                return len(index.articles) - len(index.read) - sum(hidden.values())
+            return sum(index.unread.get(f, 0) - hidden.get(f, 0) for f in feed_ids)
 
     def unread_counts_by_feed(self) -> dict[str, int]:
         """Unread articles per feed (a copy; kept up to date, so this is O(feeds))."""
         self.loader.load_all()
         with self.index.lock:
-            return dict(self.index.unread)
+            counts = dict(self.index.unread)
+            for feed_id, hidden in self.index.hidden.unread_by_feed().items():
+                counts[feed_id] -= hidden  # counts match what is shown
+            return counts
 
     def article_counts_by_feed(self) -> dict[str, int]:
         self.loader.load_all()
@@ -400,7 +422,9 @@ class Store(FullTextMethods):
 
     def starred_count(self) -> int:
         self.loader.load_all()
-        return len(self.index.starred)
+        with self.index.lock:
+            starred = self.index.starred
+            return len(starred) - len(starred & self.index.hidden.ids())
 
     def set_read(self, article_ids: Iterable[str], read: bool = True) -> list[str]:
         """Mark articles read or unread; returns the ids whose flag actually changed."""

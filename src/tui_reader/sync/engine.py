@@ -3,7 +3,10 @@
 A sync is: push the outbox (in the order the changes were made), pull the server's
 subscriptions and the entries changed since the last cursor, fetch the entries behind
 unknown unread/starred ids, reconcile the read and starred flags with the server's full id
-lists, then push once more what the pull made resolvable, and save the id mapping.
+lists, then push once more what the pull made resolvable, and save the id mapping. Where
+the server reports flag changes with the changed entries (Miniflux REST: `flag_counts`),
+their flags are taken and checked against the server's counts; the full lists (there:
+every unread entry with its content) are read only when the counts disagree.
 
 The conflict rule: a local change not yet pushed (a record in the outbox) wins over the
 server's state for that article and flag; for everything else the server wins. A record
@@ -18,7 +21,7 @@ as the account's `last_error`; the outbox stays as it was.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,12 +30,23 @@ from typing import Any
 from ..models import NewArticle
 from ..store import Store
 from ..store.records import article_id
-from .base import ProtocolError, RemoteEntry, RemoteFeed, SyncClient, SyncError
+from .base import (
+    Cancelled,
+    FlagCounts,
+    ProtocolError,
+    RemoteEntry,
+    RemoteFeed,
+    ServerUnavailable,
+    SyncClient,
+    SyncError,
+)
 
 # Entries may be committed on the server while we read: start the next pull this much
 # before the server's clock said this one started.
 CURSOR_MARGIN = 60
 FETCH_BATCH = 250  # unknown ids fetched per `entries` call
+# The per-item errors of the last sync kept in the account (`skipped`) for `H`.
+MAX_SKIPPED = 50
 
 
 @dataclass
@@ -40,12 +54,20 @@ class SyncReport:
     pushed: int = 0  # outbox records the server acknowledged
     pulled: int = 0  # flags changed locally to match the server
     new: int = 0  # articles added
+    new_feeds: list[str] = field(default_factory=list)  # local ids of the feeds that got some
     feeds_added: int = 0
     feeds_removed: int = 0
     uploaded: int = 0  # feeds subscribed on the server by `upload`
     errors: list[str] = field(default_factory=list)  # what was skipped, one line each
     error: str | None = None  # why the sync stopped (server down, wrong password...)
     waiting: int = 0  # outbox records left
+    offline: bool = False  # `error` is the server being out of reach, not a refusal
+    cancelled: bool = False  # stopped by `client.cancel()` (the app closing): no error
+
+    @property
+    def new_articles(self) -> int:
+        """As `RefreshSummary.new_articles`: what a refresh's listeners read."""
+        return self.new
 
     def summary(self) -> str:
         """One line for the CLI (and later the reader)."""
@@ -63,6 +85,8 @@ class SyncReport:
         if self.errors:
             parts.append(plural(len(self.errors), "error"))
         if self.error:
+            if self.cancelled:
+                return "Sync stopped."
             return f"Sync failed: {self.error} ({plural(self.waiting, 'change')} waiting)"
         return "Synced: " + ", ".join(parts) + "."
 
@@ -71,11 +95,18 @@ class SyncEngine:
     """Syncs `store` with the account `client` talks to."""
 
     def __init__(
-        self, store: Store, client: SyncClient, *, now: Callable[[], float] = time.time
+        self,
+        store: Store,
+        client: SyncClient,
+        *,
+        now: Callable[[], float] = time.time,
+        on_progress: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.client = client
         self.now = now
+        # A few words at each step ("reading subscriptions"): the reader shows them.
+        self.progress: Callable[[str], None] = on_progress or (lambda _what: None)
         self.report = SyncReport()
         self.mapping: dict[str, Any] = {}
         self._local_wins_on_match = False
@@ -101,18 +132,49 @@ class SyncEngine:
             self._pull()
             self._push()  # records whose article the pull just mapped
         except SyncError as exc:
-            self.report.error = str(exc)
-            sync.record(last_error=str(exc))
+            self._failed(exc)
         else:
-            sync.record(last_sync=self.now(), last_error=None, upload_pending=False)
+            sync.record(
+                last_sync=self.now(), last_error=None, offline=False, upload_pending=False,
+                skipped=self.report.errors[:MAX_SKIPPED],
+            )  # fmt: skip
         finally:
             sync.save_mapping(self.mapping)  # what was learned, even from a failed pull
             self.report.waiting = sync.waiting()
         return self.report
 
+    def push(self) -> SyncReport:
+        """Only push the outbox (the reader, soon after a flag change): what the server
+        has not mapped yet waits for the next full sync."""
+        sync = self.store.sync
+        attempt = self.now()
+        self.mapping = sync.load_mapping()
+        try:
+            self._push()
+        except SyncError as exc:
+            sync.record(last_attempt=attempt)
+            self._failed(exc)
+        else:
+            sync.record(last_attempt=attempt, last_error=None, offline=False)
+        finally:
+            sync.save_mapping(self.mapping)  # a subscribe maps its new feed
+            self.report.waiting = sync.waiting()
+        return self.report
+
+    def _failed(self, exc: SyncError) -> None:
+        """Why the sync stopped, kept as the account's `last_error` (not when the app
+        closing cancelled it: nothing is wrong then)."""
+        self.report.error = str(exc)
+        if isinstance(exc, Cancelled):
+            self.report.cancelled = True
+            return
+        self.report.offline = isinstance(exc, ServerUnavailable)
+        self.store.sync.record(last_error=str(exc), offline=self.report.offline)
+
     # ------------------------------------------------------------------ push
 
     def _push(self) -> None:
+        self.progress("sending changes")
         batch: dict[tuple[str, bool], list[tuple[int, str]]] = defaultdict(list)
         for record in self.store.sync.pending():
             kind = record.get("kind")
@@ -215,6 +277,10 @@ class SyncEngine:
             self.report.errors.append(str(exc))
 
     def _subscribe(self, url: str, category: str, title: str) -> RemoteFeed | None:
+        from ..text import is_command_url
+
+        if is_command_url(url):
+            return None  # an exec:/filter: feed runs here only; its command is never sent
         try:
             return self.client.subscribe(url, category=category, title=title)
         except ProtocolError as exc:
@@ -246,24 +312,38 @@ class SyncEngine:
         pending_feeds = {
             str(r.get("feed")) for r in self.store.sync.pending() if r.get("kind") == "sub"
         }
+        self.progress("reading subscriptions")
         remote_feeds = self.client.feeds()
         started = self.client.server_time
         local_of = self._pull_feeds(remote_feeds, pending_feeds)
         cursor = self.mapping.get("cursor")
         new: dict[str, list[RemoteEntry]] = defaultdict(list)
-        seen: set[str] = set()
+        reported: dict[str, tuple[bool, bool]] = {}  # remote id -> (read, starred)
         with self.store.bulk_writes():
+            self.progress("reading new articles")
             for entry in self.client.entries_since(cursor):
-                seen.add(entry.id)
+                reported[entry.id] = (entry.read, entry.starred)
                 self._place(entry, local_of, new)
+            # Starred on the server (as reported with the entries): kept by drop rules.
+            self._merge(new, frozenset(i for i, (_, star) in reported.items() if star))
+        new.clear()  # the bodies are stored: let them go
+        if self._flags_from_reported(reported):
+            if started is not None:
+                self.mapping["cursor"] = int(started.timestamp()) - CURSOR_MARGIN
+            return
+        seen = set(reported)
+        with self.store.bulk_writes():
             unread = self.client.unread_ids()
             starred = self.client.starred_ids()
             known = set(self.mapping["articles"].values())
             missing = sorted((unread | starred) - known - seen)
             for start in range(0, len(missing), FETCH_BATCH):
+                self.progress(f"fetching articles {start}/{len(missing)}")
                 for entry in self.client.entries(missing[start : start + FETCH_BATCH]):
                     self._place(entry, local_of, new)
-            self._merge(new)
+            self.progress("saving articles")
+            self._merge(new, starred)
+        self.progress("matching read and starred")
         self._reconcile(unread, starred)
         if started is not None:
             self.mapping["cursor"] = int(started.timestamp()) - CURSOR_MARGIN
@@ -358,7 +438,7 @@ class SyncEngine:
             if starred != entry.starred:
                 sync.outbox.add_flags("starred", [local_id], starred)
 
-    def _merge(self, new: dict[str, list[RemoteEntry]]) -> None:
+    def _merge(self, new: dict[str, list[RemoteEntry]], starred: frozenset[str]) -> None:
         articles: dict[str, str] = self.mapping["articles"]
         fetched = datetime.fromtimestamp(self.now(), UTC)
         for feed_id, entries in new.items():
@@ -374,18 +454,67 @@ class SyncEngine:
                 )
                 for entry in entries
             ]
+            feed = self.store.feed(feed_id)
+            if feed is not None and self.store.hidden.rules is not None:
+                from ..killfile import drop_ignored  # the query language: only with rules
+
+                # The killfile's drop rules, as in a refresh; starred on the server: kept.
+                kept = drop_ignored(self.store, feed, [i for i in items if i.key not in starred])
+                items = [i for i in items if i.key in starred] + list(kept)
             result = self.store.merge_articles(feed_id, items, fetched)
+            # Dropped entries are mapped too: else an unread one is fetched again by
+            # every sync as "missing" (reconciling skips ids the library does not have).
             for entry in entries:
                 articles[article_id(feed_id, entry.id)] = entry.id
             self.report.new += result.new
+            if result.new:
+                self.report.new_feeds.append(feed_id)
 
-    def _reconcile(self, unread: frozenset[str], starred: frozenset[str]) -> None:
-        """The server's flags on every mapped article, except where a local change waits
-        in the outbox (the conflict rule; `apply_remote` checks that under the lock)."""
+    def _flags_from_reported(self, reported: dict[str, tuple[bool, bool]]) -> bool:
+        """Where the server reports flag changes with the entries (Miniflux's REST API):
+        take the flags of the entries it reported, then check the library against the
+        server's counts. True when they agree, so the full id lists (on Miniflux, every
+        unread entry with its content) need not be read."""
+        counts = self.client.flag_counts()
+        if counts is None:
+            return False
+        unread = frozenset(i for i, (read, _) in reported.items() if not read)
+        starred = frozenset(i for i, (_, star) in reported.items() if star)
+        pairs = [(lo, re) for lo, re in self.mapping["articles"].items() if re in reported]
+        self._reconcile(unread, starred, pairs)
+        return self._counts_match(counts)
+
+    def _counts_match(self, counts: FlagCounts) -> bool:
+        """The library's unread count per remote feed and starred total, over the articles
+        it holds from the server, equal the server's."""
+        remote_feed = self.mapping["feeds"]
+        index = self.store.index
+        unread: Counter[str] = Counter()
+        starred = 0
+        with index.lock:
+            for local in self.mapping["articles"]:
+                article = index.articles.get(local)
+                if article is None:
+                    continue
+                if local not in index.read:
+                    unread[remote_feed.get(article.feed_id, "")] += 1
+                if local in index.starred:
+                    starred += 1
+        return starred == counts.starred and dict(unread) == counts.unread_by_feed
+
+    def _reconcile(
+        self,
+        unread: frozenset[str],
+        starred: frozenset[str],
+        pairs: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """The server's flags on every mapped article (or on `pairs`, local and remote
+        ids), except where a local change waits in the outbox (the conflict rule;
+        `apply_remote` checks that under the lock)."""
         index = self.store.index
         want: dict[tuple[str, bool], list[str]] = defaultdict(list)
         with index.lock:
-            for local, remote in self.mapping["articles"].items():
+            for local, remote in self.mapping["articles"].items() if pairs is None else pairs:
                 if local not in index.articles:
                     continue
                 is_read = remote not in unread

@@ -23,7 +23,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
-from textual.screen import Screen
 from textual.widgets import Header, Input, Tree
 from textual.worker import Worker
 
@@ -49,14 +48,16 @@ from ...workers import report_worker_error
 from .bookmarking import bookmark_article
 from .finding import FindController
 from .flagging import FlagController
+from .ignore_rules import IgnoreRulesWatch
 from .layout import PaneWidths
 from .notices import empty_message, failing_feed, subtitle
 from .podcasts import PodcastActions, downloaded_paths
 from .reading import READING_ACTIONS, ReadingController
 from .subscriptions import FeedsController
+from .sync_screen import SyncRoutes
 
 
-class MainScreen(PodcastActions, Screen[None]):
+class MainScreen(PodcastActions, SyncRoutes):
     """Sidebar | article list | reading pane."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -139,6 +140,7 @@ class MainScreen(PodcastActions, Screen[None]):
         self.sidebar.move_to(ALL)
         self.show_new_warnings()
         self.store.add_error_listener(lambda error: self.post_message(SaveFailed(error)))
+        IgnoreRulesWatch(self, self.store, self.config).start()  # [[ignore]] edits apply now
         if self.config.refresh_on_start:
             self.call_after_refresh(self.action_refresh_all)
         if self.config.refresh_interval_minutes:
@@ -416,7 +418,7 @@ class MainScreen(PodcastActions, Screen[None]):
         if action in ("next_unread", "previous_unread"):
             return True if self.store.unread_count() else None
         if action in ("refresh_all", "refresh_selected"):
-            return None if self.refreshing or not self.store.feeds() else True
+            return True if self.feeds.can_refresh() else None
         if action in ("rename_feed", "move_feed", "unsubscribe"):
             # Only on a feed row of the sidebar: hidden from the footer elsewhere.
             return self.focused is self.sidebar and self.selected_feed() is not None
