@@ -34,6 +34,7 @@ CORE = (
     "tui_reader.search",
     "tui_reader.opml",
     "tui_reader.importing",
+    "tui_reader.dedupe",
 )
 
 

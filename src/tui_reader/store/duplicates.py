@@ -1,0 +1,240 @@
+"""Copies of one story in several feeds: `Duplicates`, kept up to date with the index.
+
+Built only when the reader asks for it (`Store.track_duplicates`, config
+`merge_duplicates`): off, nothing here runs. On, `Index` calls `add` / `remove` /
+`replace` as articles are loaded, merged, pruned by retention or unsubscribed, under
+its state lock, so that nothing is rescanned when a view is painted.
+
+What is kept per article is small: each story key (`dedupe.story_keys`: the canonical
+link, a trustworthy guid) is held as its hash in `holders` (hash -> the article id, or
+the list of ids when several articles carry it). A 64-bit hash instead of the key string
+saves ~10 MB at 100k articles; two different keys with the same hash (odds about 1 in
+10^9 at 100k articles) would make two stories one group until the next start.
+
+A key is *shared* when articles of at least two feeds hold it and no feed holds it twice
+(a link that one feed gives to several of its own articles, such as its home page, does
+not name a story). Groups are the connected articles through shared keys; they are
+computed from the shared keys alone (a few thousand articles at most, not the library)
+the first time they are asked for after a change, and cached until the next one.
+
+The representative of a group is its first-seen copy (the earliest `fetched`, then the
+id): a row already on screen keeps its identity when a later copy arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from typing import TYPE_CHECKING
+
+from ..dedupe import story_keys
+from ..models import Article
+
+if TYPE_CHECKING:
+    from .index import Index
+
+Group = tuple[str, ...]  # article ids, the representative first
+
+
+class Duplicates:
+    """The story keys of every loaded article, and the groups of copies among them.
+
+    Mutators expect the caller to hold the index's lock; readers take it."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self.holders: dict[int, str | list[str]] = {}
+        self.shared: set[int] = set()
+        self.version = 0
+        self._groups: dict[str, Group] | None = None
+        # New articles (from a merge, not a load) that joined a key held elsewhere.
+        self._arrived: list[str] = []
+
+    @classmethod
+    def of(cls, index: Index) -> Duplicates:
+        """Index every loaded article once (takes the lock); `Index` keeps it up after."""
+        dups = cls(index)
+        with index.lock:
+            keys = index.keys
+            for aid, article in index.articles.items():
+                dups.add(article, keys.get(aid, ""))
+        return dups
+
+    # ------------------------------------------------------------------ upkeep
+
+    def add(self, article: Article, key: str, *, arrived: bool = False) -> None:
+        """Index `article` (whose feed-local key is `key`) under its story keys."""
+        holders = self.holders
+        for story in story_keys(article.link, key):
+            h = hash(story)
+            held = holders.get(h)
+            if held is None:
+                holders[h] = article.id
+                continue
+            if isinstance(held, str):
+                if held == article.id:
+                    continue
+                held = holders[h] = [held]
+            elif article.id in held:
+                continue
+            held.append(article.id)
+            self._check(h, held)
+            if arrived:
+                self._arrived.append(article.id)
+
+    def remove(self, article: Article, key: str) -> None:
+        """Forget `article` (pruned, unsubscribed, or about to be replaced)."""
+        holders = self.holders
+        for story in story_keys(article.link, key):
+            h = hash(story)
+            held = holders.get(h)
+            if held is None:
+                continue
+            if isinstance(held, str):
+                if held == article.id:
+                    del holders[h]
+                continue
+            if article.id not in held:
+                continue
+            held.remove(article.id)
+            if len(held) == 1:
+                holders[h] = held[0]
+                if h in self.shared:
+                    self.shared.discard(h)
+                    self._changed()
+            else:
+                self._check(h, held)
+
+    def replace(self, old: Article | None, new: Article, key: str) -> None:
+        """A merge put `new` in place of `old` (None: a new article)."""
+        if old is not None:
+            if old.link == new.link:
+                return  # same keys; `fetched` is kept by a merge, so the rank too
+            self.remove(old, key)
+        self.add(new, key, arrived=old is None)
+
+    def _check(self, h: int, held: list[str]) -> None:
+        """Is the key held by several ids shared (several feeds, none twice)?"""
+        articles = self.index.articles
+        feeds = [articles[i].feed_id for i in held if i in articles]
+        is_shared = len(feeds) == len(held) and len(set(feeds)) == len(feeds) > 1
+        was_shared = h in self.shared
+        if is_shared:
+            self.shared.add(h)
+        else:
+            self.shared.discard(h)
+        if is_shared or was_shared:
+            self._changed()
+
+    def _changed(self) -> None:
+        self.version += 1
+        self._groups = None
+
+    def take_arrived(self) -> list[str]:
+        """The new articles since the last call that joined a key held elsewhere."""
+        with self.index.lock:
+            arrived, self._arrived = self._arrived, []
+        return arrived
+
+    def read_elsewhere(self) -> list[str]:
+        """The articles arrived since the last call whose every copy is read: the
+        story was read in another feed, so these are read too."""
+        arrived = self.take_arrived()
+        if not arrived:
+            return []
+        read = self.index.read
+        out = []
+        for aid in arrived:
+            others = [m for m in self.copies(aid) if m != aid]
+            if others and aid not in read and all(m in read for m in others):
+                out.append(aid)
+        return out
+
+    # ------------------------------------------------------------------ groups
+
+    def groups(self) -> dict[str, Group]:
+        """Article id -> its group, for every article that has copies (cached)."""
+        with self.index.lock:
+            if self._groups is None:
+                self._groups = self._build()
+            return self._groups
+
+    def _build(self) -> dict[str, Group]:
+        parent: dict[str, str] = {}
+
+        def root(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for h in self.shared:
+            held = self.holders[h]
+            assert isinstance(held, list)
+            first = held[0]
+            parent.setdefault(first, first)
+            for other in held[1:]:
+                parent.setdefault(other, other)
+                a, b = root(first), root(other)
+                if a != b:
+                    parent[b] = a
+        members: dict[str, list[str]] = {}
+        for aid in parent:
+            members.setdefault(root(aid), []).append(aid)
+        articles = self.index.articles
+        groups: dict[str, Group] = {}
+        for ids in members.values():
+            group = tuple(sorted(ids, key=lambda i: (articles[i].fetched, i)))
+            for aid in group:
+                groups[aid] = group
+        return groups
+
+    def copies(self, article_id: str) -> Group:
+        """The article's group (itself included, the representative first), or ()."""
+        return self.groups().get(article_id, ())
+
+    def with_copies(self, article_ids: Iterable[str]) -> list[str]:
+        """`article_ids` and every copy of them, each once, in that order."""
+        groups = self.groups()
+        out = dict.fromkeys(article_ids)
+        for aid in list(out):
+            out.update(dict.fromkeys(groups.get(aid, ())))
+        return list(out)
+
+    def merge(self, articles: list[Article]) -> list[Article]:
+        """`articles` with each group once: of the copies present, the best-ranked one
+        (the representative when it is there), at its own place in the order."""
+        groups = self.groups()
+        if not groups:
+            return articles
+        present = {a.id for a in articles if a.id in groups}
+        if not present:
+            return articles
+        keep: set[str] = set()
+        seen: set[str] = set()
+        for aid in present:
+            group = groups[aid]
+            if group[0] in seen:
+                continue
+            seen.add(group[0])
+            keep.add(next(m for m in group if m in present))
+        return [a for a in articles if a.id not in present or a.id in keep]
+
+    def surplus(
+        self, counted: Callable[[str], bool], feed_ids: Collection[str] | None = None
+    ) -> int:
+        """How many articles that `counted` (unread, starred...) are extra copies: for
+        each group, those of its members counted (and in `feed_ids`) but one."""
+        extra = 0
+        articles = self.index.articles
+        for group in self.distinct_groups():
+            n = sum(
+                1
+                for m in group
+                if counted(m) and (feed_ids is None or articles[m].feed_id in feed_ids)
+            )
+            extra += max(0, n - 1)
+        return extra
+
+    def distinct_groups(self) -> list[Group]:
+        groups = self.groups()
+        return list({group[0]: group for group in groups.values()}.values())
