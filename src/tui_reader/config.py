@@ -43,6 +43,11 @@ theme = "textual-dark"
 # (Kitty graphics, Sixel, else coloured blocks); an image is fetched only when you ask.
 inline_images = false
 
+# The same story in several feeds (same link once tracking parameters and the like are
+# set aside, or the same guid) shows once in All, Unread, Starred, Today, folders and
+# search, and reading or marking one marks every copy. false: every copy shows.
+merge_duplicates = true
+
 # Remap keys by binding id (see `?` and README "Keys"); a comma separates several keys.
 # A key another binding has is taken from it (`config --check` says so).
 [keys]
@@ -66,6 +71,8 @@ class Config:
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where it was read from, to name it in messages.
     source: str = field(default="config", compare=False)
+    # Duplicates (issue 18 part 6): copies of one story in several feeds show once.
+    merge_duplicates: bool = True
 
 
 _LIMITS: dict[str, tuple[int, int]] = {

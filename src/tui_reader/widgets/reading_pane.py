@@ -91,6 +91,8 @@ class ArticleView:
     # Every author's name (`author` is their display form); the article's files.
     authors: tuple[str, ...] = ()
     enclosures: tuple[Enclosure, ...] = ()
+    # The other feeds that carry the same story (their titles, unsanitised).
+    also_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +260,8 @@ class ReadingPane(VerticalScroll, can_focus=True):
             byline.append(f"by {names}")
         byline.append(long_date(article.published))
         byline.append(f"{reading_minutes(article.words)} min read")
+        if article.also_in:
+            byline.append("also in: " + ", ".join(clean_line(n, 100) for n in article.also_in))
         self.query_one("#reader-byline", Static).update(plain(" · ".join(byline)))
         link = check_url(article.link)
         button, full = self._buttons()

@@ -40,7 +40,7 @@ from ...messages import (
 from ...models import Article, Feed
 from ...store import Store, StoreError
 from ...ui_text import plain_str
-from ...views import ALL, View, articles_for, sidebar_counts, sort_articles, unread_in
+from ...views import ALL, View, also_in, articles_for, sidebar_counts, sort_articles, unread_in
 from ...widgets.article_list import ArticleList
 from ...widgets.category_sidebar import CategorySidebar
 from ...widgets.footer import ReaderFooter
@@ -375,6 +375,7 @@ class MainScreen(Screen[None]):
                 words=article.words,
                 authors=article.authors,
                 enclosures=found.enclosures if found else (),
+                also_in=also_in(self.store, article),
             )
         )
         self.reading.restore_reading_position(article)
@@ -464,7 +465,7 @@ class MainScreen(Screen[None]):
                 self.show_article(in_view[index])
                 return
         # Not in this view: look through the whole library, newest first.
-        everything = self.store.articles()
+        everything = articles_for(self.store, ALL)  # as All shows it: a story once
         position = everything.index(current) if current in everything else -1
         indices = range(position + 1, len(everything)) if step > 0 else range(position - 1, -1, -1)
         for index in indices:
