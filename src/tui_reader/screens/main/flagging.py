@@ -99,7 +99,15 @@ class FlagController:
     # ---------------------------------------------------------------- bulk
 
     def _unread_in_list(self) -> list[Article]:
-        return [a for a in self.host.article_list.articles if not self.store.is_read(a.id)]
+        """The rows with something unread: the row, or a copy of its story in another
+        feed (marked unread there, e.g. by a sync server), which `change` marks too."""
+        dups, is_read = self.store.duplicates, self.store.is_read
+        return [
+            a
+            for a in self.host.article_list.articles
+            if not is_read(a.id)
+            or (dups is not None and not all(is_read(i) for i in dups.copies(a.id)))
+        ]
 
     def mark_view_read(self) -> None:
         unread = self._unread_in_list()
