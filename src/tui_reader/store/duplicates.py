@@ -23,14 +23,11 @@ id): a row already on screen keeps its identity when a later copy arrives.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection, Iterable, Mapping
+from threading import RLock
 
 from ..dedupe import story_keys
 from ..models import Article
-
-if TYPE_CHECKING:
-    from .index import Index
 
 Group = tuple[str, ...]  # article ids, the representative first
 
@@ -40,8 +37,11 @@ class Duplicates:
 
     Mutators expect the caller to hold the index's lock; readers take it."""
 
-    def __init__(self, index: Index) -> None:
-        self.index = index
+    def __init__(self, lock: RLock, articles: Mapping[str, Article], read: set[str]) -> None:
+        # The index's own lock, articles and read set (never copied: they change).
+        self.lock = lock
+        self.articles = articles
+        self.read = read
         self.holders: dict[int, str | list[str]] = {}
         self.shared: set[int] = set()
         self.version = 0
@@ -49,15 +49,12 @@ class Duplicates:
         # New articles (from a merge, not a load) that joined a key held elsewhere.
         self._arrived: list[str] = []
 
-    @classmethod
-    def of(cls, index: Index) -> Duplicates:
-        """Index every loaded article once (takes the lock); `Index` keeps it up after."""
-        dups = cls(index)
-        with index.lock:
-            keys = index.keys
-            for aid, article in index.articles.items():
-                dups.add(article, keys.get(aid, ""))
-        return dups
+    def fill(self, keys: Mapping[str, str]) -> None:
+        """Index every loaded article once (`keys`: article id -> feed-local key; takes
+        the lock); `Index` keeps it up to date after."""
+        with self.lock:
+            for aid, article in self.articles.items():
+                self.add(article, keys.get(aid, ""))
 
     # ------------------------------------------------------------------ upkeep
 
@@ -114,7 +111,7 @@ class Duplicates:
 
     def _check(self, h: int, held: list[str]) -> None:
         """Is the key held by several ids shared (several feeds, none twice)?"""
-        articles = self.index.articles
+        articles = self.articles
         feeds = [articles[i].feed_id for i in held if i in articles]
         is_shared = len(feeds) == len(held) and len(set(feeds)) == len(feeds) > 1
         was_shared = h in self.shared
@@ -131,7 +128,7 @@ class Duplicates:
 
     def take_arrived(self) -> list[str]:
         """The new articles since the last call that joined a key held elsewhere."""
-        with self.index.lock:
+        with self.lock:
             arrived, self._arrived = self._arrived, []
         return arrived
 
@@ -141,7 +138,7 @@ class Duplicates:
         arrived = self.take_arrived()
         if not arrived:
             return []
-        read = self.index.read
+        read = self.read
         out = []
         for aid in arrived:
             others = [m for m in self.copies(aid) if m != aid]
@@ -153,7 +150,7 @@ class Duplicates:
 
     def groups(self) -> dict[str, Group]:
         """Article id -> its group, for every article that has copies (cached)."""
-        with self.index.lock:
+        with self.lock:
             if self._groups is None:
                 self._groups = self._build()
             return self._groups
@@ -180,7 +177,7 @@ class Duplicates:
         members: dict[str, list[str]] = {}
         for aid in parent:
             members.setdefault(root(aid), []).append(aid)
-        articles = self.index.articles
+        articles = self.articles
         groups: dict[str, Group] = {}
         for ids in members.values():
             group = tuple(sorted(ids, key=lambda i: (articles[i].fetched, i)))
@@ -225,7 +222,7 @@ class Duplicates:
         """How many articles that `counted` (unread, starred...) are extra copies: for
         each group, those of its members counted (and in `feed_ids`) but one."""
         extra = 0
-        articles = self.index.articles
+        articles = self.articles
         for group in self.distinct_groups():
             n = sum(
                 1

@@ -432,9 +432,11 @@ class Store(FullTextMethods):
         """Group the copies of one story from now on (the reader, `merge_duplicates`)."""
         self.loader.load_all()
         with self.index.lock:
-            if self.index.dups is None:
-                self.index.dups = Duplicates.of(self.index)
-            return self.index.dups
+            index = self.index
+            if index.dups is None:
+                index.dups = Duplicates(index.lock, index.articles, index.read)
+                index.dups.fill(index.keys)
+            return index.dups
 
     def iter_feed_articles(self, feed_id: str) -> Iterator[Article]:
         self.loader.load_feeds((feed_id,))
