@@ -24,9 +24,10 @@ Two articles of different feeds that share a key are copies of one story
 * A trailing slash of the path is dropped; the root ("/") stays, but a link to a site's
   root without a query names no story (feeds whose every item links to the home page
   must not become one story).
-* Guids: a URL guid as above; any other guid only when it is at least `MIN_GUID_CHARS`
-  long and not only digits ("1", "42", a timestamp are reused by every feed). The
-  parser's fallback keys ("sha1:" + a hash of the title and date) are never used.
+* Guids: only those at least `MIN_GUID_CHARS` long ("1", "42", "post-7" are reused by
+  every feed); a URL guid as above; any other guid when it is not only digits (a
+  timestamp). The parser's fallback keys ("sha1:" + a hash of the title and date) are
+  never used.
 
 No Textual, no Rich: the store uses this.
 """
@@ -65,9 +66,15 @@ MIN_GUID_CHARS = 16
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
-# Most links need none of the work below: a lower-case host, no port, no query, no
-# fragment. Matching them first makes a library of 100k articles cheap to index.
-_PLAIN = re.compile(r"https?://([a-z0-9][a-z0-9.-]*[a-z0-9])(/[^?#@\\\s]*)?")
+# Most links need none of urlsplit's work: a lower-case host, no port, no user, no
+# "#!" route. Matching them first makes a library of 100k articles cheap to index.
+# Groups: the host; the path without its trailing slashes (None for the root); the query.
+_PLAIN = re.compile(
+    r"https?://([a-z0-9][a-z0-9.-]*[a-z0-9])"
+    r"(/[^?#@\\\s]*[^/?#@\\\s])?/*"
+    r"(?:\?([^#@\\\s]*))?"
+    r"(?:#(?:[^!\s]\S*)?)?"
+)
 
 
 def _is_tracking(param: str) -> bool:
@@ -75,15 +82,22 @@ def _is_tracking(param: str) -> bool:
     return name.startswith("utm_") or name in TRACKING_PARAMS
 
 
+def _clean_query(query: str) -> str:
+    """The query without tracking parameters, the rest sorted (as written)."""
+    return "&".join(sorted(p for p in query.split("&") if p and not _is_tracking(p)))
+
+
 def canonical_link(url: str) -> str | None:
     """The story key of a link ("u:" + host, path, sorted query), or None when the link
     is not an http(s) address with a host or names no story (a site's root)."""
     plain = _PLAIN.fullmatch(url)
     if plain is not None:
-        path = plain.group(2) or ""
-        if len(path) > 1:
-            path = path.rstrip("/") or "/"
-        return None if len(path) < 2 else "u:" + plain.group(1) + path
+        host, path, query = plain.groups()
+        if query:
+            query = _clean_query(query)
+        if query:
+            return "u:" + host + (path or "/") + "?" + query
+        return None if path is None else "u:" + host + path
     return _canonical_parsed(url)
 
 
@@ -110,10 +124,7 @@ def _canonical_parsed(url: str) -> str | None:
     path = parts.path
     if len(path) > 1:
         path = path.rstrip("/") or "/"
-    query = parts.query
-    if query:
-        kept = sorted(p for p in query.split("&") if p and not _is_tracking(p))
-        query = "&".join(kept)
+    query = _clean_query(parts.query) if parts.query else ""
     if path in ("", "/") and not query and not parts.fragment.startswith("!"):
         return None
     key = "u:" + host + (path or "/")
@@ -127,6 +138,8 @@ def _canonical_parsed(url: str) -> str | None:
 def guid_key(key: str) -> str | None:
     """The story key of an article's feed-local key (its guid), or None when the guid
     cannot be trusted to name one story across feeds."""
+    if len(key) < MIN_GUID_CHARS:  # most feed-local keys: checked first, it is cheap
+        return None
     key = key.strip()
     lowered = key[:8].lower()
     if lowered.startswith(("http://", "https://")):

@@ -168,18 +168,13 @@ def unread_in(store: Store, view: View, unread_by_feed: dict[str, int]) -> int:
     # own count counts its own copy.
     dups = store.duplicates
     if view.kind in ("all", "unread"):
-        extra = dups.surplus(lambda i: not store.is_read(i)) if dups else 0
-        return sum(unread_by_feed.values()) - extra
+        return sum(unread_by_feed.values()) - (dups.unread_surplus() if dups else 0)
     if view.kind == "starred":
-        return store.starred_count() - (dups.surplus(store.is_starred) if dups else 0)
+        return store.starred_count() - (dups.starred_surplus() if dups else 0)
     if view.kind == "today":
         return len(merged(store, store.articles(unread_only=True, since=start_of_today())))
     ids = feed_ids_for(store, view) or []
-    extra = (
-        dups.surplus(lambda i: not store.is_read(i), set(ids))
-        if dups and view.kind == "category"
-        else 0
-    )
+    extra = dups.unread_surplus(set(ids)) if dups and view.kind == "category" else 0
     return sum(unread_by_feed.get(i, 0) for i in ids) - extra
 
 
@@ -189,13 +184,14 @@ def _folder_surplus(store: Store, category_of_feed: Mapping[str, str]) -> dict[s
     extra: dict[str, int] = {}
     if dups is None:
         return extra
-    for group in dups.distinct_groups():
+    folders_of: dict[str, list[str]] = {}
+    for feeds in dups.unread_groups():
         in_folder: dict[str, int] = {}
-        for aid in group:
-            article = store.article(aid)
-            if article is None or store.is_read(aid):
-                continue
-            for folder in folder_path(category_of_feed.get(article.feed_id, "")):
+        for feed_id in feeds:
+            folders = folders_of.get(feed_id)
+            if folders is None:
+                folders = folders_of[feed_id] = folder_path(category_of_feed.get(feed_id, ""))
+            for folder in folders:
                 in_folder[folder] = in_folder.get(folder, 0) + 1
         for folder, n in in_folder.items():
             if n > 1:

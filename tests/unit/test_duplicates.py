@@ -94,6 +94,16 @@ def test_links_that_name_no_story(link: str) -> None:
         "https://a.b/ x",
         "http://127.0.0.1/x",
         "https://a.b/",
+        "https://a.b/x/?b=2&a=1&utm_source=z",
+        "https://a.b/?utm_medium=x",
+        "https://a.b/?q=1",
+        "https://a.b?q=1#frag",
+        "https://a.b/x#",
+        "https://a.b/x#!/route",
+        "https://a.b/x?#y",
+        "https://a.b/x?&&a=1&",
+        "https://a.b/x?ref=a&REF_SRC=b&c",
+        "https://a.b/x?a=1#top",
     ],
 )
 def test_fast_path_agrees_with_the_parsed_path(link: str) -> None:

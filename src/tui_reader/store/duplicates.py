@@ -23,7 +23,7 @@ id): a row already on screen keeps its identity when a later copy arrives.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from threading import RLock
 
 from ..dedupe import story_keys
@@ -37,15 +37,19 @@ class Duplicates:
 
     Mutators expect the caller to hold the index's lock; readers take it."""
 
-    def __init__(self, lock: RLock, articles: Mapping[str, Article], read: set[str]) -> None:
-        # The index's own lock, articles and read set (never copied: they change).
+    def __init__(
+        self, lock: RLock, articles: Mapping[str, Article], read: set[str], starred: set[str]
+    ) -> None:
+        # The index's own lock, articles and flag sets (never copied: they change).
         self.lock = lock
         self.articles = articles
         self.read = read
+        self.starred = starred
         self.holders: dict[int, str | list[str]] = {}
         self.shared: set[int] = set()
         self.version = 0
         self._groups: dict[str, Group] | None = None
+        self._distinct: list[Group] | None = None
         # New articles (from a merge, not a load) that joined a key held elsewhere.
         self._arrived: list[str] = []
 
@@ -125,6 +129,7 @@ class Duplicates:
     def _changed(self) -> None:
         self.version += 1
         self._groups = None
+        self._distinct = None
 
     def take_arrived(self) -> list[str]:
         """The new articles since the last call that joined a key held elsewhere."""
@@ -204,34 +209,57 @@ class Duplicates:
         if not groups:
             return articles
         present = {a.id for a in articles if a.id in groups}
-        if not present:
-            return articles
-        keep: set[str] = set()
-        seen: set[str] = set()
+        drop: set[str] = set()
         for aid in present:
-            group = groups[aid]
-            if group[0] in seen:
-                continue
-            seen.add(group[0])
-            keep.add(next(m for m in group if m in present))
-        return [a for a in articles if a.id not in present or a.id in keep]
+            # Dropped when a copy ranked before it is present; most groups are two.
+            for member in groups[aid]:
+                if member == aid:
+                    break
+                if member in present:
+                    drop.add(aid)
+                    break
+        return [a for a in articles if a.id not in drop] if drop else articles
 
-    def surplus(
-        self, counted: Callable[[str], bool], feed_ids: Collection[str] | None = None
-    ) -> int:
-        """How many articles that `counted` (unread, starred...) are extra copies: for
-        each group, those of its members counted (and in `feed_ids`) but one."""
+    def unread_surplus(self, feed_ids: Collection[str] | None = None) -> int:
+        """How many unread articles (of `feed_ids`, None: all) are extra copies: for
+        each group, its unread members but one."""
+        read, articles = self.read, self.articles
         extra = 0
-        articles = self.articles
-        for group in self.distinct_groups():
-            n = sum(
-                1
-                for m in group
-                if counted(m) and (feed_ids is None or articles[m].feed_id in feed_ids)
-            )
-            extra += max(0, n - 1)
+        with self.lock:
+            for group in self.distinct_groups():
+                if feed_ids is None:
+                    n = sum(1 for m in group if m not in read)
+                else:
+                    n = sum(1 for m in group if m not in read and articles[m].feed_id in feed_ids)
+                if n > 1:
+                    extra += n - 1
         return extra
 
+    def starred_surplus(self) -> int:
+        """How many starred articles are extra copies."""
+        extra, starred = 0, self.starred
+        with self.lock:
+            for group in self.distinct_groups():
+                n = sum(1 for m in group if m in starred)
+                if n > 1:
+                    extra += n - 1
+        return extra
+
+    def unread_groups(self) -> list[list[str]]:
+        """The feed ids of the unread members of each group with two or more unread."""
+        read, articles = self.read, self.articles
+        out = []
+        with self.lock:
+            for group in self.distinct_groups():
+                feeds = [articles[m].feed_id for m in group if m not in read]
+                if len(feeds) > 1:
+                    out.append(feeds)
+        return out
+
     def distinct_groups(self) -> list[Group]:
-        groups = self.groups()
-        return list({group[0]: group for group in groups.values()}.values())
+        """Each group once (cached with the groups)."""
+        with self.lock:
+            if self._distinct is None:
+                groups = self.groups()
+                self._distinct = list({group[0]: group for group in groups.values()}.values())
+            return self._distinct

@@ -434,7 +434,7 @@ class Store(FullTextMethods):
         with self.index.lock:
             index = self.index
             if index.dups is None:
-                index.dups = Duplicates(index.lock, index.articles, index.read)
+                index.dups = Duplicates(index.lock, index.articles, index.read, index.starred)
                 index.dups.fill(index.keys)
             return index.dups
 
