@@ -277,3 +277,20 @@ def test_untracked_store_does_not_mark_arrivals(tmp_path: Path) -> None:
         store.set_read(ids_of(store, a))
         add(store, b, item("b1", STORY), seconds=1)
         assert not any(store.is_read(i) for i in ids_of(store, b))
+
+
+def test_a_bound_library_queues_every_copys_mark_for_its_server(lib: Store) -> None:
+    lib.sync.bind("miniflux", "https://rss.example.net", "", "")
+    a, b, c = (subscribe(lib, n) for n in ("alpha", "beta", "gamma"))
+    add(lib, a, item("a1", STORY))
+    add(lib, b, item("b1", STORY + "/"), seconds=1)
+    dups = lib.duplicates
+    assert dups is not None
+    (a1,), (b1,) = ids_of(lib, a), ids_of(lib, b)
+    # What the reader's `m` does: the normal set_read, with the copies.
+    assert sorted(lib.set_read(dups.with_copies([b1]))) == sorted([a1, b1])
+    assert lib.sync.outbox.has_flag(a1, "read") and lib.sync.outbox.has_flag(b1, "read")
+    # A copy arriving read goes to the server the same way.
+    add(lib, c, item("c1", "http://news.example.com/2026/12/story"), seconds=2)
+    (c1,) = ids_of(lib, c)
+    assert lib.is_read(c1) and lib.sync.outbox.has_flag(c1, "read")
