@@ -294,3 +294,21 @@ def test_a_bound_library_queues_every_copys_mark_for_its_server(lib: Store) -> N
     add(lib, c, item("c1", "http://news.example.com/2026/12/story"), seconds=2)
     (c1,) = ids_of(lib, c)
     assert lib.is_read(c1) and lib.sync.outbox.has_flag(c1, "read")
+
+
+def test_groups_kept_up_to_date_match_groups_built_afresh(lib: Store) -> None:
+    """Copies joining one by one (the incremental path) give the groups a fresh build
+    gives, including a third copy joining a pair by its guid only."""
+    a, b, c, d = (subscribe(lib, n) for n in ("alpha", "beta", "gamma", "delta"))
+    dups = lib.duplicates
+    assert dups is not None
+    guid = "tag:news.example.com,2026:story"
+    add(lib, a, item(guid, STORY), item("a2", "https://e.com/2", "Two"))
+    assert dups.groups() == {}  # built (empty) before the copies arrive
+    add(lib, b, item("b1", STORY + "?utm_source=b"), item("b2", "https://e.com/2/"), seconds=1)
+    add(lib, c, item(guid, "https://mirror.example.net/story"), seconds=2)
+    add(lib, d, item("d2", "http://e.com/2"), seconds=3)
+    kept = dict(dups.groups())
+    dups._changed()  # forget them: the next question builds them from the keys
+    assert dups.groups() == kept
+    assert sorted(len(g) for g in dups.distinct_groups()) == [3, 3]

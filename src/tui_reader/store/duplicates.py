@@ -78,7 +78,7 @@ class Duplicates:
             elif article.id in held:
                 continue
             held.append(article.id)
-            self._check(h, held)
+            self._check(h, held, grown=True)
             if arrived:
                 self._arrived.append(article.id)
 
@@ -103,7 +103,7 @@ class Duplicates:
                     self.shared.discard(h)
                     self._changed()
             else:
-                self._check(h, held)
+                self._check(h, held, grown=False)
 
     def replace(self, old: Article | None, new: Article, key: str) -> None:
         """A merge put `new` in place of `old` (None: a new article)."""
@@ -113,8 +113,9 @@ class Duplicates:
             self.remove(old, key)
         self.add(new, key, arrived=old is None)
 
-    def _check(self, h: int, held: list[str]) -> None:
-        """Is the key held by several ids shared (several feeds, none twice)?"""
+    def _check(self, h: int, held: list[str], *, grown: bool) -> None:
+        """Is the key held by several ids shared (several feeds, none twice)? `grown`:
+        an id was just added to `held` (else one was taken out)."""
         articles = self.articles
         feeds = [articles[i].feed_id for i in held if i in articles]
         is_shared = len(feeds) == len(held) and len(set(feeds)) == len(feeds) > 1
@@ -123,8 +124,26 @@ class Duplicates:
             self.shared.add(h)
         else:
             self.shared.discard(h)
-        if is_shared or was_shared:
-            self._changed()
+        if is_shared and grown:
+            self._join(held)  # a copy arrived: groups only grow
+        elif is_shared or was_shared:
+            self._changed()  # a group may split: built again when next asked for
+
+    def _join(self, held: list[str]) -> None:
+        """Make `held` and their groups one group, without building them all again (a
+        refresh brings copies one by one). The dict is replaced, never changed in
+        place: a reader may be looking things up in the old one."""
+        self.version += 1
+        self._distinct = None
+        if self._groups is None:
+            return
+        groups = dict(self._groups)
+        members = {m for aid in held for m in groups.get(aid, (aid,))}
+        articles = self.articles
+        group = tuple(sorted(members, key=lambda i: (articles[i].fetched, i)))
+        for aid in group:
+            groups[aid] = group
+        self._groups = groups
 
     def _changed(self) -> None:
         self.version += 1
