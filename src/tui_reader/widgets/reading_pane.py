@@ -91,7 +91,7 @@ class ArticleView:
     # Every author's name (`author` is their display form); the article's files.
     authors: tuple[str, ...] = ()
     enclosures: tuple[Enclosure, ...] = ()
-    # The other feeds that carry the same story (their titles, unsanitised).
+    # The other feeds that carry the same story (their titles; cleaned again on show).
     also_in: tuple[str, ...] = ()
 
 
