@@ -213,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--category", metavar="NAME", help="only feeds in this category and its subcategories"
     )
     p.add_argument("--feed", metavar="URL", help="only this feed")
+    p.add_argument(
+        "--no-notify",
+        action="store_true",
+        help='do not run notify_command (run when the config says notify = "command")',
+    )
 
     p = sub.add_parser(
         "restore-backup",

@@ -346,6 +346,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from . import cli_notify
     from .feeds.refresh_cli import RefreshInterrupted, run_refresh, sigint_restored
 
     # Lazy: a feed that answers 304 needs none of its article files read. The writer
@@ -373,8 +374,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                 feeds = [feed] if feed else []
             if not feeds:
                 raise CommandError("no feeds match; see `tui-reader feeds`")
-            run_refresh(store, feeds)
+            since = datetime.now(UTC)
+            summary = run_refresh(store, feeds)
             report_damage(store)
+            notifier = cli_notify.notify_command_for(args, store, summary, since, _err)
+        cli_notify.run_notify(notifier, _err)
     except RefreshInterrupted as exc:
         # Said once the library is closed: the feeds counted are on disk.
         _err(exc.message())

@@ -43,6 +43,20 @@ theme = "textual-dark"
 # (Kitty graphics, Sixel, else coloured blocks); an image is fetched only when you ask.
 inline_images = false
 
+# Notifications after a refresh or sync with new articles (README "Notifications"): one
+# of none, bell, terminal (a desktop notification through the terminal, else the bell;
+# these two only while the reader is open but not focused) or command (run
+# notify_command with the new-article count, the number of feeds, then the first titles).
+notify = "none"
+notify_command = ""
+# Notify even when nothing is new.
+notify_always = false
+
+# b sends the article to this command: URL, title, feed title, description.
+bookmark_command = ""
+# The bookmark command needs the terminal (it asks questions): the reader steps aside.
+bookmark_interactive = false
+
 # The same story in several feeds (same link once tracking parameters and the like are
 # set aside, or the same guid) shows once in All, Unread, Starred, Today, folders and
 # search, and reading or marking one marks every copy. false: every copy shows.
@@ -67,6 +81,12 @@ class Config:
     inline_images: bool = False
     # Binding id -> key string, from the [keys] table.
     keys: tuple[tuple[str, str], ...] = ()
+    # Notifications and bookmarks (issue 18.5, notify.py and bookmark.py).
+    notify: str = "none"
+    notify_command: str = ""
+    notify_always: bool = False
+    bookmark_command: str = ""
+    bookmark_interactive: bool = False
     # Problems found while reading the file, in plain words, for the user.
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where it was read from, to name it in messages.
@@ -79,6 +99,11 @@ _LIMITS: dict[str, tuple[int, int]] = {
     "refresh_interval_minutes": (0, 7 * 24 * 60),
     "keep_read_per_feed": (0, 1_000_000),
 }
+
+# What `notify` may say (notify.py says what each does).
+NOTIFY_MODES = ("none", "bell", "terminal", "command")
+# Settings that take one of a few words.
+_CHOICES: dict[str, tuple[str, ...]] = {"notify": NOTIFY_MODES}
 
 
 def load_config(path: Path) -> Config:
@@ -130,6 +155,10 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
                 f"{source}: {key!r} should be {expected.__name__}, not {value!r}; "
                 "the default is used."
             )
+            continue
+        if key in _CHOICES and value not in _CHOICES[key]:
+            choices = ", ".join(f'"{c}"' for c in _CHOICES[key])
+            warnings.append(f"{source}: {key!r} must be one of {choices}; the default is used.")
             continue
         if key in _LIMITS:
             low, high = _LIMITS[key]
@@ -194,6 +223,14 @@ def check_config(
         if binding_id not in bindings:
             problems.append(f"{source}: [keys] {binding_id!r} is not a binding id; ignored.")
     problems.extend(_stolen_keys(source, remapped, bindings))
+    if config.notify != "none" or config.notify_command or config.bookmark_command:
+        from .notify import command_problems  # shlex and shutil: only when there is a command
+
+        commands = [
+            ("notify_command", config.notify_command),
+            ("bookmark_command", config.bookmark_command),
+        ]
+        problems.extend(command_problems(source, config.notify, config.notify_command, commands))
     return tuple(problems)
 
 

@@ -34,6 +34,9 @@ CORE = (
     "tui_reader.search",
     "tui_reader.opml",
     "tui_reader.importing",
+    "tui_reader.notify",
+    "tui_reader.bookmark",
+    "tui_reader.external",
     "tui_reader.dedupe",
 )
 

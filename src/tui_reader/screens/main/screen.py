@@ -46,6 +46,7 @@ from ...widgets.category_sidebar import CategorySidebar
 from ...widgets.footer import ReaderFooter
 from ...widgets.reading_pane import ArticleView, ReadingPane
 from ...workers import report_worker_error
+from .bookmarking import bookmark_article
 from .finding import FindController
 from .flagging import FlagController
 from .layout import PaneWidths
@@ -88,7 +89,7 @@ class MainScreen(Screen[None]):
         self.find = FindController(self, store, lambda: self._sources)
         self.flags = FlagController(self, store)
         self.reading = ReadingController(self, store, self.config)
-        self.feeds = FeedsController(self, store)
+        self.feeds = FeedsController(self, store, self.config)
         self.panes = PaneWidths(self, store)
 
     # ---------------------------------------------------------------- layout
@@ -409,7 +410,7 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in READING_ACTIONS:
             return self.reading.check(action)
-        if action in ("toggle_read", "toggle_star", "open_in_browser"):
+        if action in ("toggle_read", "toggle_star", "open_in_browser", "bookmark"):
             return True if self.target_article() is not None else None
         if action in ("next_unread", "previous_unread"):
             return True if self.store.unread_count() else None
@@ -445,6 +446,9 @@ class MainScreen(Screen[None]):
         article = self.target_article()
         if article is not None:
             self.open_url(article.link)
+
+    def action_bookmark(self) -> None:
+        bookmark_article(self, self.store, self.config, self.target_article())
 
     def open_url(self, raw_url: str) -> None:
         """Open `raw_url` through the URL policy; refused URLs are shown as plain text."""

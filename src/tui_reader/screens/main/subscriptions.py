@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.worker import get_current_worker
 
+from ...config import Config
 from ...messages import FeedRefreshed, RefreshFinished
 from ...models import Feed
 from ...store import Store, StoreError
 from ...ui_text import plain_str
 from ...views import View, in_folder
+from .announce import announce_new_articles
 
 if TYPE_CHECKING:
     from ...feeds.refresh import RefreshSummary
@@ -39,9 +42,12 @@ PROGRESS_INTERVAL = 0.25
 class FeedsController:
     """Refresh and feed management."""
 
-    def __init__(self, host: MainHost, store: Store) -> None:
+    def __init__(self, host: MainHost, store: Store, config: Config | None = None) -> None:
         self.host = host
         self.store = store
+        self.config = config or Config()
+        # When the running refresh started: articles stored since are its new ones.
+        self._refresh_started = datetime.now(UTC)
         self._last_list_reload = 0.0
         self._last_list_reload_cost = 0.0  # seconds the last reload during a refresh took
         self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
@@ -82,6 +88,7 @@ class FeedsController:
                 )
                 return
         self.host.refreshing = True  # a var with bindings=True: r and R leave the footer
+        self._refresh_started = datetime.now(UTC)
         self.host.sub_title = plain_str(f"Refreshing {what}: 0/{len(feeds)}")
         self.run_refresh(feeds)
 
@@ -153,6 +160,11 @@ class FeedsController:
             )
             return
         self._notify_summary(event.summary)
+        if self.config.notify != "none":
+            from ...notify import from_refresh
+
+            news = from_refresh(self.store, event.summary, self._refresh_started)
+            announce_new_articles(self.host, self.config, news)
 
     def _notify_summary(self, summary: RefreshSummary) -> None:
         failed = summary.failed
