@@ -178,14 +178,13 @@ def unread_in(store: Store, view: View, unread_by_feed: dict[str, int]) -> int:
     return sum(unread_by_feed.get(i, 0) for i in ids) - extra
 
 
-def _folder_surplus(store: Store, category_of_feed: Mapping[str, str]) -> dict[str, int]:
+def _folder_surplus(
+    unread_groups: list[list[str]], category_of_feed: Mapping[str, str]
+) -> dict[str, int]:
     """Per folder, the unread copies beyond the first of each story in it."""
-    dups = store.duplicates
     extra: dict[str, int] = {}
-    if dups is None:
-        return extra
     folders_of: dict[str, list[str]] = {}
-    for feeds in dups.unread_groups():
+    for feeds in unread_groups:
         in_folder: dict[str, int] = {}
         for feed_id in feeds:
             folders = folders_of.get(feed_id)
@@ -208,9 +207,16 @@ def sidebar_counts(
     """Every sidebar row's unread count by node id: the smart views, each feed, each
     folder with its subfolders rolled up (`Tech` counts `Tech/Python`), saved searches."""
     counts: dict[str, int] = {}
+    # One pass over the copies of stories for every count that merges them.
+    dups = store.duplicates
+    unread_groups = dups.unread_groups() if dups else []
     for kind, label in SMART_VIEWS:
         view = View(kind, label=label)
-        counts[view.node_id] = unread_in(store, view, dict(unread_by_feed))
+        if kind in ("all", "unread"):
+            surplus = sum(len(feeds) - 1 for feeds in unread_groups)
+            counts[view.node_id] = sum(unread_by_feed.values()) - surplus
+        else:
+            counts[view.node_id] = unread_in(store, view, dict(unread_by_feed))
     by_category: dict[str, int] = {}
     for feed_id, category in category_of_feed.items():
         unread = unread_by_feed.get(feed_id, 0)
@@ -220,7 +226,7 @@ def sidebar_counts(
     for category, unread in by_category.items():
         for folder in folder_path(category):  # a folder counts its subfolders too
             by_folder[folder] = by_folder.get(folder, 0) + unread
-    extra = _folder_surplus(store, category_of_feed)
+    extra = _folder_surplus(unread_groups, category_of_feed)
     for folder, unread in by_folder.items():
         counts[f"category:{folder}"] = unread - extra.get(folder, 0)
     for query, members in saved_members.items():

@@ -255,14 +255,16 @@ class Duplicates:
         return extra
 
     def starred_surplus(self) -> int:
-        """How many starred articles are extra copies."""
-        extra, starred = 0, self.starred
+        """How many starred articles are extra copies (a pass over the stars, which
+        are few, not over the groups)."""
+        groups = self.groups()
+        starred_in: dict[str, int] = {}
         with self.lock:
-            for group in self.distinct_groups():
-                n = sum(1 for m in group if m in starred)
-                if n > 1:
-                    extra += n - 1
-        return extra
+            for aid in self.starred:
+                group = groups.get(aid)
+                if group is not None:
+                    starred_in[group[0]] = starred_in.get(group[0], 0) + 1
+        return sum(n - 1 for n in starred_in.values())
 
     def unread_groups(self) -> list[list[str]]:
         """The feed ids of the unread members of each group with two or more unread."""
