@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unread", action="store_true", help="only unread articles")
     p.add_argument("--starred", action="store_true", help="only starred articles")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help='also articles hidden by [[ignore]] rules (marked H; with --json, "hidden")',
+    )
     _allow_partial(p)
 
     p = sub.add_parser(

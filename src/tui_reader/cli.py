@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .config import Config
+    from .feeds.auth_login import Logins
 
 
 class CommandError(Exception):
@@ -109,13 +110,42 @@ def report_damage(store: Store, *, allow_partial: bool | None = None) -> int:
 def _apply_config(args: argparse.Namespace, store: Store) -> None:
     """A command that changes the library follows the config as the reader does
     (`keep_read_per_feed`); what is wrong in the file is said on stderr."""
-    from .config import apply_to_store, load_config
-    from .paths import config_file
+    from .config import apply_to_store
 
-    config = load_config(config_file(getattr(args, "config", None)))
+    config = _loaded_config(args)
     for warning in config.warnings:
         _err(warning)
     apply_to_store(config, store)
+
+
+def _apply_ignore_rules(args: argparse.Namespace, store: Store) -> None:
+    """A reading command hides what the reader hides (the config's [[ignore]] rules);
+    their problems are `config --check`'s to tell."""
+    from .config import apply_to_store
+
+    apply_to_store(_loaded_config(args), store)
+
+
+def _loaded_config(args: argparse.Namespace) -> Config:
+    """The config file, read once per command (kept on `args`)."""
+    config = getattr(args, "loaded_config", None)
+    if config is None:
+        from .config import load_config
+        from .paths import config_file
+
+        config = args.loaded_config = load_config(config_file(getattr(args, "config", None)))
+    return config
+
+
+def _logins(args: argparse.Namespace) -> Logins | None:
+    """The config's `[auth."..."]` logins, for the commands that fetch feeds (None when
+    it has none: the login code is not even loaded)."""
+    config = _loaded_config(args)
+    if not (config.auth or config.allow_insecure_auth):
+        return None
+    from .feeds.auth_login import Logins
+
+    return Logins.from_config(config)
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -140,7 +170,7 @@ def article_json(
         "id": article.id,
         "feed": feed.display_title if feed else "",
         "feed_id": article.feed_id,
-        "feed_url": feed.url if feed else "",
+        "feed_url": hide_userinfo(feed.url) if feed else "",  # see cmd_feeds
         "category": feed.category if feed else "",
         "title": article.title,
         "link": article.link,
@@ -167,9 +197,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     except QueryError as exc:
         raise CommandError(f"bad query: {exc}") from None
     with open_store(args, read_only=True) as store:
-        articles = store.articles(unread_only=args.unread, starred_only=args.starred)
+        show_all = getattr(args, "all", False)
+        _apply_ignore_rules(args, store)
+        articles = store.articles(
+            unread_only=args.unread, starred_only=args.starred, include_hidden=show_all
+        )
         if not query.is_empty:
             articles = search(store, query, articles)
+        hidden = store.hidden.snapshot() if show_all else frozenset()
         out = sys.stdout
         if args.json:
             write = out.buffer.write if hasattr(out, "buffer") else None
@@ -184,10 +219,13 @@ def cmd_list(args: argparse.Namespace) -> int:
                     media[article.feed_id] = store.media_of_feed(article.feed_id)
                 return media[article.feed_id]
 
-            lines = (
-                orjson.dumps(article_json(store, a, media_for(a)), option=orjson.OPT_APPEND_NEWLINE)
-                for a in articles
-            )
+            def json_line(a: Article) -> bytes:
+                doc = article_json(store, a, media_for(a))
+                if show_all:  # only then: the output without --all stays as it was
+                    doc["hidden"] = a.id in hidden
+                return orjson.dumps(doc, option=orjson.OPT_APPEND_NEWLINE)
+
+            lines = (json_line(a) for a in articles)
             if write is not None:
                 out.flush()
                 for line in lines:
@@ -204,6 +242,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             mark = ("*" if store.is_starred(article.id) else " ") + (
                 " " if store.is_read(article.id) else "N"
             )
+            if show_all:  # a third column, H for hidden by an [[ignore]] rule
+                mark += "H" if article.id in hidden else " "
             source = clean_line(feed.display_title if feed else "", 30)
             rows.append(
                 f"{article.id}  {mark}  {article.published.astimezone().strftime('%Y-%m-%d %H:%M')}"
@@ -257,7 +297,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
                         {
                             "id": feed.id,
                             # A `user:password@` in a subscription is a secret: listings
-                            # end up in terminals, scrollback and logs (OPML export keeps it).
+                            # end up in terminals, scrollback and logs (OPML export drops it).
                             "url": hide_userinfo(feed.url),
                             "title": feed.display_title,
                             "category": feed.category,
@@ -334,7 +374,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     with open_store(args, read_only=False) as store:
         try:
-            outcome = subscribe(store, args.url, category=args.category)
+            outcome = subscribe(store, args.url, category=args.category, logins=_logins(args))
         except SubscribeError as exc:
             raise CommandError(str(exc)) from None
         finally:
@@ -375,7 +415,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             if not feeds:
                 raise CommandError("no feeds match; see `tui-reader feeds`")
             since = datetime.now(UTC)
-            summary = run_refresh(store, feeds)
+            summary = run_refresh(store, feeds, logins=_logins(args))
             report_damage(store)
             notifier = cli_notify.notify_command_for(args, store, summary, since, _err)
         cli_notify.run_notify(notifier, _err)

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .feeds.auth import AuthRule
+    from .killfile import IgnoreRule
     from .store import Store
 
 EXAMPLE = """\
@@ -67,6 +69,25 @@ merge_duplicates = true
 [keys]
 # "article.toggle_read" = "x"
 # "article.toggle_star" = "s,S"
+
+# Feeds behind a login (README "Feeds behind a login"). Top-level keys such as
+# allow_insecure_auth must come before the first [table] of the file.
+# allow_insecure_auth = false   # true: also send logins over plain http
+# [auth."feeds.example.com"]    # a host, "host:port", or an https:// address prefix
+# user = "alice"
+# password_command = "pass show feeds.example.com"   # run without a shell
+# scheme = "any"                # "basic", "digest" or "any"
+# headers = { "X-Api-Key" = "not-a-secret" }
+# header_commands = { Authorization = "pass show feeds/token" }
+
+# Killfile: articles matching a query (the search language) are hidden ("hide": kept,
+# never shown or counted; `tui-reader list --all` shows them) or never stored ("drop":
+# left out of every refresh and sync). Starred articles are never dropped. Words match
+# titles, authors and feed names, not bodies. Repeat [[ignore]] for each rule.
+# [[ignore]]
+# name = "Show HN"
+# query = 'feed:"Hacker News" "Show HN"'
+# mode = "hide"
 """
 
 
@@ -91,6 +112,12 @@ class Config:
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where it was read from, to name it in messages.
     source: str = field(default="config", compare=False)
+    # Killfile: the [[ignore]] rules (killfile.py), their queries parsed.
+    ignore: tuple[IgnoreRule, ...] = ()
+    # Feeds behind a login (feeds/auth.py): the [auth."host"] tables, and whether a login
+    # may go over plain http.
+    auth: tuple[AuthRule, ...] = ()
+    allow_insecure_auth: bool = False
     # Duplicates (issue 18 part 6): copies of one story in several feeds show once.
     merge_duplicates: bool = True
 
@@ -111,7 +138,7 @@ def load_config(path: Path) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Config()
+        return Config(source=str(path))  # named: the reader watches it for ignore rules
     except OSError as exc:
         return Config(
             warnings=(f"Cannot read the config file {path}: {exc.strerror}.",), source=str(path)
@@ -132,6 +159,10 @@ def apply_to_store(config: Config, store: Store) -> None:
     """Hand the library what the config says about it. The reader and every command
     that writes the library call this, so that both keep the same articles."""
     store.keep_read = config.keep_read_per_feed
+    if config.ignore:
+        from .killfile import Killfile  # the query language, only for users with rules
+
+        store.hidden.set_rules(Killfile(config.ignore))
 
 
 def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
@@ -143,6 +174,18 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
         if key == "keys":
             keys, problems = _read_keys(value, source)
             values["keys"] = keys
+            warnings.extend(problems)
+            continue
+        if key == "auth":
+            from .feeds.auth import read_auth  # only a config with logins needs it
+
+            values["auth"], problems = read_auth(value, source)
+            warnings.extend(problems)
+            continue
+        if key == "ignore":
+            from .killfile import read_ignore
+
+            values["ignore"], problems = read_ignore(value, source)
             warnings.extend(problems)
             continue
         if key not in known:
@@ -223,6 +266,10 @@ def check_config(
         if binding_id not in bindings:
             problems.append(f"{source}: [keys] {binding_id!r} is not a binding id; ignored.")
     problems.extend(_stolen_keys(source, remapped, bindings))
+    if config.auth:
+        from .feeds.auth import check_rules
+
+        problems.extend(check_rules(config.auth, config.allow_insecure_auth, source))
     if config.notify != "none" or config.notify_command or config.bookmark_command:
         from .notify import command_problems  # shlex and shutil: only when there is a command
 

@@ -60,14 +60,32 @@ def read_import_file(path: Path) -> ImportPlan:
 
 
 def apply_import(store: Store, plan: ImportPlan, name: str) -> ImportOutcome:
-    """Subscribe to every feed of `plan` not subscribed yet (nothing is fetched)."""
+    """Subscribe to every feed of `plan` not subscribed yet (nothing is fetched).
+
+    A `user:password@` in an address (newsboat's way to log in) is taken out before the
+    feed is stored: a login belongs in the config (README "Feeds behind a login")."""
     added = present = 0
+    notes = list(plan.notes)
+    logins: set[str] = set()
     for sub in plan.subscriptions:
-        _, created = store.add_feed(sub.url, sub.title, sub.category)
+        url = sub.url
+        if "@" in url:
+            from .feeds.auth import split_login, table_name
+
+            given = split_login(url)
+            if given is not None:
+                url = given.url
+                logins.add(table_name(url))
+        _, created = store.add_feed(url, sub.title, sub.category)
         if created:
             added += 1
         else:
             present += 1
+    for host in sorted(logins):
+        notes.append(
+            f"the user name and password in the addresses of {host} were not stored; "
+            f'to log in, add [auth."{host}"] with user and password_command to the config'
+        )
     return ImportOutcome(
-        clean_line(name), added, present + plan.duplicates, plan.rejected, plan.notes
+        clean_line(name), added, present + plan.duplicates, plan.rejected, tuple(notes)
     )

@@ -132,6 +132,8 @@ def also_in(store: Store, article: Article) -> tuple[str, ...]:
         return ()
     names: dict[str, None] = {}
     for aid in dups.copies(article.id):
+        if store.hidden.contains(aid):  # a copy the ignore rules hide is not named
+            continue
         copy = store.article(aid)
         feed = store.feed(copy.feed_id) if copy is not None else None
         if feed is not None and feed.id != article.feed_id:

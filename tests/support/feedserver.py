@@ -11,6 +11,13 @@
   tag at the end) and `--bad-slow N` (answers after `--slow-seconds`).
 * `/_stats`: request counters as JSON (`requests`, `bytes_sent`, `by_status`);
   `/_bad`: which files are bad, by kind. The counters are printed on stderr at exit.
+* Feeds behind a login, with `--auth-user` and `--auth-password`: `/_auth/basic/<file>`
+  wants HTTP basic auth, `/_auth/digest/<file>` digest (MD5, qop=auth), and with
+  `--auth-token`, `/_auth/token/<file>` wants the header `X-Feed-Token: <token>`; without
+  them, a 401 with its WWW-Authenticate challenge. `/_redirect?to=URL` answers 302 to
+  URL (e.g. another loopback host or port). `/_seen`: what each request carried, as JSON
+  (`path`, `authorization`, `x_headers`), to prove where credentials went.
+* `--tls-cert FILE --tls-key FILE`: serve https instead (the base URL says so).
 * The first line on stdout is the base URL (`--port 0` picks a free port; `--url-file`
   also writes it to a file). Binds loopback addresses only.
 * Stops on SIGTERM or SIGINT, after `--max-seconds` (default 3600; 0 = never) or after
@@ -23,21 +30,27 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import contextlib
 import email.utils
 import gzip
+import hashlib
 import ipaddress
 import json
 import os
 import random
+import re
+import secrets
 import signal
 import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 BAD_KINDS = ("404", "500", "malformed", "slow")
 
@@ -146,7 +159,15 @@ class CorpusServer(ThreadingHTTPServer):
         self.bad_kind = {f"/{name}": kind for kind, names in self.bad.items() for name in names}
         self._packed: dict[tuple[Path, int], bytes] = {}
         self._packed_lock = threading.Lock()
+        self.seen: list[dict[str, Any]] = []  # what each request carried (/_seen)
+        self.nonces: set[str] = set()  # digest nonces handed out
         super().__init__(address, FeedHandler)
+        if options.tls_cert:
+            import ssl  # only for --tls-cert
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(options.tls_cert, options.tls_key)
+            self.socket = context.wrap_socket(self.socket, server_side=True)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Readers drop keep-alive connections all the time; that is no server error.
@@ -200,10 +221,30 @@ class FeedHandler(BaseHTTPRequestHandler):
             time.sleep(options.latency_ms / 1000)
         path = unquote(urlsplit(self.path).path)
         plain = {"Content-Type": "text/plain; charset=utf-8"}
-        if path in ("/_stats", "/_bad"):
-            data = server.counters.as_dict() if path == "/_stats" else server.bad
+        if path in ("/_stats", "/_bad", "/_seen"):
+            data: Any = server.counters.as_dict() if path == "/_stats" else server.bad
+            if path == "/_seen":
+                data = list(server.seen)
             self.send(200, json.dumps(data).encode(), {"Content-Type": "application/json"}, head)
             return
+        server.seen.append(
+            {
+                "path": self.path,
+                "authorization": self.headers.get("Authorization"),
+                "x_headers": {k: v for k, v in self.headers.items() if k.lower().startswith("x-")},
+            }
+        )
+        if path == "/_redirect":
+            target = parse_qs(urlsplit(self.path).query).get("to", [""])[0]
+            self.send(302, b"", {"Location": target, **plain}, head)
+            return
+        if path.startswith("/_auth/"):
+            kind, _, rest = path.removeprefix("/_auth/").partition("/")
+            challenge = self.login_refused(kind)
+            if challenge is not None:
+                self.send(401, b"log in first\n", {**plain, **challenge}, head)
+                return
+            path = "/" + rest
         kind = server.bad_kind.get(path)
         if kind == "404":
             self.send(404, b"no such feed\n", plain, head)
@@ -242,6 +283,54 @@ class FeedHandler(BaseHTTPRequestHandler):
             headers["Vary"] = "Accept-Encoding"
         self.send(200, body, headers, head)
 
+    def login_refused(self, kind: str) -> dict[str, str] | None:
+        """None if the request carries the login `kind` wants, else the challenge headers."""
+        options = self.server.options
+        user, password = options.auth_user or "", options.auth_password or ""
+        given = self.headers.get("Authorization") or ""
+        if kind == "basic":
+            wanted = base64.b64encode(f"{user}:{password}".encode()).decode()
+            if user and given == f"Basic {wanted}":
+                return None
+            return {"WWW-Authenticate": 'Basic realm="feeds"'}
+        if kind == "digest":
+            if user and self.digest_ok(given, user, password):
+                return None
+            nonce = secrets.token_hex(16)
+            self.server.nonces.add(nonce)
+            return {
+                "WWW-Authenticate": (
+                    f'Digest realm="feeds", qop="auth", nonce="{nonce}", algorithm=MD5'
+                )
+            }
+        if kind == "token":
+            token = options.auth_token
+            if token and self.headers.get("X-Feed-Token") == token:
+                return None
+            return {"WWW-Authenticate": 'Bearer realm="feeds"'}
+        return {"WWW-Authenticate": 'Basic realm="unknown"'}
+
+    def digest_ok(self, given: str, user: str, password: str) -> bool:
+        if not given.startswith("Digest "):
+            return False
+        fields = {
+            key.lower(): (quoted if quoted is not None and value.startswith('"') else value)
+            for key, value, quoted in (
+                (m.group(1), m.group(2), m.group(3))
+                for m in re.finditer(r'(\w+)=("([^"]*)"|[^,\s]*)', given[7:])
+            )
+        }
+        if fields.get("username") != user or fields.get("nonce") not in self.server.nonces:
+            return False
+
+        def md5(text: str) -> str:
+            return hashlib.md5(text.encode()).hexdigest()
+
+        ha1 = md5(f"{user}:feeds:{password}")
+        ha2 = md5(f"{self.command}:{fields.get('uri', '')}")
+        parts = [fields.get(k, "") for k in ("nonce", "nc", "cnonce", "qop")]
+        return fields.get("response") == md5(":".join([ha1, *parts, ha2]))
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     doc = __doc__ or ""
@@ -262,6 +351,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--bad-seed", default="1")
     parser.add_argument("--max-seconds", type=float, default=3600.0, help="0 = never stop")
     parser.add_argument("--max-requests", type=int, default=0, help="0 = no limit")
+    parser.add_argument("--auth-user", help="the user of the /_auth/ routes")
+    parser.add_argument("--auth-password", help="the password of the /_auth/ routes")
+    parser.add_argument("--auth-token", help="the X-Feed-Token of /_auth/token/")
+    parser.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     options = parser.parse_args(argv)
     try:
@@ -275,13 +369,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return options
 
 
+@contextlib.contextmanager
+def running(argv: list[str]) -> Iterator[tuple[str, CorpusServer]]:
+    """Serve in this process (a thread) until the block ends: (base URL, server).
+    `argv` as on the command line; `--port 0` is the usual choice."""
+    options = parse_args(argv)
+    server = CorpusServer((options.host, options.port), options)
+    worker = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    worker.start()
+    host, port = server.server_address[:2]
+    scheme = "https" if options.tls_cert else "http"
+    try:
+        yield f"{scheme}://{host}:{port}/", server
+    finally:
+        server.done.set()
+        server.shutdown()
+        server.server_close()
+        worker.join(timeout=10)
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     if ":" in options.host:
         CorpusServer.address_family = socket.AF_INET6
     server = CorpusServer((options.host, options.port), options)
     host, port = server.server_address[:2]
-    url = f"http://[{host}]:{port}/" if ":" in str(host) else f"http://{host}:{port}/"
+    scheme = "https" if options.tls_cert else "http"
+    url = f"{scheme}://[{host}]:{port}/" if ":" in str(host) else f"{scheme}://{host}:{port}/"
 
     def stop(_signum: int, _frame: object) -> None:
         server.done.set()

@@ -312,3 +312,18 @@ def test_groups_kept_up_to_date_match_groups_built_afresh(lib: Store) -> None:
     dups._changed()  # forget them: the next question builds them from the keys
     assert dups.groups() == kept
     assert sorted(len(g) for g in dups.distinct_groups()) == [3, 3]
+
+
+def test_a_copy_the_ignore_rules_hide_is_neither_counted_nor_named(lib: Store) -> None:
+    from tests.unit.test_killfile import killfile
+
+    a, b, c = (subscribe(lib, n) for n in ("alpha", "beta", "gamma"))
+    for n, feed in enumerate((a, b, c)):
+        add(lib, feed, item(f"{feed.title}-1", STORY), seconds=n)
+    lib.hidden.set_rules(killfile('feed:"Beta"'))
+    categories = {f.id: f.category for f in (a, b, c)}
+    counts = sidebar_counts(lib, categories, lib.unread_counts_by_feed(), {})
+    assert counts["all:"] == 1 == len(articles_for(lib, View("unread")))
+    assert counts["category:News"] == 1
+    (a1,) = ids_of(lib, a)
+    assert also_in(lib, lib.article(a1)) == ("Gamma",)  # type: ignore[arg-type]

@@ -107,6 +107,30 @@ class CurlError(Exception):
 AddressCheck = Callable[[str], bool]
 
 
+@dataclass(frozen=True, slots=True)
+class HttpLogin:
+    """An HTTP login for one request (`feeds/auth_login.py` decides when one is given).
+
+    `method` "basic" sends it at once; "digest" and "any" (basic or digest, whichever the
+    server offers) first ask the server without it. Never NTLM or Negotiate: those could
+    hand the user's system credentials (Kerberos) to whoever asks.
+    """
+
+    user: str
+    password: str
+    method: str = "any"
+
+    def __repr__(self) -> str:  # a traceback or a log line never shows the password
+        return f"HttpLogin(user={self.user!r}, method={self.method!r})"
+
+
+_AUTH_METHODS = {
+    "basic": pycurl.HTTPAUTH_BASIC,
+    "digest": pycurl.HTTPAUTH_DIGEST,
+    "any": pycurl.HTTPAUTH_BASIC | pycurl.HTTPAUTH_DIGEST,
+}
+
+
 class _Transfer:
     """One request in flight: its easy handle, the parsed response, the caller's sink."""
 
@@ -269,9 +293,18 @@ class CurlSession:
         return self._multi is not None
 
     async def get(
-        self, url: str, headers: Iterable[str], sink: BodySink, guard: AddressCheck | None = None
+        self,
+        url: str,
+        headers: Iterable[str],
+        sink: BodySink,
+        guard: AddressCheck | None = None,
+        *,
+        login: HttpLogin | None = None,
     ) -> Response:
         """GET `url` with `headers` ("Name: value" lines); the body goes to `sink`.
+
+        `login`: HTTP basic/digest credentials for this request only (libcurl does not
+        follow redirects here, so they can never travel to another host).
 
         `guard`, when given, is asked about every address the transfer connects to; a
         refusal ends it with a `CurlError` whose `refused` names the address.
@@ -287,6 +320,11 @@ class CurlSession:
         future: asyncio.Future[Response] = loop.create_future()
         transfer = _Transfer(curl, sink, future, guard)
         self._configure(curl, url, list(headers), transfer)
+        if login is not None:
+            # As UTF-8 bytes: pycurl refuses a str that is not ASCII.
+            curl.setopt(pycurl.USERNAME, login.user.encode("utf-8"))
+            curl.setopt(pycurl.PASSWORD, login.password.encode("utf-8"))
+            curl.setopt(pycurl.HTTPAUTH, _AUTH_METHODS.get(login.method, _AUTH_METHODS["any"]))
         self._transfers[curl] = transfer
         multi.add_handle(curl)  # libcurl asks for a 0 ms timer to start it
         try:

@@ -7,3 +7,9 @@ from __future__ import annotations
 
 class FeedParseError(Exception):
     """The document cannot be used as a feed; `str(exc)` is a plain-words reason."""
+
+
+class LoginError(Exception):
+    """A login (`feeds/auth_login.py`) could not be had; the message names the config
+    table, never a secret. Here so that the fetcher can catch it without loading the
+    login code when the config has no logins."""

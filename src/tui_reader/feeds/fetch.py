@@ -25,6 +25,11 @@ and enforces:
 * **Public feeds stay public** (`addresses.py`): a feed on a public address may not
   redirect, nor have its article pages fetched automatically, into loopback, private,
   link-local or unique-local addresses; checked on the address libcurl connects to.
+* **Logins only where they belong** (`auth.py`, `auth_login.py`): each hop asks the
+  `Logins` what its URL may carry, so the user and password or token headers of an
+  `[auth."host"]` table go to that host only (never across a redirect to another one),
+  and over plain http only when the user allowed it. A 401 says "needs a login" and
+  which config table to add.
 * **No exceptions**: every failure becomes a `FetchResult` with status "error" and a
   plain-words reason. Only `asyncio.CancelledError` propagates, as it must.
 
@@ -41,9 +46,10 @@ import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tui_reader.text import check_url, clean_line
+from tui_reader.text import UrlCheck, check_url, clean_line
 
 from .addresses import (
     AddressClassifier,
@@ -52,9 +58,10 @@ from .addresses import (
     origin_is_local,
     proxy_in_use,
 )
-from .curl_session import CurlError, CurlSession, Response
+from .curl_session import CurlError, CurlSession, HttpLogin, Response
 
 # The pieces, split by job; every public name is importable from here as before.
+from .errors import LoginError
 from .fetch_body import ACCEPT_ENCODING, BROTLI_AVAILABLE, _BodyReader
 from .fetch_policy import (
     _REDIRECTS,
@@ -79,6 +86,9 @@ from .fetch_types import (
     _validator,
     parse_retry_after,
 )
+
+if TYPE_CHECKING:  # the login code loads only when the config has logins
+    from .auth_login import HopLogin, Logins
 
 __all__ = [
     "ACCEPT_ENCODING",
@@ -113,6 +123,8 @@ class _Request:
     admitted: bool = False
     guard: AddressGuard = field(default_factory=AddressGuard)
     chain: _Chain = field(init=False)
+    login: HopLogin | None = None  # what the current hop carries (for a 401's wording)
+    logins: Logins | None = None  # where the logins of this request come from
 
 
 class Fetcher:
@@ -128,9 +140,11 @@ class Fetcher:
         *,
         classify: AddressClassifier = is_local_address,
         resolve: Iterable[str] = (),
+        logins: Logins | None = None,
     ) -> None:
         """`classify` and `resolve` are for tests: which addresses count as local, and
-        names libcurl resolves without DNS ("host:port:address")."""
+        names libcurl resolves without DNS ("host:port:address"). `logins`: the config's
+        `[auth."..."]` rules (none: no request carries a login)."""
         agent = user_agent or DEFAULT_USER_AGENT
         if not _header_safe(agent, max_length=1024):
             raise ValueError("the user agent must be printable ASCII")
@@ -138,6 +152,7 @@ class Fetcher:
         self.user_agent = agent
         self._classify = classify
         self._resolve = tuple(resolve)
+        self._logins = logins
         self._origins: dict[str, bool] = {}  # origin host -> is local (one lookup each)
         self._session: CurlSession | None = None
         self._global: asyncio.Semaphore | None = None
@@ -237,6 +252,9 @@ class Fetcher:
         port = _blocked_port(first.url)
         if port is not None:
             return FetchResult("error", url, error=f"address refused: {_port_reason(port)}")
+        request.logins = self._logins
+        if "@" in first.url.split("/", 3)[2]:
+            first = self._address_login(request, first.url)
         request.chain = _Chain(requested=first.url, current=first.url)
         guard = request.guard
         if not guard.allows_host(first.host):
@@ -251,6 +269,8 @@ class Fetcher:
             if not timer.expired():
                 raise  # pragma: no cover - inner timeouts are mapped in _follow
             return self._error(request, f"timed out after {_seconds(self.limits.deadline)} s")
+        except LoginError as exc:
+            return self._error(request, str(exc))
         except _Failure as failure:
             return self._error(
                 request,
@@ -260,6 +280,22 @@ class Fetcher:
             )
         except Exception as exc:  # the promise is "never raises": map whatever slipped by
             return self._error(request, f"unexpected error ({type(exc).__name__})")
+
+    def _address_login(self, request: _Request, url: str) -> UrlCheck:
+        """A subscription stored with `user:password@` in its address (before the reader
+        took them out at `add`): the login is taken out of the URL libcurl gets and
+        treated as a login for that host, under the same rules as the config's (https
+        only unless allowed, never to another host)."""
+        from .auth import split_login
+        from .auth_login import Logins
+
+        given = split_login(url)
+        if given is None:  # pragma: no cover - check_url found a userinfo
+            return check_url(url)
+        base = self._logins or Logins(allow_insecure=False)
+        if given.password is not None:
+            request.logins = base.with_login(given.url, given.user, given.password)
+        return check_url(given.url)
 
     def _error(
         self,
@@ -309,6 +345,21 @@ class Fetcher:
         header_lines.append(f"Accept-Encoding: {ACCEPT_ENCODING}")
         while True:
             host = urlsplit(chain.current).hostname or ""
+            # Asked per hop, before the slot (a password manager may take a while): a
+            # login goes only to the URL its rule covers, never on to another host.
+            logins = request.logins
+            asks = logins is not None and bool(logins.rules or logins.address_rules)
+            login = await logins.for_url(chain.current) if asks else None
+            request.login = login
+            lines = header_lines
+            if login is not None and login.headers:
+                # A rule's header replaces the reader's own of that name (e.g. Accept).
+                names = {line.split(":", 1)[0].lower() for line in login.headers}
+                lines = [x for x in header_lines if x.split(":", 1)[0].lower() not in names]
+                lines += login.headers
+            http_login = None
+            if login is not None and login.password is not None:
+                http_login = HttpLogin(login.user, login.password, login.method)
             async with self._slot(host):
                 if chain.hops == 0:
                     if request.admission is not None and not request.admitted:
@@ -318,7 +369,9 @@ class Fetcher:
                 reader = _BodyReader(self.limits, request.conditional)
                 check = None if proxy_in_use() else request.guard.allows
                 try:
-                    response = await session.get(chain.current, header_lines, reader, check)
+                    response = await session.get(
+                        chain.current, lines, reader, check, login=http_login
+                    )
                 except CurlError as error:
                     if error.refused:
                         raise _Failure(f"address refused: {request.guard.reason()}") from None
@@ -351,6 +404,12 @@ class Fetcher:
                 retry_after = parse_retry_after(response.header("retry-after"))
             # The wait is reported in `retry_after` only; callers word it (refresh.py does).
             message = _reason(status, response.reason)
+            challenge = response.header("www-authenticate")
+            if status == 401 or (status == 403 and challenge):
+                from .auth_login import login_message, offered_schemes
+
+                offered = offered_schemes(challenge)
+                message = login_message(message, chain.current, offered, request.login)
             raise _Failure(message, http_status=status, retry_after=retry_after)
         body = reader.finish()
         content_type = clean_line(response.header("content-type"), max_length=200) or None

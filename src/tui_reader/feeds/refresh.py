@@ -24,15 +24,19 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ..models import Feed, ParsedFeed
+from ..models import Feed, NewArticle, ParsedFeed
 from ..store import Store, StoreError
 from ..text import check_url
 from ..wording import plural
 from .errors import FeedParseError
 from .fetch import Fetcher, FetchLimits, FetchResult
 from .parse_pool import POOL_MIN_FEEDS, FeedParser
+
+if TYPE_CHECKING:
+    from ..killfile import Killfile
+    from .auth_login import Logins
 
 Status = Literal["updated", "unchanged", "failed", "waiting"]
 
@@ -105,13 +109,15 @@ async def refresh_feeds(
     quiet_parsers: bool = False,
     parser: FeedParser | None = None,
     cancel: threading.Event | None = None,
+    logins: Logins | None = None,
 ) -> RefreshSummary:
     """Refresh `feeds`; `on_progress(outcome, done, total)` runs after each feed.
     `quiet_parsers`: parser processes write nothing to stderr (for the reader, which
     draws its screen there). `parser`: one made for these feeds beforehand
     (`early_parser`); it is closed at the end like the refresh's own. Setting `cancel`
     (from another thread: the reader's worker when the app quits) stops the refresh
-    within a tenth of a second; what was saved by then stays saved."""
+    within a tenth of a second; what was saved by then stays saved. `logins`: the
+    config's `[auth."..."]` rules (`auth_login.Logins`), when no `fetcher` is given."""
     summary = RefreshSummary()
     total = len(feeds)
     if parser is None:
@@ -141,7 +147,7 @@ async def refresh_feeds(
                     asyncio.gather(*(one(feed, fetcher) for feed in feeds)), cancel
                 )
             else:
-                async with Fetcher(limits or FetchLimits()) as own:
+                async with Fetcher(limits or FetchLimits(), logins=logins) as own:
                     done = await _unless_cancelled(
                         asyncio.gather(*(one(feed, own) for feed in feeds)), cancel
                     )
@@ -227,8 +233,13 @@ async def _deal_with(
     async with parse_slots:
         try:
             url = result.final_url or feed.url
-            # A feed's first fetch: a parser process can write its bodies file too.
-            stage = store.first_bodies_dir(feed.id) if parser.in_processes else None
+            # A feed's first fetch: a parser process can write its bodies file too, unless
+            # a drop rule may apply (dropped bodies must never reach the disk).
+            rules = _killfile(store)
+            may_drop = rules is not None and rules.may_drop(feed)
+            stage = (
+                store.first_bodies_dir(feed.id) if parser.in_processes and not may_drop else None
+            )
             new_feed = (feed.id, str(stage)) if stage is not None else None
             parsed = await parser.parse(result.body, url, now, result.content_type, new_feed)
             if parser.in_processes:
@@ -249,11 +260,26 @@ async def _deal_with(
     return FeedOutcome(feed.id, title, "updated" if new else "unchanged", new=new)
 
 
+def _killfile(store: Store) -> Killfile | None:
+    """The [[ignore]] rules the store follows; imported (with the query language) only
+    for a user who has some: a refresh from cron loads no more than it needs."""
+    if store.hidden.rules is None:
+        return None
+    from ..killfile import of
+
+    return of(store)
+
+
 def _store(
     store: Store, feed: Feed, result: FetchResult, parsed: ParsedFeed, now: datetime
 ) -> tuple[int, str | None]:
     """Save a parsed feed; returns (new articles, the problem to report or None)."""
-    merged = store.merge_articles(feed.id, parsed.articles, now, parsed.encoded_bodies)
+    items: Sequence[NewArticle] = parsed.articles
+    if _killfile(store) is not None:
+        from ..killfile import drop_ignored
+
+        items = drop_ignored(store, feed, items, parsed.title)
+    merged = store.merge_articles(feed.id, items, now, parsed.encoded_bodies)
     if parsed.incomplete:
         # Keep what could be read, but say so, and keep no validators so that the next
         # refresh fetches the document again instead of getting a 304 for a broken copy.

@@ -28,6 +28,8 @@ from .refresh import FeedOutcome, RefreshSummary, early_parser, refresh_feeds
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .auth_login import Logins
+
 
 class RefreshInterrupted(KeyboardInterrupt):
     """Ctrl+C stopped the refresh; `saved` feeds were done (and saved) by then."""
@@ -65,7 +67,9 @@ def sigint_restored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def run_refresh(store: Store, feeds: Sequence[Feed]) -> RefreshSummary:
+def run_refresh(
+    store: Store, feeds: Sequence[Feed], *, logins: Logins | None = None
+) -> RefreshSummary:
     """Refresh `feeds`, reporting on stdout. `store` may have its writer thread unstarted
     (`Store.open(start_writer=False)`): parser processes are forked first, then it starts.
 
@@ -75,7 +79,7 @@ def run_refresh(store: Store, feeds: Sequence[Feed]) -> RefreshSummary:
     parser: FeedParser | None = None
     try:
         parser = early_parser(feeds)
-        return _run(store, feeds, parser, tally)
+        return _run(store, feeds, parser, tally, logins)
     except (KeyboardInterrupt, asyncio.CancelledError) as exc:
         if isinstance(exc, asyncio.CancelledError) and not tally.interrupted:
             raise
@@ -117,13 +121,15 @@ async def _stoppable(work: Coroutine[Any, Any, RefreshSummary], tally: _Tally) -
             signal.signal(signal.SIGINT, previous)
 
 
-def _run(store: Store, feeds: Sequence[Feed], parser: FeedParser, tally: _Tally) -> RefreshSummary:
+def _run(
+    store: Store, feeds: Sequence[Feed], parser: FeedParser, tally: _Tally, logins: Logins | None
+) -> RefreshSummary:
     store.start_writer()
     if _surely_piped():
         # No rich at all: importing it costs ~20-40 ms of a refresh that may take 0.2 s.
-        summary = _with_plain_lines(store, feeds, parser, tally)
+        summary = _with_plain_lines(store, feeds, parser, tally, logins)
         store.flush()
-        for line in summary_lines(summary):
+        for line in summary_lines(summary, store, logins):
             sys.stdout.write(line + "\n")
         return summary
     from rich.console import Console
@@ -132,11 +138,11 @@ def _run(store: Store, feeds: Sequence[Feed], parser: FeedParser, tally: _Tally)
     # markup/emoji off: feed titles and error texts are printed exactly as written.
     console = Console(emoji=False, markup=False, highlight=False)
     if console.is_terminal:
-        summary = _with_progress_bar(console, store, feeds, parser, tally)
+        summary = _with_progress_bar(console, store, feeds, parser, tally, logins)
     else:
-        summary = _with_plain_lines(store, feeds, parser, tally)
+        summary = _with_plain_lines(store, feeds, parser, tally, logins)
     store.flush()
-    for line in summary_lines(summary):
+    for line in summary_lines(summary, store, logins):
         console.print(Text(line))
     return summary
 
@@ -154,7 +160,12 @@ def _surely_piped() -> bool:
 
 
 def _with_progress_bar(
-    console: Console, store: Store, feeds: Sequence[Feed], parser: FeedParser, tally: _Tally
+    console: Console,
+    store: Store,
+    feeds: Sequence[Feed],
+    parser: FeedParser,
+    tally: _Tally,
+    logins: Logins | None,
 ) -> RefreshSummary:
     # Imported here: only a terminal shows the bar (rich.progress costs ~10 ms to import).
     from rich.progress import (
@@ -180,25 +191,40 @@ def _with_progress_bar(
             tally.count(outcome)
             progress.update(task, completed=done, last=outcome.title[:40])
 
-        work = refresh_feeds(store, feeds, on_progress=on_progress, parser=parser)
+        work = refresh_feeds(store, feeds, on_progress=on_progress, parser=parser, logins=logins)
         return asyncio.run(_stoppable(work, tally))
 
 
 def _with_plain_lines(
-    store: Store, feeds: Sequence[Feed], parser: FeedParser, tally: _Tally
+    store: Store, feeds: Sequence[Feed], parser: FeedParser, tally: _Tally, logins: Logins | None
 ) -> RefreshSummary:
     def on_progress(outcome: FeedOutcome, done: int, total: int) -> None:
         tally.count(outcome)
         detail = f"{outcome.new} new" if outcome.status != "failed" else (outcome.error or "")
         sys.stdout.write(f"[{done}/{total}] {outcome.status}: {outcome.title} ({detail})\n")
 
-    work = refresh_feeds(store, feeds, on_progress=on_progress, parser=parser)
+    work = refresh_feeds(store, feeds, on_progress=on_progress, parser=parser, logins=logins)
     return asyncio.run(_stoppable(work, tally))
 
 
-def summary_lines(summary: RefreshSummary) -> list[str]:
-    """The summary, one plain (sanitised) line each: the totals, then every failure."""
+def summary_lines(
+    summary: RefreshSummary, store: Store | None = None, logins: Logins | None = None
+) -> list[str]:
+    """The summary, one plain (sanitised) line each: the totals, then every failure.
+    With `store`, a feed that needs a login is followed by the config lines to add."""
     lines = [f"Refreshed {plural(len(summary.outcomes), 'feed')}: {summary.describe()}."]
+    hinted: set[str] = set()
     for failure in sorted(summary.failed, key=lambda o: o.title.lower()):
         lines.append(f"  failed: {clean_line(failure.title)}: {clean_line(failure.error)}")
+        feed = store.feed(failure.feed_id) if store is not None else None
+        # auth_login.LOGIN_NEEDED, without loading the login code for every refresh
+        if feed is not None and (failure.error or "").startswith("needs a login"):
+            from .auth_login import config_lines
+
+            insecure = logins is not None and logins.allow_insecure
+            hint = config_lines(feed.url, failure.error or "", insecure_allowed=insecure)
+            if hint and hint[0] not in hinted:  # once per host
+                hinted.add(hint[0])
+                lines.append("    add to the config file:")
+                lines.extend(f"      {clean_line(line)}" for line in hint)
     return lines

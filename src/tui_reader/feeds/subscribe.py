@@ -23,6 +23,8 @@ from ..models import Feed
 from ..store import Store
 from ..text import UrlRejected, check_url, feed_url_guesses, normalize_feed_url
 from ..wording import plural
+from .auth import UrlLogin, split_login, table_name
+from .auth_login import Logins, config_lines, needs_login
 from .common import link_or_empty
 from .fetch import Fetcher, FetchLimits, FetchResult
 from .parse import MAX_HTML_BYTES, FeedParseError, looks_like_feed, parse_feed
@@ -41,8 +43,21 @@ class SubscribeOutcome:
 
 
 async def subscribe_async(
-    store: Store, raw_url: str, *, category: str = "", limits: FetchLimits | None = None
+    store: Store,
+    raw_url: str,
+    *,
+    category: str = "",
+    limits: FetchLimits | None = None,
+    logins: Logins | None = None,
 ) -> SubscribeOutcome:
+    """Subscribe to `raw_url` (see the module docstring). `logins`: the config's
+    `[auth."..."]` rules. A `user:password@` in the address is taken out of it before
+    anything is stored and used for this subscription only; the outcome's messages tell
+    the config lines that keep the login (never the password)."""
+    given = split_login(raw_url)
+    login_notes: list[str] = []
+    if given is not None:
+        raw_url = given.url
     guesses = feed_url_guesses(raw_url)
     try:
         urls = [normalize_feed_url(guess) for guess in guesses]
@@ -56,14 +71,17 @@ async def subscribe_async(
             )
     messages: list[str] = []
     limits = limits or FetchLimits()
-    async with Fetcher(limits) as fetcher:
+    if given is not None:
+        logins, login_notes = _address_login(logins, urls[0], given)
+    insecure = logins is not None and logins.allow_insecure
+    async with Fetcher(limits, logins=logins) as fetcher:
         # Typed without a scheme: https:// first; a local host that does not speak it
         # is tried again with http:// (`text.feed_url_guesses`).
         for url in urls:
             result = await fetcher.fetch(url)
             if result.status != "error":
                 break
-        _raise_on_error(result, url)
+        _raise_on_error(result, url, insecure)
         if guesses[0] != raw_url.strip():
             messages.append(f"No http:// or https:// was given: used {url}.")
         if not looks_like_feed(result.body):
@@ -85,7 +103,7 @@ async def subscribe_async(
                 messages.append(f"Already subscribed to {existing.display_title}.")
                 return SubscribeOutcome(existing, False, 0, tuple(messages))
             result = await fetcher.fetch(url)
-            _raise_on_error(result, url)
+            _raise_on_error(result, url, insecure)
     now = datetime.now(UTC)
     try:
         parsed = await asyncio.to_thread(
@@ -111,7 +129,43 @@ async def subscribe_async(
         f"Subscribed to {feed.display_title} in {feed.category}: {plural(merged.new, 'article')}."
     )
     messages.extend(f"Note: {w}" for w in parsed.warnings)
+    messages.extend(login_notes)
     return SubscribeOutcome(feed, created, merged.new, tuple(messages))
+
+
+def _address_login(logins: Logins | None, url: str, given: UrlLogin) -> tuple[Logins, list[str]]:
+    """The logins to subscribe with when the address held `user[:password]@`, and what
+    to tell the user: the address is stored without it, and refreshes log in only with
+    a config table (the reader never writes the config, and never stores a password)."""
+    logins = logins if logins is not None else Logins()
+    rule = logins.rule_for(url)
+    notes = ["The user name and password were taken out of the address: they are not stored."]
+    if given.password is not None:
+        logins = logins.with_login(url, given.user, given.password)
+    if rule is not None and rule.has_login:
+        notes.append(f'Refreshes log in with [auth."{rule.key}"] from your config file.')
+        return logins, notes
+    name = table_name(url)
+    # A user name without a password is often a token: never shown back.
+    user = _toml_text(given.user) if given.password is not None else "your-user-name"
+    lines = [
+        f'[auth."{name}"]',
+        f'user = "{user}"',
+        'password_command = "pass show feeds/password"',
+    ]
+    notes.append(
+        "To log in when refreshing, add to your config file (password_command is any "
+        "command that prints the password; it is run without a shell):\n  " + "\n  ".join(lines)
+    )
+    if url.startswith("http:") and not logins.allow_insecure:
+        notes.append("Plain http: also set allow_insecure_auth = true at the top of the file.")
+    return logins, notes
+
+
+def _toml_text(value: str) -> str:
+    """`value` as the inside of a TOML basic string, shown safely (no control characters)."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return "".join(c if c.isprintable() else "?" for c in escaped)
 
 
 # ------------------------------------------------------------------ discovery
@@ -195,13 +249,19 @@ async def discover_async(page: bytes, base_url: str, deadline: float) -> list[st
         return []
 
 
-def _raise_on_error(result: FetchResult, url: str) -> None:
+def _raise_on_error(result: FetchResult, url: str, insecure_allowed: bool = False) -> None:
     if result.status == "error":
-        raise SubscribeError(f"Could not fetch {check_url(url).shown}: {result.error}.")
+        message = f"Could not fetch {check_url(url).shown}: {result.error}."
+        if needs_login(result.error):
+            lines = config_lines(url, result.error or "", insecure_allowed=insecure_allowed)
+            message += "\nTo log in, add to your config file:\n  " + "\n  ".join(lines)
+        raise SubscribeError(message)
     if result.status != "ok" or not result.body:
         raise SubscribeError(f"{check_url(url).shown} sent nothing to read.")
 
 
-def subscribe(store: Store, raw_url: str, *, category: str = "") -> SubscribeOutcome:
+def subscribe(
+    store: Store, raw_url: str, *, category: str = "", logins: Logins | None = None
+) -> SubscribeOutcome:
     """Blocking version for the command line."""
-    return asyncio.run(subscribe_async(store, raw_url, category=category))
+    return asyncio.run(subscribe_async(store, raw_url, category=category, logins=logins))

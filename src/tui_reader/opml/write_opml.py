@@ -65,7 +65,7 @@ def export_opml(feeds: Iterable[models.Feed], title: str = "tui-reader subscript
             out.append(f"{indent}<outline text={quoteattr(name)} title={quoteattr(name)}>")
             open_path.append(name)
         feed_title = _xml_text(feed.title)
-        url = _xml_text(feed.url)
+        url = _xml_text(_without_login(feed.url))
         attrs = [f"type={quoteattr('rss')}", f"text={quoteattr(feed_title or url)}"]
         if feed_title:
             attrs.append(f"title={quoteattr(feed_title)}")
@@ -79,3 +79,14 @@ def export_opml(feeds: Iterable[models.Feed], title: str = "tui-reader subscript
         out.append("    " + "  " * len(open_path) + "</outline>")
     out += ["  </body>", "</opml>", ""]
     return "\n".join(out).encode("utf-8")
+
+
+def _without_login(url: str) -> str:
+    """`url` without a `user:password@` (a library from before `add` took them out):
+    an exported list is shared and copied, a password must not travel with it."""
+    if "@" not in url:
+        return url
+    from ..feeds.auth import split_login
+
+    given = split_login(url)
+    return given.url if given is not None else url

@@ -23,7 +23,7 @@ id): a row already on screen keeps its identity when a later copy arrives.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from threading import RLock
 
 from ..dedupe import story_keys
@@ -38,13 +38,21 @@ class Duplicates:
     Mutators expect the caller to hold the index's lock; readers take it."""
 
     def __init__(
-        self, lock: RLock, articles: Mapping[str, Article], read: set[str], starred: set[str]
+        self,
+        lock: RLock,
+        articles: Mapping[str, Article],
+        read: set[str],
+        starred: set[str],
+        hidden: Callable[[], Collection[str]] = frozenset,
     ) -> None:
-        # The index's own lock, articles and flag sets (never copied: they change).
+        # The index's own lock, articles and flag sets (never copied: they change), and
+        # what the ignore rules hide now (called with the lock held): counts leave those
+        # out, as the store's own counts do.
         self.lock = lock
         self.articles = articles
         self.read = read
         self.starred = starred
+        self.hidden = hidden
         self.holders: dict[int, str | list[str]] = {}
         self.shared: set[int] = set()
         self.version = 0
@@ -241,17 +249,12 @@ class Duplicates:
 
     def unread_surplus(self, feed_ids: Collection[str] | None = None) -> int:
         """How many unread articles (of `feed_ids`, None: all) are extra copies: for
-        each group, its unread members but one."""
-        read, articles = self.read, self.articles
+        each group, its unread members but one (hidden ones are not counted)."""
         extra = 0
-        with self.lock:
-            for group in self.distinct_groups():
-                if feed_ids is None:
-                    n = sum(1 for m in group if m not in read)
-                else:
-                    n = sum(1 for m in group if m not in read and articles[m].feed_id in feed_ids)
-                if n > 1:
-                    extra += n - 1
+        for feeds in self.unread_groups():
+            n = len(feeds) if feed_ids is None else sum(1 for f in feeds if f in feed_ids)
+            if n > 1:
+                extra += n - 1
         return extra
 
     def starred_surplus(self) -> int:
@@ -260,19 +263,22 @@ class Duplicates:
         groups = self.groups()
         starred_in: dict[str, int] = {}
         with self.lock:
+            hidden = self.hidden()
             for aid in self.starred:
-                group = groups.get(aid)
+                group = groups.get(aid) if aid not in hidden else None
                 if group is not None:
                     starred_in[group[0]] = starred_in.get(group[0], 0) + 1
         return sum(n - 1 for n in starred_in.values())
 
     def unread_groups(self) -> list[list[str]]:
-        """The feed ids of the unread members of each group with two or more unread."""
+        """The feed ids of the unread members of each group with two or more unread
+        (members the ignore rules hide left out)."""
         read, articles = self.read, self.articles
         out = []
         with self.lock:
+            hidden = self.hidden()
             for group in self.distinct_groups():
-                feeds = [articles[m].feed_id for m in group if m not in read]
+                feeds = [articles[m].feed_id for m in group if m not in read and m not in hidden]
                 if len(feeds) > 1:
                     out.append(feeds)
         return out

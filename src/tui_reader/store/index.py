@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..models import Article, EncodedBodies, Feed
+from .hidden import HiddenArticles
 from .records import header_doc, media_of, sort_key
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class Index:
         # Feeds whose headers and flags are not in memory yet (`open(lazy=True)`): read
         # the first time something needs them. Empty after an eager open.
         self.unloaded: set[str] = set()
+        # What the ignore rules hide (`[[ignore]]`): left out of queries and counts.
+        self.hidden = HiddenArticles(self)
         # Copies of one story across feeds (`Store.track_duplicates`); None: not tracked.
         self.dups: Duplicates | None = None
 
@@ -169,8 +172,10 @@ class Index:
         unread_only: bool,
         starred_only: bool,
         since: datetime | None,
+        include_hidden: bool = False,
     ) -> list[Article]:
-        """Articles of loaded feeds, newest first, filtered (takes the lock)."""
+        """Articles of loaded feeds, newest first, filtered (takes the lock). Articles the
+        ignore rules hide are left out unless `include_hidden`."""
         with self.lock:
             result: Iterable[Article]
             if feed_ids is not None and self.sorted is None:
@@ -197,6 +202,9 @@ class Index:
             if starred_only:
                 starred = self.starred
                 result = (a for a in result if a.id in starred)
+            hidden = None if include_hidden else self.hidden.ids()
+            if hidden:
+                result = (a for a in result if a.id not in hidden)
             return list(result)
 
     def set_flag(
@@ -220,6 +228,7 @@ class Index:
                 unread[article.feed_id] += step
             changed.append(aid)
             feeds.add(article.feed_id)
+        self.hidden.flags_changed(feeds)
         return changed, feeds
 
     # ------------------------------------------------------------------ retention

@@ -83,6 +83,8 @@ class Store(FullTextMethods):
             check_writable=self._check_writable,
         )
         self.sync = SyncState(directory, self.index, self.writer)
+        # The ignore rules' hidden articles: `store.hidden.set_rules(...)`, `.contains(id)`.
+        self.hidden = self.index.hidden
         self._dir_lock: DirectoryLock | None = None
         self._db: TinyDB | None = None
 
@@ -352,14 +354,20 @@ class Store(FullTextMethods):
         unread_only: bool = False,
         starred_only: bool = False,
         since: datetime | None = None,
+        include_hidden: bool = False,
     ) -> list[Article]:
-        """Articles, newest first, filtered. `feed_ids=None` means every feed."""
+        """Articles, newest first, filtered. `feed_ids=None` means every feed. What the
+        ignore rules hide (`hidden`) is left out unless `include_hidden`."""
         if feed_ids is None:
             self.loader.load_all()
         else:
             self.loader.load_feeds(feed_ids)
         return self.index.query(
-            feed_ids, unread_only=unread_only, starred_only=starred_only, since=since
+            feed_ids,
+            unread_only=unread_only,
+            starred_only=starred_only,
+            since=since,
+            include_hidden=include_hidden,
         )
 
     def is_read(self, article_id: str) -> bool:
@@ -380,15 +388,19 @@ class Store(FullTextMethods):
             self.loader.load_feeds(feed_ids)
         index = self.index
         with index.lock:
+            hidden = index.hidden.unread_by_feed()  # counts match what is shown
             if feed_ids is None:
-                return len(index.articles) - len(index.read)
-            return sum(index.unread.get(f, 0) for f in feed_ids)
+                return len(index.articles) - len(index.read) - sum(hidden.values())
+            return sum(index.unread.get(f, 0) - hidden.get(f, 0) for f in feed_ids)
 
     def unread_counts_by_feed(self) -> dict[str, int]:
         """Unread articles per feed (a copy; kept up to date, so this is O(feeds))."""
         self.loader.load_all()
         with self.index.lock:
-            return dict(self.index.unread)
+            counts = dict(self.index.unread)
+            for feed_id, hidden in self.index.hidden.unread_by_feed().items():
+                counts[feed_id] -= hidden  # counts match what is shown
+            return counts
 
     def article_counts_by_feed(self) -> dict[str, int]:
         self.loader.load_all()
@@ -397,7 +409,9 @@ class Store(FullTextMethods):
 
     def starred_count(self) -> int:
         self.loader.load_all()
-        return len(self.index.starred)
+        with self.index.lock:
+            starred = self.index.starred
+            return len(starred) - len(starred & self.index.hidden.ids())
 
     def set_read(self, article_ids: Iterable[str], read: bool = True) -> list[str]:
         """Mark articles read or unread; returns the ids whose flag actually changed."""
@@ -434,7 +448,9 @@ class Store(FullTextMethods):
         with self.index.lock:
             index = self.index
             if index.dups is None:
-                index.dups = Duplicates(index.lock, index.articles, index.read, index.starred)
+                index.dups = Duplicates(
+                    index.lock, index.articles, index.read, index.starred, index.hidden.ids
+                )
                 index.dups.fill(index.keys)
             return index.dups
 

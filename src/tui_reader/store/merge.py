@@ -156,6 +156,7 @@ class Merger:
             if not (new or updated or pruned or feed_id in index.unsaved):
                 return MergeResult()
             index.sorted = None
+            index.hidden.mark_stale(feed_id)  # the ignore rules look at it again
             replaced = index.unsaved.get(feed_id)
             if isinstance(replaced, EncodedBodies):
                 # A first fetch's file still waiting for a retry: its bodies are in

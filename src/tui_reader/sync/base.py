@@ -76,6 +76,16 @@ class FlagChange:
     value: bool
 
 
+@dataclass(frozen=True, slots=True)
+class FlagCounts:
+    """The server's own tallies of the flags, from cheap calls: they check a sync that
+    read only the entries reported as changed (the engine reads the full id lists when
+    they disagree with the library)."""
+
+    unread_by_feed: dict[str, int]  # remote feed id -> unread entries (zeros left out)
+    starred: int
+
+
 @runtime_checkable
 class SyncClient(Protocol):
     """One account on one server. Synchronous (the engine runs it in a worker thread);
@@ -98,6 +108,12 @@ class SyncClient(Protocol):
 
     def starred_ids(self) -> frozenset[str]:
         """Every starred entry id on the server."""
+
+    def flag_counts(self) -> FlagCounts | None:
+        """The server's unread count per feed and starred total, when `entries_since`
+        reports every entry whose flags changed (so a sync need not read the full id
+        lists, which cost as much as the entries on Miniflux's REST API); None when it
+        does not."""
 
     def entries_since(self, since: int | None) -> Iterator[RemoteEntry]:
         """Entries newer than `since` (unix seconds; None: all), oldest first where the

@@ -3,7 +3,10 @@
 A sync is: push the outbox (in the order the changes were made), pull the server's
 subscriptions and the entries changed since the last cursor, fetch the entries behind
 unknown unread/starred ids, reconcile the read and starred flags with the server's full id
-lists, then push once more what the pull made resolvable, and save the id mapping.
+lists, then push once more what the pull made resolvable, and save the id mapping. Where
+the server reports flag changes with the changed entries (Miniflux REST: `flag_counts`),
+their flags are taken and checked against the server's counts; the full lists (there:
+every unread entry with its content) are read only when the counts disagree.
 
 The conflict rule: a local change not yet pushed (a record in the outbox) wins over the
 server's state for that article and flag; for everything else the server wins. A record
@@ -18,7 +21,7 @@ as the account's `last_error`; the outbox stays as it was.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +30,7 @@ from typing import Any
 from ..models import NewArticle
 from ..store import Store
 from ..store.records import article_id
-from .base import ProtocolError, RemoteEntry, RemoteFeed, SyncClient, SyncError
+from .base import FlagCounts, ProtocolError, RemoteEntry, RemoteFeed, SyncClient, SyncError
 
 # Entries may be committed on the server while we read: start the next pull this much
 # before the server's clock said this one started.
@@ -251,11 +254,19 @@ class SyncEngine:
         local_of = self._pull_feeds(remote_feeds, pending_feeds)
         cursor = self.mapping.get("cursor")
         new: dict[str, list[RemoteEntry]] = defaultdict(list)
-        seen: set[str] = set()
+        reported: dict[str, tuple[bool, bool]] = {}  # remote id -> (read, starred)
         with self.store.bulk_writes():
             for entry in self.client.entries_since(cursor):
-                seen.add(entry.id)
+                reported[entry.id] = (entry.read, entry.starred)
                 self._place(entry, local_of, new)
+            self._merge(new)
+        new.clear()  # the bodies are stored: let them go
+        if self._flags_from_reported(reported):
+            if started is not None:
+                self.mapping["cursor"] = int(started.timestamp()) - CURSOR_MARGIN
+            return
+        seen = set(reported)
+        with self.store.bulk_writes():
             unread = self.client.unread_ids()
             starred = self.client.starred_ids()
             known = set(self.mapping["articles"].values())
@@ -263,7 +274,7 @@ class SyncEngine:
             for start in range(0, len(missing), FETCH_BATCH):
                 for entry in self.client.entries(missing[start : start + FETCH_BATCH]):
                     self._place(entry, local_of, new)
-            self._merge(new)
+            self._merge(new, starred)
         self._reconcile(unread, starred)
         if started is not None:
             self.mapping["cursor"] = int(started.timestamp()) - CURSOR_MARGIN
@@ -358,7 +369,7 @@ class SyncEngine:
             if starred != entry.starred:
                 sync.outbox.add_flags("starred", [local_id], starred)
 
-    def _merge(self, new: dict[str, list[RemoteEntry]]) -> None:
+    def _merge(self, new: dict[str, list[RemoteEntry]], starred: frozenset[str]) -> None:
         articles: dict[str, str] = self.mapping["articles"]
         fetched = datetime.fromtimestamp(self.now(), UTC)
         for feed_id, entries in new.items():
@@ -374,18 +385,65 @@ class SyncEngine:
                 )
                 for entry in entries
             ]
+            feed = self.store.feed(feed_id)
+            if feed is not None and self.store.hidden.rules is not None:
+                from ..killfile import drop_ignored  # the query language: only with rules
+
+                # The killfile's drop rules, as in a refresh; starred on the server: kept.
+                kept = drop_ignored(self.store, feed, [i for i in items if i.key not in starred])
+                items = [i for i in items if i.key in starred] + list(kept)
             result = self.store.merge_articles(feed_id, items, fetched)
+            # Dropped entries are mapped too: else an unread one is fetched again by
+            # every sync as "missing" (reconciling skips ids the library does not have).
             for entry in entries:
                 articles[article_id(feed_id, entry.id)] = entry.id
             self.report.new += result.new
 
-    def _reconcile(self, unread: frozenset[str], starred: frozenset[str]) -> None:
-        """The server's flags on every mapped article, except where a local change waits
-        in the outbox (the conflict rule; `apply_remote` checks that under the lock)."""
+    def _flags_from_reported(self, reported: dict[str, tuple[bool, bool]]) -> bool:
+        """Where the server reports flag changes with the entries (Miniflux's REST API):
+        take the flags of the entries it reported, then check the library against the
+        server's counts. True when they agree, so the full id lists (on Miniflux, every
+        unread entry with its content) need not be read."""
+        counts = self.client.flag_counts()
+        if counts is None:
+            return False
+        unread = frozenset(i for i, (read, _) in reported.items() if not read)
+        starred = frozenset(i for i, (_, star) in reported.items() if star)
+        pairs = [(lo, re) for lo, re in self.mapping["articles"].items() if re in reported]
+        self._reconcile(unread, starred, pairs)
+        return self._counts_match(counts)
+
+    def _counts_match(self, counts: FlagCounts) -> bool:
+        """The library's unread count per remote feed and starred total, over the articles
+        it holds from the server, equal the server's."""
+        remote_feed = self.mapping["feeds"]
+        index = self.store.index
+        unread: Counter[str] = Counter()
+        starred = 0
+        with index.lock:
+            for local in self.mapping["articles"]:
+                article = index.articles.get(local)
+                if article is None:
+                    continue
+                if local not in index.read:
+                    unread[remote_feed.get(article.feed_id, "")] += 1
+                if local in index.starred:
+                    starred += 1
+        return starred == counts.starred and dict(unread) == counts.unread_by_feed
+
+    def _reconcile(
+        self,
+        unread: frozenset[str],
+        starred: frozenset[str],
+        pairs: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """The server's flags on every mapped article (or on `pairs`, local and remote
+        ids), except where a local change waits in the outbox (the conflict rule;
+        `apply_remote` checks that under the lock)."""
         index = self.store.index
         want: dict[tuple[str, bool], list[str]] = defaultdict(list)
         with index.lock:
-            for local, remote in self.mapping["articles"].items():
+            for local, remote in self.mapping["articles"].items() if pairs is None else pairs:
                 if local not in index.articles:
                     continue
                 is_read = remote not in unread

@@ -213,6 +213,11 @@ class GReaderClient:
     def starred_ids(self) -> frozenset[str]:
         return frozenset(self._ids(STARRED))
 
+    def flag_counts(self) -> None:
+        """None: the stream of entries newer than a time says nothing of flag changes,
+        so the engine reads the unread and starred id lists (cheap here)."""
+        return None
+
     def entries_since(self, since: int | None) -> Iterator[RemoteEntry]:
         """Entries published after `since` (unix seconds; None: every entry)."""
         return self.entries(self._ids(READING_LIST, since=since or 0))

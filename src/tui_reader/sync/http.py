@@ -92,7 +92,10 @@ class HttpClient:
         curl.setopt(pycurl.NOSIGNAL, 1)
         curl.setopt(pycurl.CONNECTTIMEOUT_MS, self._connect_ms)
         curl.setopt(pycurl.TIMEOUT_MS, self._timeout_ms)
-        curl.setopt(pycurl.ACCEPT_ENCODING, "")  # gzip/deflate/br, decoded by libcurl
+        # gzip, not everything libcurl decodes: offered brotli, Miniflux 2.2.6 takes it,
+        # and brotli costs the server ~1.3-1.6x gzip's time per page of entries for 13%
+        # fewer bytes (a first sync of 10,000 entries: 40 such pages).
+        curl.setopt(pycurl.ACCEPT_ENCODING, "gzip")
         if self._cainfo:
             curl.setopt(pycurl.CAINFO, self._cainfo)
         curl.setopt(pycurl.NOPROGRESS, 0)

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import orjson
 
-from .base import ProtocolError, RemoteCategory, RemoteEntry, RemoteFeed
+from .base import FlagCounts, ProtocolError, RemoteCategory, RemoteEntry, RemoteFeed
 from .common import batches, body, check_status, expect, host_of, line, load_json, timestamp, url
 from .http import HttpClient
 
@@ -143,6 +143,28 @@ class MinifluxClient:
 
     def starred_ids(self) -> frozenset[str]:
         return frozenset(str(e["id"]) for e in self._pages(starred="true"))
+
+    def flag_counts(self) -> FlagCounts | None:
+        """Unread entries per feed (`/v1/feeds/counters`) and the starred total (a list
+        call of one entry, for its `total`): two cheap calls. `changed_after` reports
+        entries whose flags changed, so these only check what it said. None from a
+        server that refuses either call (older than 2.0.37, say): the engine then reads
+        the full lists."""
+        try:
+            counters = expect(self._call("GET", "feeds/counters"), dict, self._host, "counters")
+            starred = expect(
+                self._call("GET", "entries", starred="true", limit=1), dict, self._host, "entries"
+            )
+        except ProtocolError:
+            return None
+        unreads = counters.get("unreads")
+        total = starred.get("total")
+        if not isinstance(unreads, dict) or not isinstance(total, int):
+            return None
+        return FlagCounts(
+            unread_by_feed={str(k): v for k, v in unreads.items() if isinstance(v, int) and v},
+            starred=total,
+        )
 
     def entries_since(self, since: int | None) -> Iterator[RemoteEntry]:
         """New entries, and entries whose flags changed, since `since` (unix seconds)."""

@@ -49,6 +49,7 @@ from ...workers import report_worker_error
 from .bookmarking import bookmark_article
 from .finding import FindController
 from .flagging import FlagController
+from .ignore_rules import IgnoreRulesWatch
 from .layout import PaneWidths
 from .notices import empty_message, failing_feed, subtitle
 from .reading import READING_ACTIONS, ReadingController
@@ -138,6 +139,7 @@ class MainScreen(Screen[None]):
         self.sidebar.move_to(ALL)
         self.show_new_warnings()
         self.store.add_error_listener(lambda error: self.post_message(SaveFailed(error)))
+        IgnoreRulesWatch(self, self.store, self.config).start()  # [[ignore]] edits apply now
         if self.config.refresh_on_start:
             self.call_after_refresh(self.action_refresh_all)
         if self.config.refresh_interval_minutes:

@@ -26,6 +26,7 @@ from ...views import View, in_folder
 from .announce import announce_new_articles
 
 if TYPE_CHECKING:
+    from ...feeds.auth_login import Logins
     from ...feeds.refresh import RefreshSummary
     from ...importing import ImportOutcome
     from ..add_feed import AddFeedRequest
@@ -46,12 +47,26 @@ class FeedsController:
         self.host = host
         self.store = store
         self.config = config or Config()
+        self._logins: Logins | None = None
         # When the running refresh started: articles stored since are its new ones.
         self._refresh_started = datetime.now(UTC)
         self._last_list_reload = 0.0
         self._last_list_reload_cost = 0.0  # seconds the last reload during a refresh took
         self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
         self._counts_stale = False  # feeds refreshed since the sidebar's counts were last shown
+
+    def logins(self) -> Logins | None:
+        """The config's `[auth."..."]` logins, one for the session: a password command
+        runs once, not at every refresh (the secrets stay in this process's memory).
+        None when the config has none."""
+        config = self.config
+        if not (config.auth or config.allow_insecure_auth):
+            return None
+        if self._logins is None:
+            from ...feeds.auth_login import Logins
+
+            self._logins = Logins.from_config(config)
+        return self._logins
 
     # ---------------------------------------------------------------- refresh
 
@@ -120,6 +135,7 @@ class FeedsController:
                     on_progress=progress,
                     quiet_parsers=True,
                     cancel=get_current_worker().cancelled_event,
+                    logins=self.logins(),
                 )
             )
         except Exception as exc:  # one error handler for the whole run: shown, never fatal
@@ -197,7 +213,9 @@ class FeedsController:
         from ...feeds.subscribe import SubscribeError, subscribe_async
 
         try:
-            outcome = await subscribe_async(self.store, request.url, category=request.category)
+            outcome = await subscribe_async(
+                self.store, request.url, category=request.category, logins=self.logins()
+            )
         except SubscribeError as exc:
             return str(exc)
         self.host.reload_feeds()
@@ -322,6 +340,11 @@ class FeedsController:
     def feed_health(self) -> None:
         from ..feed_health import FeedHealthScreen
 
+        insecure = self.config.allow_insecure_auth
         self.host.app.push_screen(
-            FeedHealthScreen(self.store.feeds(), self.store.article_counts_by_feed())
+            FeedHealthScreen(
+                self.store.feeds(),
+                self.store.article_counts_by_feed(),
+                insecure_auth_allowed=insecure,
+            )
         )
