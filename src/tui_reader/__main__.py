@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__
+from . import __version__, cli_command_feeds
 
 COMMANDS = (
     "list",
@@ -185,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     _library_options(p)
     p.add_argument("url", metavar="URL", help="the feed's (or the page's) http(s) address")
     p.add_argument("--category", metavar="NAME", default="", help="category (folder) for the feed")
+    cli_command_feeds.add_flag(p)  # exec:/filter: subscriptions
 
     p = sub.add_parser(
         "import",
@@ -195,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _library_options(p)
     p.add_argument("file", metavar="FILE", help="the OPML or urls file to read")
+    cli_command_feeds.add_flag(p)  # exec:/filter: entries
 
     p = sub.add_parser(
         "export",

@@ -347,6 +347,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from rich.text import Text
 
+    from .cli_command_feeds import EXIT_COMMANDS_REFUSED, allow_import_commands
     from .importing import ImportFailed, apply_import, read_import_file
 
     path = Path(args.file)
@@ -354,8 +355,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         plan = read_import_file(path)  # the reader's Import dialog reads it the same way
     except ImportFailed as exc:
         raise CommandError(str(exc)) from None
-    with open_store(args, read_only=False) as store:
-        outcome = apply_import(store, plan, path.name)
+    with open_store(args, read_only=False) as store:  # a locked library: said before asking
+        allowed = allow_import_commands(plan, args.allow_commands)  # exec:/filter: entries
+        outcome = apply_import(store, plan, path.name, allow_commands=allowed)
         report_damage(store)
     console = _console()
     console.print(Text(outcome.summary()))
@@ -364,7 +366,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     added = outcome.added
     if added:
         console.print(Text("Run `tui-reader refresh` (or press r in the reader) to fetch them."))
-    return 0
+    return EXIT_COMMANDS_REFUSED if outcome.commands_refused else 0
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -374,7 +376,13 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     with open_store(args, read_only=False) as store:
         try:
-            outcome = subscribe(store, args.url, category=args.category, logins=_logins(args))
+            outcome = subscribe(
+                store,
+                args.url,
+                category=args.category,
+                logins=_logins(args),
+                allow_commands=args.allow_commands,
+            )
         except SubscribeError as exc:
             raise CommandError(str(exc)) from None
         finally:

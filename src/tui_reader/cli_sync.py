@@ -32,7 +32,7 @@ def sync_library(store: Store, console: Console, err: Callable[[str], None]) -> 
         secret = find_secret(account, store.sync.stored_secret())
         client = connect(str(account["kind"]), str(account["url"]), user, secret)
     except SyncError as exc:
-        store.sync.record(last_error=str(exc))
+        store.sync.record(last_error=str(exc), offline=False)
         err(f"Sync failed: {exc} ({plural(store.sync.waiting(), 'change')} waiting)")
         return EXIT_SYNC_FAILED
     try:

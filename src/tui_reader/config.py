@@ -59,6 +59,10 @@ bookmark_command = ""
 # The bookmark command needs the terminal (it asks questions): the reader steps aside.
 bookmark_interactive = false
 
+# Feeds made by commands (exec: / filter: subscriptions, README "Feeds made by
+# commands"): seconds a command may run before it is stopped (1-3600).
+command_timeout_seconds = 60
+
 # The same story in several feeds (same link once tracking parameters and the like are
 # set aside, or the same guid) shows once in All, Unread, Starred, Today, folders and
 # search, and reading or marking one marks every copy. false: every copy shows.
@@ -118,6 +122,8 @@ class Config:
     # may go over plain http.
     auth: tuple[AuthRule, ...] = ()
     allow_insecure_auth: bool = False
+    # Feeds made by commands (exec:/filter:): seconds before a command is stopped.
+    command_timeout_seconds: int = 60
     # Duplicates (issue 18 part 6): copies of one story in several feeds show once.
     merge_duplicates: bool = True
 
@@ -125,6 +131,7 @@ class Config:
 _LIMITS: dict[str, tuple[int, int]] = {
     "refresh_interval_minutes": (0, 7 * 24 * 60),
     "keep_read_per_feed": (0, 1_000_000),
+    "command_timeout_seconds": (1, 3600),
 }
 
 # What `notify` may say (notify.py says what each does).
@@ -159,6 +166,7 @@ def apply_to_store(config: Config, store: Store) -> None:
     """Hand the library what the config says about it. The reader and every command
     that writes the library call this, so that both keep the same articles."""
     store.keep_read = config.keep_read_per_feed
+    store.command_timeout = float(config.command_timeout_seconds)
     if config.ignore:
         from .killfile import Killfile  # the query language, only for users with rules
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .feeds.command_url import shown
 from .opml import MAX_INPUT_BYTES, ImportFormatError, ImportPlan, Rejected, read_subscriptions
 from .store import Store
 from .text import clean_line
@@ -29,6 +30,9 @@ class ImportOutcome:
     present: int  # already subscribed (or listed twice in the file)
     rejected: tuple[Rejected, ...]
     notes: tuple[str, ...]
+    # `exec:`/`filter:` entries left out because the user did not allow commands (their
+    # text, sanitised); they are in `rejected` too.
+    commands_refused: tuple[str, ...] = ()
 
     def summary(self) -> str:
         return (
@@ -59,11 +63,21 @@ def read_import_file(path: Path) -> ImportPlan:
         raise ImportFailed(f"{name}: {exc}") from None
 
 
-def apply_import(store: Store, plan: ImportPlan, name: str) -> ImportOutcome:
+COMMAND_REFUSED = "runs a command on this computer; not imported (commands need --allow-commands)"
+
+
+def apply_import(
+    store: Store, plan: ImportPlan, name: str, *, allow_commands: bool = False
+) -> ImportOutcome:
     """Subscribe to every feed of `plan` not subscribed yet (nothing is fetched).
 
     A `user:password@` in an address (newsboat's way to log in) is taken out before the
-    feed is stored: a login belongs in the config (README "Feeds behind a login")."""
+    feed is stored: a login belongs in the config (README "Feeds behind a login").
+
+    `plan.commands` (`exec:`/`filter:`) are subscribed to, and marked as allowed to run,
+    only with `allow_commands`: the user said so at this import (`--allow-commands`, or
+    yes to the list of commands). Without it they are refused, whatever the file says.
+    """
     added = present = 0
     notes = list(plan.notes)
     logins: set[str] = set()
@@ -86,6 +100,24 @@ def apply_import(store: Store, plan: ImportPlan, name: str) -> ImportOutcome:
             f"the user name and password in the addresses of {host} were not stored; "
             f'to log in, add [auth."{host}"] with user and password_command to the config'
         )
+    rejected = list(plan.rejected)
+    refused: list[str] = []
+    for command in plan.commands:
+        sub = command.subscription
+        if not allow_commands:
+            refused.append(shown(sub.url, 1000))
+            rejected.append(Rejected(command.where, COMMAND_REFUSED))
+            continue
+        _, created = store.add_feed(sub.url, sub.title, sub.category, trust_command=True)
+        if created:
+            added += 1
+        else:
+            present += 1
     return ImportOutcome(
-        clean_line(name), added, present + plan.duplicates, plan.rejected, tuple(notes)
+        clean_line(name),
+        added,
+        present + plan.duplicates,
+        tuple(rejected),
+        tuple(notes),
+        tuple(refused),
     )

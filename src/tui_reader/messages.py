@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the refresh machinery (pycurl, lxml) loads only when a refr
     from .feeds.fulltext import FullText
     from .feeds.refresh import FeedOutcome, RefreshSummary
     from .query import Query
+    from .sync.engine import SyncReport
 
 
 @dataclass(eq=False)
@@ -69,3 +70,14 @@ class SavedSearchesCounted(Message):
     """Which articles each saved search (by query) matches, counted off the UI thread."""
 
     members: dict[str, set[str]]
+
+
+@dataclass(eq=False)
+class SyncUpdate(Message):
+    """News of the sync with the bound account (issue 17): `report` when a sync ("sync")
+    or a push ("push") ended, else `progress` words while one runs, or neither when a
+    local change was queued ("queued")."""
+
+    kind: str
+    report: SyncReport | None = None
+    progress: str = ""

@@ -41,6 +41,10 @@ class Feed:
     failures: int = 0
     # A server that answered 429/503 with Retry-After is not asked again before this.
     retry_until: datetime | None = None
+    # A command subscription (`exec:` / `filter:`) the user allowed: the exact url text
+    # they allowed. Set only by `Subscriptions.add(trust_command=True)` / `trust_command`;
+    # a command runs only while `url` still equals it (feeds/command_fetch.py).
+    trusted_command: str = ""
 
     @property
     def display_title(self) -> str:

@@ -396,12 +396,25 @@ def feed_url_guesses(raw: object) -> list[str]:
     return guesses
 
 
+# Subscriptions that run a command (newsboat's syntax, `feeds/command_url.py`): never
+# fetched as addresses, and run only when the library says the user allowed them.
+COMMAND_PREFIXES = ("exec:", "filter:")
+
+
+def is_command_url(value: str) -> bool:
+    """True for an `exec:` or `filter:` subscription, in any letter case."""
+    return value.lstrip()[:7].lower().startswith(COMMAND_PREFIXES)
+
+
 def feed_url_key(url: str) -> str:
     """Key under which two subscription URLs count as the same feed.
 
     Scheme and host case are already normalised by `normalize_feed_url`; this also treats
-    http/https and a trailing slash as the same feed.
+    http/https and a trailing slash as the same feed. A command subscription is its own
+    text (an address's key starts with "//", so the two never meet).
     """
+    if is_command_url(url):
+        return url
     parts = urlsplit(url)
     path = parts.path.rstrip("/") or "/"
     netloc = parts.netloc.lower()

@@ -342,13 +342,18 @@ def test_newsboat_urls() -> None:
     ]
     assert plan.duplicates == 1
     rejected = [(r.where, r.reason) for r in plan.rejected]
-    assert rejected[:4] == [
+    assert rejected[:2] == [
         ("line 5", "newsboat query feed, not supported"),
-        ("line 6", "runs a command; never imported"),
-        ("line 7", "runs a command; never imported"),
         ("line 8", 'a quote (") is not closed, so the line cannot be read'),
     ]
-    assert rejected[4][0] == "line 11" and "ftp" in rejected[4][1]
+    assert rejected[2][0] == "line 11" and "ftp" in rejected[2][1]
+    # Commands are kept apart, never among the subscriptions: importing.apply_import
+    # subscribes to them only when the user allows it (tests/unit/test_command_import.py).
+    commands = [(c.subscription.url, c.subscription.category, c.where) for c in plan.commands]
+    assert commands == [
+        ("exec:~/bin/x", "foo", "line 6"),
+        ("filter:~/f:http://x.example/", "t", "line 7"),
+    ]
     assert any("hidden" in note for note in plan.notes)
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..models import Feed, NewArticle, ParsedFeed
 from ..store import Store, StoreError
-from ..text import check_url
+from ..text import check_url, is_command_url
 from ..wording import plural
 from .errors import FeedParseError
 from .fetch import Fetcher, FetchLimits, FetchResult
@@ -202,9 +202,14 @@ async def _refresh_one(
         until = feed.retry_until.astimezone().strftime("%Y-%m-%d %H:%M")
         reason = f"the server asked not to be fetched before {until}"
         return FeedOutcome(feed.id, title, "waiting", error=reason)
-    result = await fetcher.fetch(
-        feed.url, etag=feed.etag, last_modified=feed.last_modified, admission=bodies
-    )
+    if is_command_url(feed.url):  # exec:/filter: (command_fetch.py); imported only then
+        from .command_fetch import fetch_command_feed
+
+        result = await fetch_command_feed(feed, fetcher, timeout=store.command_timeout)
+    else:
+        result = await fetcher.fetch(
+            feed.url, etag=feed.etag, last_modified=feed.last_modified, admission=bodies
+        )
     try:
         return await _deal_with(store, feed, result, parse_slots, parser)
     finally:

@@ -21,7 +21,13 @@ from lxml import etree
 
 from ..models import Feed
 from ..store import Store
-from ..text import UrlRejected, check_url, feed_url_guesses, normalize_feed_url
+from ..text import (
+    UrlRejected,
+    check_url,
+    feed_url_guesses,
+    is_command_url,
+    normalize_feed_url,
+)
 from ..wording import plural
 from .auth import UrlLogin, split_login, table_name
 from .auth_login import Logins, config_lines, needs_login
@@ -49,11 +55,22 @@ async def subscribe_async(
     category: str = "",
     limits: FetchLimits | None = None,
     logins: Logins | None = None,
+    merge: bool = True,
+    allow_commands: bool = False,
 ) -> SubscribeOutcome:
     """Subscribe to `raw_url` (see the module docstring). `logins`: the config's
     `[auth."..."]` rules. A `user:password@` in the address is taken out of it before
     anything is stored and used for this subscription only; the outcome's messages tell
-    the config lines that keep the login (never the password)."""
+    the config lines that keep the login (never the password). `merge=False` (a library
+    bound to a server account): the feed is checked and subscribed, but its articles are
+    not saved: they come from the server, with the server's ids, by the next sync.
+    An `exec:`/`filter:` subscription needs `allow_commands`: the user said, at that
+    moment, that it may run (`add --allow-commands`, a confirmation in the reader); its
+    articles are always saved (a server never has them)."""
+    if is_command_url(raw_url):
+        return await _subscribe_command(
+            store, raw_url, category, limits, allowed=allow_commands, logins=logins
+        )
     given = split_login(raw_url)
     login_notes: list[str] = []
     if given is not None:
@@ -118,6 +135,13 @@ async def subscribe_async(
     feed, created = store.add_feed(
         result.permanent_url or url, parsed.title, category, parsed.site_url
     )
+    if not merge:
+        messages.append(
+            f"Subscribed to {feed.display_title} in {feed.category}: the server will "
+            "send its articles with the next sync."
+        )
+        messages.extend(login_notes)
+        return SubscribeOutcome(feed, created, 0, tuple(messages))
     merged = await asyncio.to_thread(store.merge_articles, feed.id, parsed.articles, now)
     feed = (
         store.record_fetch(
@@ -166,6 +190,69 @@ def _toml_text(value: str) -> str:
     """`value` as the inside of a TOML basic string, shown safely (no control characters)."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return "".join(c if c.isprintable() else "?" for c in escaped)
+
+
+async def _subscribe_command(
+    store: Store,
+    raw: str,
+    category: str,
+    limits: FetchLimits | None,
+    *,
+    allowed: bool,
+    logins: Logins | None,
+) -> SubscribeOutcome:
+    """An `exec:`/`filter:` subscription: refused unless `allowed`; run once (under the
+    refresh's limits) and parsed before it is saved, like any new subscription."""
+    from .command_fetch import fetch_command_feed
+    from .command_url import CommandRejected, parse_command_url, shown
+
+    if not allowed:
+        raise SubscribeError(
+            f"{shown(raw, 200)} runs a command on this computer at every refresh; "
+            "subscribe to it only if you wrote it or trust it, with --allow-commands."
+        )
+    try:
+        spec = parse_command_url(raw)
+    except CommandRejected as exc:
+        raise SubscribeError(f"Cannot subscribe to {shown(raw, 200)}: {exc}.") from None
+    existing = store.find_feed_by_url(spec.text)
+    if existing is not None:
+        existing = store.subscriptions.trust_command(existing.id)
+        return SubscribeOutcome(
+            existing,
+            False,
+            0,
+            (f"Already subscribed to {existing.display_title}; its command may run now.",),
+        )
+    # The run is checked as a refresh would check it: the feed it would be.
+    trial = Feed(id="new", url=spec.text, title="", trusted_command=spec.text)
+    async with Fetcher(limits or FetchLimits(), logins=logins) as fetcher:  # a filter's URL
+        result = await fetch_command_feed(trial, fetcher, timeout=store.command_timeout)
+    if result.status != "ok":
+        raise SubscribeError(f"{shown(spec.text, 200)}: {result.error}.")
+    now = datetime.now(UTC)
+    try:
+        parsed = await asyncio.to_thread(
+            parse_feed,
+            result.body,
+            url=result.final_url or spec.text,
+            fetched_at=now,
+            content_type=None,
+        )
+    except FeedParseError as exc:
+        raise SubscribeError(
+            f"The output of {shown(spec.text, 200)} could not be read as a feed: {exc}."
+        ) from None
+    feed, created = store.add_feed(
+        spec.text, parsed.title, category, parsed.site_url, trust_command=True
+    )
+    merged = await asyncio.to_thread(store.merge_articles, feed.id, parsed.articles, now)
+    feed = store.record_fetch(feed.id, ok=True, when=now) or feed
+    messages = [
+        f"Subscribed to {feed.display_title} in {feed.category}: {plural(merged.new, 'article')}.",
+        *(f"Note: {w}" for w in parsed.warnings),
+    ]
+    return SubscribeOutcome(feed, created, merged.new, tuple(messages))
 
 
 # ------------------------------------------------------------------ discovery
@@ -261,7 +348,16 @@ def _raise_on_error(result: FetchResult, url: str, insecure_allowed: bool = Fals
 
 
 def subscribe(
-    store: Store, raw_url: str, *, category: str = "", logins: Logins | None = None
+    store: Store,
+    raw_url: str,
+    *,
+    category: str = "",
+    logins: Logins | None = None,
+    allow_commands: bool = False,
 ) -> SubscribeOutcome:
     """Blocking version for the command line."""
-    return asyncio.run(subscribe_async(store, raw_url, category=category, logins=logins))
+    return asyncio.run(
+        subscribe_async(
+            store, raw_url, category=category, logins=logins, allow_commands=allow_commands
+        )
+    )

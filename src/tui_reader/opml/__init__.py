@@ -34,9 +34,12 @@ The rules, documented for users:
 * **Duplicates.** Two entries are the same feed when `text.feed_url_key` matches
   (http/https, host case, default port and a trailing slash are ignored). The first one
   wins, with its title and category; the rest are counted in ``duplicates``.
-* **Never fetched.** OPML ``type="include"`` and ``type="link"`` outlines, newsboat
-  ``query:`` feeds and ``exec:``/``filter:`` lines are listed as refused; nothing is
-  followed, run or downloaded.
+* **Never fetched.** OPML ``type="include"`` and ``type="link"`` outlines and newsboat
+  ``query:`` feeds are listed as refused; nothing is followed, run or downloaded.
+* **Commands.** ``exec:``/``filter:`` entries (newsboat lines, or OPML ``xmlUrl``s as our
+  own export writes them) are checked (`feeds.command_url`) and kept apart in
+  ``ImportPlan.commands``: the caller subscribes to them only if the user allows it at
+  that moment (`importing.apply_import`); nothing is run here.
 * **Caps.** Files over `MAX_INPUT_BYTES` are refused; at most `MAX_ENTRIES` entries are
   looked at and at most `MAX_REJECTED_LISTED` refusals are listed individually (the rest
   are counted in a note).
@@ -62,6 +65,7 @@ from .common import (
     MAX_TITLE_LENGTH,
     ImportFormatError,
     ImportPlan,
+    PlannedCommand,
     Rejected,
     Subscription,
 )
@@ -80,6 +84,7 @@ __all__ = [
     "MAX_TITLE_LENGTH",
     "ImportFormatError",
     "ImportPlan",
+    "PlannedCommand",
     "Rejected",
     "Subscription",
     "export_opml",

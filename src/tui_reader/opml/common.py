@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from ..feeds.command_url import CommandRejected, parse_command_url
 from ..text import (
     UrlRejected,
     check_url,
@@ -59,6 +60,16 @@ class Rejected:
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedCommand:
+    """An `exec:`/`filter:` entry: subscribed to only if the user allows it at import
+    (`importing.apply_import(allow_commands=True)`). `subscription.url` is the command
+    text as the library stores it; `where` as in `Rejected`."""
+
+    subscription: Subscription
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
 class ImportPlan:
     """What an import would do; the caller decides and writes to the store."""
 
@@ -66,6 +77,10 @@ class ImportPlan:
     rejected: tuple[Rejected, ...]
     duplicates: int
     notes: tuple[str, ...]
+    # Entries that run commands, kept apart: never imported without the user's say-so.
+    commands: tuple[PlannedCommand, ...] = ()
+    # "opml" or "newsboat": an OPML file never gets to ask (see importing.py).
+    source: str = ""
 
 
 class ImportFormatError(Exception):
@@ -129,6 +144,7 @@ class _Collector:
         self.entries = 0
         self.skipped_over_cap = 0
         self.notes: list[str] = []
+        self.commands: list[PlannedCommand] = []
         self._seen: set[str] = set()
 
     def _count_entry(self) -> bool:
@@ -178,7 +194,24 @@ class _Collector:
             title = _clean_name(urlsplit(url).hostname or url)
         self.subscriptions.append(Subscription(url, title, category, site_url))
 
-    def plan(self) -> ImportPlan:
+    def add_command(self, raw: str, titles: Sequence[object], category: str, where: str) -> None:
+        """An `exec:`/`filter:` entry: checked and kept apart (`ImportPlan.commands`)."""
+        try:
+            text = parse_command_url(raw).text
+        except CommandRejected as exc:
+            self.reject(where, f"a command that cannot be run: {exc}")
+            return
+        if not self._count_entry():
+            return
+        if text in self._seen:
+            self.duplicates += 1
+            return
+        self._seen.add(text)
+        title = next((t for t in (_clean_name(c) for c in titles) if t), "")
+        subscription = Subscription(text, title, category)
+        self.commands.append(PlannedCommand(subscription, _scrub(where)))
+
+    def plan(self, source: str = "") -> ImportPlan:
         notes = list(self.notes)
         if self.rejected_unlisted:
             notes.append(f"{self.rejected_unlisted} more refused entries are not listed.")
@@ -192,6 +225,8 @@ class _Collector:
             rejected=tuple(self.rejected),
             duplicates=self.duplicates,
             notes=tuple(_scrub(note) for note in notes),
+            commands=tuple(self.commands),
+            source=source,
         )
 
 

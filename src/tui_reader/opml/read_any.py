@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from .common import MAX_INPUT_BYTES, ImportFormatError, ImportPlan, _too_big
 from .read_newsboat import _parse_newsboat
 from .read_opml import parse_opml
@@ -47,5 +49,5 @@ def read_subscriptions(data: bytes, filename: str = "") -> ImportPlan:
             "(no line starts with a feed address)"
         )
     if note:
-        plan = ImportPlan(plan.subscriptions, plan.rejected, plan.duplicates, (*plan.notes, note))
+        plan = dataclasses.replace(plan, notes=(*plan.notes, note))
     return plan

@@ -96,14 +96,15 @@ def _parse_newsboat(text: str) -> tuple[ImportPlan, int]:
         if lowered.startswith("query:"):
             collector.reject(where, "newsboat query feed, not supported")
             continue
-        if lowered.startswith(("exec:", "filter:")):
-            collector.reject(where, "runs a command; never imported")
-            continue
         title = next((tag[1:] for tag in tags if tag.startswith("~")), "")
         first_tag = next((tag for tag in tags if tag and tag[0] not in "~!"), "")
         category, was_capped = _category_from_tag(first_tag)
         capped += was_capped
         hidden += any(tag.startswith("!") for tag in tags)
+        if lowered.startswith(("exec:", "filter:")):
+            # Kept apart: imported only if the user allows it (importing.py).
+            collector.add_command(url, (title,), category, where)
+            continue
         collector.add_feed(url, (title,), category, where)
     if hidden:
         collector.notes.append(
@@ -112,7 +113,7 @@ def _parse_newsboat(text: str) -> tuple[ImportPlan, int]:
         )
     if capped:
         collector.notes.append(_depth_note(capped))
-    return collector.plan(), entry_lines
+    return collector.plan("newsboat"), entry_lines
 
 
 def parse_newsboat_urls(text: str) -> ImportPlan:

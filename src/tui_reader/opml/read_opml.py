@@ -10,7 +10,7 @@ import xml.sax.xmlreader
 import defusedxml
 import defusedxml.sax
 
-from ..text import clean_line
+from ..text import clean_line, is_command_url
 from .common import (
     MAX_FOLDER_DEPTH,
     MAX_INPUT_BYTES,
@@ -108,6 +108,11 @@ class _OpmlHandler(xml.sax.handler.ContentHandler):
             )
             self.collector.reject(where, f"{what}; it is never fetched")
             return _OUTLINE
+        if is_command_url(feed_url):
+            # An exec:/filter: outline (our own export writes them so): kept apart, and
+            # imported only with --allow-commands (importing.py).
+            self.collector.add_command(feed_url, (title, text), "/".join(self.path), where)
+            return _OUTLINE
         if feed_url.strip():
             site = _site_url(values.get("htmlurl", ""))
             category = "/".join(self.path)
@@ -186,7 +191,7 @@ def parse_opml(data: bytes) -> ImportPlan:
         collector.notes.append(_depth_note(handler.merged_folders))
     if handler.outline_count == 0:
         collector.notes.append("The file has no outlines, so there is nothing to import.")
-    return collector.plan()
+    return collector.plan("opml")
 
 
 _DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([^"'>]{0,40})""")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 from .. import models
-from ..text import clean_line
+from ..text import clean_line, is_command_url
 from .common import _site_url
 
 # Characters XML 1.0 cannot carry even as references (clean_line already handles C0/C1).
@@ -65,7 +65,12 @@ def export_opml(feeds: Iterable[models.Feed], title: str = "tui-reader subscript
             out.append(f"{indent}<outline text={quoteattr(name)} title={quoteattr(name)}>")
             open_path.append(name)
         feed_title = _xml_text(feed.title)
-        url = _xml_text(_without_login(feed.url))
+        # A command subscription is written exactly (no blanks collapsed: they can be
+        # inside its quotes); our own import takes it back only with --allow-commands.
+        if is_command_url(feed.url):
+            url = _NOT_XML.sub("\ufffd", feed.url)
+        else:
+            url = _xml_text(_without_login(feed.url))
         attrs = [f"type={quoteattr('rss')}", f"text={quoteattr(feed_title or url)}"]
         if feed_title:
             attrs.append(f"title={quoteattr(feed_title)}")

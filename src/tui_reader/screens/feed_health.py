@@ -43,6 +43,7 @@ class FeedHealthScreen(ModalScreen[None]):
     }
     FeedHealthScreen DataTable { height: 1fr; }
     FeedHealthScreen #health-summary { color: $text-muted; height: auto; }
+    FeedHealthScreen #health-account { height: auto; max-height: 12; margin-bottom: 1; }
     FeedHealthScreen #health-detail {
         height: auto; max-height: 12; border-top: solid $accent; padding: 0 1;
     }
@@ -54,10 +55,14 @@ class FeedHealthScreen(ModalScreen[None]):
         articles: Mapping[str, int],
         *,
         insecure_auth_allowed: bool = False,
+        account: Sequence[str] = (),
     ) -> None:
         """`insecure_auth_allowed`: the config's allow_insecure_auth (the login lines
-        shown for a plain-http feed say to set it only when it is not set)."""
+        shown for a plain-http feed say to set it only when it is not set). `account`: a
+        library bound to a server account, its lines (`sync.status.account_lines`)."""
         super().__init__()
+        # A library bound to a server account: its lines (sync.status.account_lines).
+        self._account = tuple(account)
         self._feeds = sorted(
             feeds, key=lambda f: (f.last_error is None, -f.failures, f.display_title.lower())
         )
@@ -69,6 +74,8 @@ class FeedHealthScreen(ModalScreen[None]):
         failing = sum(1 for f in self._feeds if f.last_error)
         with Vertical() as box:
             box.border_title = "Feed health"
+            if self._account:  # the server's words are untrusted: plain text only
+                yield Static(plain("\n".join(self._account), multiline=True), id="health-account")
             yield Static(
                 plain(f"{len(self._feeds)} feeds, {failing} failing. Esc closes."),
                 id="health-summary",

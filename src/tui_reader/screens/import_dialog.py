@@ -145,7 +145,15 @@ class ImportScreen(ModalScreen[ImportOutcome | None]):
         try:
             # Reading and parsing (up to 8 MiB of OPML) in a thread: the screen stays live.
             plan = await asyncio.to_thread(read_import_file, path)
-            outcome = apply_import(self._store, plan, path.name)
+            # exec:/filter: entries: a newsboat urls file asks (showing each command);
+            # an OPML file's are refused (`tui-reader import --allow-commands` takes them).
+            allowed = False
+            if plan.commands and plan.source == "newsboat":
+                from .command_confirm import allow_commands
+
+                texts = [c.subscription.url for c in plan.commands]
+                allowed = await allow_commands(self.app, texts)
+            outcome = apply_import(self._store, plan, path.name, allow_commands=allowed)
         except (ImportFailed, StoreError) as exc:
             self.query_one("#import-ok", Button).disabled = False
             self.show_error(str(exc))

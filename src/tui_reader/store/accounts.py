@@ -4,7 +4,8 @@ mapping between local and remote ids.
 * library.json, table `account`, one document (`"1"`): `{"kind", "url", "user",
   "secret_command", "created", "last_sync", "last_attempt", "last_error",
   "upload_pending"}`. No secret.
-* library.json, table `outbox`: see `outbox.py`.
+* `outbox.json`: the changes waiting for the server, see `outbox.py` (older libraries
+  kept them in library.json's `outbox` table: read from there once, then dropped).
 * `sync.json` (written by the sync engine, atomically, after each pull):
   `{"cursor": unix s|null, "feeds": {local feed id: remote feed id},
   "articles": {local article id: remote entry id}}`. Read only when a sync needs it,
@@ -22,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ import orjson
 
 from .atomic import atomic_write
 from .index import Index
+from .outbox import TABLE as OUTBOX_TABLE
 from .outbox import Outbox
 from .tinydb_storage import AtomicStorage
 from .writer import Writer
@@ -48,12 +50,30 @@ class SyncState:
         self.directory = directory
         self.index = index
         self.writer = writer
-        self.outbox = Outbox()
+        self.outbox = Outbox(directory)
+        self.outbox.on_dirty = writer.wake.set
+        writer.side_files.append(self.outbox)
         self.storage: AtomicStorage | None = None
+        # Called (state lock held, any thread: be quick) after a local change was queued:
+        # the reader pushes soon after.
+        self.listeners: list[Callable[[], None]] = []
 
-    def attach(self, storage: AtomicStorage, data: dict[str, Any] | None) -> None:
+    def attach(
+        self,
+        storage: AtomicStorage,
+        data: dict[str, Any] | None,
+        warnings: list[str],
+        *,
+        read_only: bool,
+    ) -> None:
+        """At open: library.json is read (`data`); read the outbox, from outbox.json or
+        (an older library) from library.json's table."""
         self.storage = storage
-        self.outbox.attach(storage, data)
+        stale = self.outbox.load(data, warnings, read_only=read_only)
+        if stale and not read_only and data is not None:
+            # outbox.json exists and is the truth: the old table goes with the next write.
+            data.pop(OUTBOX_TABLE, None)
+            storage.write(data)
 
     # ------------------------------------------------------------------ the account
 
@@ -123,7 +143,7 @@ class SyncState:
         if self.storage is None or not self._bound_locked():
             return
         self.outbox.add_flags(flag, article_ids, value)
-        self._write_soon()
+        self._tell()
 
     def apply_remote(self, flag: str, article_ids: Iterable[str], value: bool) -> list[str]:
         """Set a flag as the server has it, without queueing it (the engine's thread;
@@ -145,7 +165,12 @@ class SyncState:
             if self.storage is None or not self._bound_locked():
                 return
             self.outbox.add(kind, **fields)
-            self._write_soon()
+            self._tell()
+
+    def _tell(self) -> None:
+        for listener in self.listeners:
+            with contextlib.suppress(Exception):
+                listener()
 
     def queue_sub(self, op: str, feed_id: str, **fields: Any) -> None:
         self.queue("sub", op=op, feed=feed_id, **fields)
@@ -165,12 +190,6 @@ class SyncState:
         assert self.storage is not None
         doc = ((self.storage.read() or {}).get(TABLE) or {}).get(DOC)
         return isinstance(doc, dict) and bool(doc.get("kind"))
-
-    def _write_soon(self) -> None:
-        # During a refresh library.json may wait up to BULK_MAIN_INTERVAL while flags
-        # files are written; an outbox record must reach the disk no later than its flag.
-        self.writer.main_since = 0.0
-        self.writer.wake.set()
 
     def pending(self) -> list[dict[str, Any]]:
         with self.index.lock:

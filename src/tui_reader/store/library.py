@@ -62,6 +62,7 @@ class Store(FullTextMethods):
         self.read_only = read_only
         self.warnings: list[str] = []
         self.keep_read = DEFAULT_KEEP_READ
+        self.command_timeout = 60.0  # seconds per exec:/filter: command (config)
         self.max_per_feed = DEFAULT_MAX_PER_FEED
         self.index = Index()
         self.loader = Loader(
@@ -165,7 +166,7 @@ class Store(FullTextMethods):
         storage._cache = data  # already read and checked: no second read, no TOCTOU
         self.writer.main = storage
         self.subscriptions.main = storage
-        self.sync.attach(storage, data)
+        self.sync.attach(storage, data, self.warnings, read_only=self.read_only)
         meta = self._db.table("meta").all()
         schema = meta[0].get("schema") if meta else None
         if isinstance(schema, int) and schema > SCHEMA_VERSION:
@@ -300,10 +301,19 @@ class Store(FullTextMethods):
         return [f for f in self.feeds() if f.category == category]
 
     def add_feed(
-        self, url: str, title: str = "", category: str = "", site_url: str = ""
+        self,
+        url: str,
+        title: str = "",
+        category: str = "",
+        site_url: str = "",
+        *,
+        trust_command: bool = False,
     ) -> tuple[Feed, bool]:
-        """Subscribe; returns (feed, created). An existing subscription is returned as is."""
-        feed, created = self.subscriptions.add(url, title, category, site_url)
+        """Subscribe; returns (feed, created). An existing subscription is returned as is.
+        `trust_command`: see `Subscriptions.add` (the user allowed an exec:/filter: feed)."""
+        feed, created = self.subscriptions.add(
+            url, title, category, site_url, trust_command=trust_command
+        )
         self.sync.feed_added(feed.id, created, url, title, category)  # the server's too
         return feed, created
 

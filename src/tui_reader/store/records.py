@@ -193,7 +193,7 @@ def article_id(feed_id: str, key: str) -> str:
 
 
 def feed_to_doc(feed: Feed) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "id": feed.id,
         "url": feed.url,
         "title": feed.title,
@@ -207,6 +207,9 @@ def feed_to_doc(feed: Feed) -> dict[str, Any]:
         "failures": feed.failures,
         "retry_until": to_epoch(feed.retry_until),
     }
+    if feed.trusted_command:  # only on the command subscriptions the user allowed
+        doc["trusted_command"] = feed.trusted_command
+    return doc
 
 
 _SAFE_ID = re.compile(r"[0-9a-z]{1,40}")
@@ -232,6 +235,7 @@ def feed_from_doc(doc: dict[str, Any]) -> Feed:
         last_error=doc.get("last_error") if isinstance(doc.get("last_error"), str) else None,
         failures=int(doc.get("failures") or 0),
         retry_until=from_epoch(doc.get("retry_until"), None),
+        trusted_command=trusted if isinstance(trusted := doc.get("trusted_command"), str) else "",
     )
 
 

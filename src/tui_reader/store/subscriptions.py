@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models import UNCATEGORIZED, EncodedBodies, Feed
-from ..text import clean_line, feed_url_key
+from ..text import clean_line, feed_url_key, is_command_url
 from .fulltext_cache import FullTextCache
 from .index import Index
 from .records import feed_to_doc
@@ -53,14 +53,27 @@ class Subscriptions:
             return self.index.feeds.get(feed_id) if feed_id is not None else None
 
     def add(
-        self, url: str, title: str = "", category: str = "", site_url: str = ""
+        self,
+        url: str,
+        title: str = "",
+        category: str = "",
+        site_url: str = "",
+        *,
+        trust_command: bool = False,
     ) -> tuple[Feed, bool]:
-        """Subscribe; returns (feed, created). An existing subscription is returned as is."""
+        """Subscribe; returns (feed, created). An existing subscription is returned as is.
+
+        `trust_command`: the user allowed this `exec:`/`filter:` subscription to run
+        (`--allow-commands`, a confirmation): recorded on the feed, new or existing. Only
+        the paths where the user said so pass it; nothing else ever sets the mark.
+        """
         self.check_writable()
         index = self.index
         with index.lock:
             existing = self.find_by_url(url)
             if existing is not None:
+                if trust_command:
+                    existing = self.trust_command(existing.id)
                 return existing, False
             base = hashlib.blake2b(feed_url_key(url).encode(), digest_size=4).hexdigest()
             feed_id, n = base, 1
@@ -72,6 +85,7 @@ class Subscriptions:
                 title=clean_line(title, 300),
                 category=clean_line(category, 300) or UNCATEGORIZED,
                 site_url=site_url,
+                trusted_command=url if trust_command and is_command_url(url) else "",
             )
             # Files of an earlier subscription with the same id (removed, or a crash before
             # library.json was saved) must not lend it old tombstones or flags.
@@ -82,8 +96,23 @@ class Subscriptions:
             index.unread[feed_id] = 0
             return feed, True
 
+    def trust_command(self, feed_id: str) -> Feed:
+        """Record that the user allowed this command subscription, as its url is now."""
+        self.check_writable()
+        with self.index.lock:
+            feed = self.index.feeds[feed_id]
+            trusted = feed.url if is_command_url(feed.url) else ""
+            if trusted == feed.trusted_command:
+                return feed
+            updated = replace(feed, trusted_command=trusted)
+            self.put(updated)
+            return updated
+
     def update(self, feed_id: str, **changes: Any) -> Feed:
         """Change a feed's fields (title, category, url, etag, ...) and save it."""
+        if "trusted_command" in changes:
+            # Trust comes from the user's own say-so only: `add`/`trust_command`.
+            raise ValueError("a command is trusted only through trust_command")
         self.check_writable()
         with self.index.lock:
             feed = self.index.feeds[feed_id]
@@ -188,7 +217,8 @@ class Subscriptions:
                     changes["title"] = title
                 if site_url and not feed.site_url:
                     changes["site_url"] = site_url
-                if url and url != feed.url and self.find_by_url(url) in (None, feed):
+                moved = url and url != feed.url and not is_command_url(feed.url)
+                if moved and self.find_by_url(url) in (None, feed):
                     changes["url"] = url
             else:
                 changes.update(last_error=clean_line(error or "unknown error", 500))

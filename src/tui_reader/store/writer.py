@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -41,6 +41,18 @@ RETRY_DELAY = 0.5
 # Inside `bulk_writes` (a refresh) library.json is written at most this often unless
 # someone flushes: 1,000 fetch records would otherwise rewrite it a hundred times.
 BULK_MAIN_INTERVAL = 2.0
+
+
+class SideFile(Protocol):
+    """A small file of the library kept in memory and written whole by the writer
+    before library.json and the flags files (the sync outbox, `outbox.py`)."""
+
+    path: Path
+    name: str
+    dirty: bool
+
+    def snapshot(self) -> bytes | None:
+        """The bytes to write when changed (clears `dirty`; state lock held)."""
 
 
 class StagedFileGone(FileNotFoundError):
@@ -69,6 +81,7 @@ class Writer:
         self.loader = loader
         self.on_bodies_lost = on_bodies_lost
         self.main: AtomicStorage | None = None  # library.json, once it is opened
+        self.side_files: list[SideFile] = []  # written first in every pass
         self.write_lock = threading.Lock()
         self.bulk_depth = 0  # > 0 inside `bulk_writes`
         self.bulk_unsynced = False  # an article file was written without fsync
@@ -157,6 +170,7 @@ class Writer:
     def has_pending(self) -> bool:
         main = self.main
         pending = self.dirty_flags or self.index.unsaved or self.pending_backup is not None
+        pending = pending or any(side.dirty for side in self.side_files)
         return bool(pending) or (main is not None and main.dirty)
 
     def next_version(self) -> int:
@@ -193,6 +207,8 @@ class Writer:
                 atomic_write(self.directory / "library.json.bak", backup)
         index = self.index
         with index.lock:
+            sides = [(side, side.snapshot()) for side in self.side_files]
+            sides = [(side, data) for side, data in sides if data is not None]
             pending = self.dirty_flags
             self.dirty_flags = set()
             payloads = {fid: self.flags_payload(fid) for fid in pending if fid in index.feeds}
@@ -208,10 +224,21 @@ class Writer:
             if main is not None:
                 self.main_since = now
             main_version = self.next_version()
-            self.writing = bool(payloads or unsaved) or main is not None
+            self.writing = bool(payloads or unsaved or sides) or main is not None
         failed: dict[str, str] = {}
         main_failed: str | None = None
         unsaved_failed: str | None = None
+        side_failed: list[tuple[SideFile, str]] = []
+        for side, data in sides:
+            try:
+                self.write_file(("side", side.name), main_version, side.path, data)
+            except OSError as exc:
+                side_failed.append((side, exc.strerror or str(exc)))
+        if side_failed:
+            # The outbox holds the record of every local flag change: a flags file must
+            # never reach the disk before it, or a crash would let the server undo it.
+            failed.update(dict.fromkeys(payloads, side_failed[0][1]))
+            payloads = {}
         if main is not None:
             try:
                 self.write_file(("main", ""), main_version, self.directory / "library.json", main)
@@ -230,12 +257,16 @@ class Writer:
         with self.idle:
             self.writing = False
             self.passes += 1
+            for side, _ in side_failed:
+                side.dirty = True
+            if side_failed and not failed:
+                failed[""] = side_failed[0][1]  # reported below; not a feed
             if failed or main_failed or unsaved_failed:
-                self.dirty_flags.update(failed)
+                self.dirty_flags.update(f for f in failed if f)
                 if main_failed:
                     main_storage.dirty = True
                 self.last_write_error = main_failed or unsaved_failed or next(iter(failed.values()))
-            elif payloads or unsaved or main is not None:
+            elif payloads or unsaved or sides or main is not None:
                 self.last_write_error = None
             self.idle.notify_all()
         if failed or main_failed or unsaved_failed:
@@ -263,7 +294,7 @@ class Writer:
             # Inside `bulk_writes`, article files skip their fsyncs (synced once at the end);
             # library.json and flags, which hold the user's own changes, always sync. Read
             # under write_lock: the end of a bulk sees every unsynced write made in it.
-            durable = self.bulk_depth == 0 or slot[0] in ("main", "flags")
+            durable = self.bulk_depth == 0 or slot[0] in ("main", "flags", "side")
             if isinstance(data, Path) and not data.exists():
                 if str(data) not in self.published:
                     raise StagedFileGone(errno.ENOENT, "the parsed articles' file is gone")
@@ -295,7 +326,7 @@ class Writer:
         if self.written.get(slot, -1) > version:
             return False  # a newer version is on disk already
         # An unsubscribed feed's file must not be brought back.
-        return slot[0] == "main" or slot[1] in self.index.feeds
+        return slot[0] in ("main", "side") or slot[1] in self.index.feeds
 
     def write_shard(self, kind: str, feed_id: str, payload: dict[str, Any], version: int) -> None:
         path = self.directory / kind / f"{feed_id}.json"

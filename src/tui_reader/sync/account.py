@@ -24,15 +24,17 @@ class SecretError(SyncError):
     """No secret could be had; the message says where we looked, never a value."""
 
 
-def run_secret_command(command: str) -> str:
+def run_secret_command(command: str, *, quiet: bool = False) -> str:
     """The first line of the command's standard output (run by the shell, as newsboat's
-    `*-passwordeval`; stderr goes to the terminal, so a password manager can prompt)."""
+    `*-passwordeval`; stderr goes to the terminal, so a password manager can prompt).
+    `quiet`: stderr is discarded (the reader, whose screen is the terminal)."""
     import subprocess  # here: the parser imports this module at every start
 
     try:
         done = subprocess.run(
             command, shell=True, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
             timeout=SECRET_COMMAND_TIMEOUT, check=False,
+            stderr=subprocess.DEVNULL if quiet else None,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
         raise SecretError("the secret command took too long (over a minute)") from None
@@ -46,12 +48,12 @@ def run_secret_command(command: str) -> str:
     return secret
 
 
-def find_secret(account: dict[str, Any], stored: str | None) -> str:
+def find_secret(account: dict[str, Any], stored: str | None, *, quiet: bool = False) -> str:
     if stored:
         return stored
     command = account.get("secret_command")
     if isinstance(command, str) and command:
-        return run_secret_command(command)
+        return run_secret_command(command, quiet=quiet)
     secret = os.environ.get(SECRET_ENV)
     if secret:
         return secret

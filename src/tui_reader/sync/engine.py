@@ -30,12 +30,23 @@ from typing import Any
 from ..models import NewArticle
 from ..store import Store
 from ..store.records import article_id
-from .base import FlagCounts, ProtocolError, RemoteEntry, RemoteFeed, SyncClient, SyncError
+from .base import (
+    Cancelled,
+    FlagCounts,
+    ProtocolError,
+    RemoteEntry,
+    RemoteFeed,
+    ServerUnavailable,
+    SyncClient,
+    SyncError,
+)
 
 # Entries may be committed on the server while we read: start the next pull this much
 # before the server's clock said this one started.
 CURSOR_MARGIN = 60
 FETCH_BATCH = 250  # unknown ids fetched per `entries` call
+# The per-item errors of the last sync kept in the account (`skipped`) for `H`.
+MAX_SKIPPED = 50
 
 
 @dataclass
@@ -43,12 +54,20 @@ class SyncReport:
     pushed: int = 0  # outbox records the server acknowledged
     pulled: int = 0  # flags changed locally to match the server
     new: int = 0  # articles added
+    new_feeds: list[str] = field(default_factory=list)  # local ids of the feeds that got some
     feeds_added: int = 0
     feeds_removed: int = 0
     uploaded: int = 0  # feeds subscribed on the server by `upload`
     errors: list[str] = field(default_factory=list)  # what was skipped, one line each
     error: str | None = None  # why the sync stopped (server down, wrong password...)
     waiting: int = 0  # outbox records left
+    offline: bool = False  # `error` is the server being out of reach, not a refusal
+    cancelled: bool = False  # stopped by `client.cancel()` (the app closing): no error
+
+    @property
+    def new_articles(self) -> int:
+        """As `RefreshSummary.new_articles`: what a refresh's listeners read."""
+        return self.new
 
     def summary(self) -> str:
         """One line for the CLI (and later the reader)."""
@@ -66,6 +85,8 @@ class SyncReport:
         if self.errors:
             parts.append(plural(len(self.errors), "error"))
         if self.error:
+            if self.cancelled:
+                return "Sync stopped."
             return f"Sync failed: {self.error} ({plural(self.waiting, 'change')} waiting)"
         return "Synced: " + ", ".join(parts) + "."
 
@@ -74,11 +95,18 @@ class SyncEngine:
     """Syncs `store` with the account `client` talks to."""
 
     def __init__(
-        self, store: Store, client: SyncClient, *, now: Callable[[], float] = time.time
+        self,
+        store: Store,
+        client: SyncClient,
+        *,
+        now: Callable[[], float] = time.time,
+        on_progress: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.client = client
         self.now = now
+        # A few words at each step ("reading subscriptions"): the reader shows them.
+        self.progress: Callable[[str], None] = on_progress or (lambda _what: None)
         self.report = SyncReport()
         self.mapping: dict[str, Any] = {}
         self._local_wins_on_match = False
@@ -104,18 +132,49 @@ class SyncEngine:
             self._pull()
             self._push()  # records whose article the pull just mapped
         except SyncError as exc:
-            self.report.error = str(exc)
-            sync.record(last_error=str(exc))
+            self._failed(exc)
         else:
-            sync.record(last_sync=self.now(), last_error=None, upload_pending=False)
+            sync.record(
+                last_sync=self.now(), last_error=None, offline=False, upload_pending=False,
+                skipped=self.report.errors[:MAX_SKIPPED],
+            )  # fmt: skip
         finally:
             sync.save_mapping(self.mapping)  # what was learned, even from a failed pull
             self.report.waiting = sync.waiting()
         return self.report
 
+    def push(self) -> SyncReport:
+        """Only push the outbox (the reader, soon after a flag change): what the server
+        has not mapped yet waits for the next full sync."""
+        sync = self.store.sync
+        attempt = self.now()
+        self.mapping = sync.load_mapping()
+        try:
+            self._push()
+        except SyncError as exc:
+            sync.record(last_attempt=attempt)
+            self._failed(exc)
+        else:
+            sync.record(last_attempt=attempt, last_error=None, offline=False)
+        finally:
+            sync.save_mapping(self.mapping)  # a subscribe maps its new feed
+            self.report.waiting = sync.waiting()
+        return self.report
+
+    def _failed(self, exc: SyncError) -> None:
+        """Why the sync stopped, kept as the account's `last_error` (not when the app
+        closing cancelled it: nothing is wrong then)."""
+        self.report.error = str(exc)
+        if isinstance(exc, Cancelled):
+            self.report.cancelled = True
+            return
+        self.report.offline = isinstance(exc, ServerUnavailable)
+        self.store.sync.record(last_error=str(exc), offline=self.report.offline)
+
     # ------------------------------------------------------------------ push
 
     def _push(self) -> None:
+        self.progress("sending changes")
         batch: dict[tuple[str, bool], list[tuple[int, str]]] = defaultdict(list)
         for record in self.store.sync.pending():
             kind = record.get("kind")
@@ -218,6 +277,10 @@ class SyncEngine:
             self.report.errors.append(str(exc))
 
     def _subscribe(self, url: str, category: str, title: str) -> RemoteFeed | None:
+        from ..text import is_command_url
+
+        if is_command_url(url):
+            return None  # an exec:/filter: feed runs here only; its command is never sent
         try:
             return self.client.subscribe(url, category=category, title=title)
         except ProtocolError as exc:
@@ -249,6 +312,7 @@ class SyncEngine:
         pending_feeds = {
             str(r.get("feed")) for r in self.store.sync.pending() if r.get("kind") == "sub"
         }
+        self.progress("reading subscriptions")
         remote_feeds = self.client.feeds()
         started = self.client.server_time
         local_of = self._pull_feeds(remote_feeds, pending_feeds)
@@ -256,10 +320,12 @@ class SyncEngine:
         new: dict[str, list[RemoteEntry]] = defaultdict(list)
         reported: dict[str, tuple[bool, bool]] = {}  # remote id -> (read, starred)
         with self.store.bulk_writes():
+            self.progress("reading new articles")
             for entry in self.client.entries_since(cursor):
                 reported[entry.id] = (entry.read, entry.starred)
                 self._place(entry, local_of, new)
-            self._merge(new)
+            # Starred on the server (as reported with the entries): kept by drop rules.
+            self._merge(new, frozenset(i for i, (_, star) in reported.items() if star))
         new.clear()  # the bodies are stored: let them go
         if self._flags_from_reported(reported):
             if started is not None:
@@ -272,9 +338,12 @@ class SyncEngine:
             known = set(self.mapping["articles"].values())
             missing = sorted((unread | starred) - known - seen)
             for start in range(0, len(missing), FETCH_BATCH):
+                self.progress(f"fetching articles {start}/{len(missing)}")
                 for entry in self.client.entries(missing[start : start + FETCH_BATCH]):
                     self._place(entry, local_of, new)
+            self.progress("saving articles")
             self._merge(new, starred)
+        self.progress("matching read and starred")
         self._reconcile(unread, starred)
         if started is not None:
             self.mapping["cursor"] = int(started.timestamp()) - CURSOR_MARGIN
@@ -398,6 +467,8 @@ class SyncEngine:
             for entry in entries:
                 articles[article_id(feed_id, entry.id)] = entry.id
             self.report.new += result.new
+            if result.new:
+                self.report.new_feeds.append(feed_id)
 
     def _flags_from_reported(self, reported: dict[str, tuple[bool, bool]]) -> bool:
         """Where the server reports flag changes with the entries (Miniflux's REST API):

@@ -18,6 +18,8 @@ from ... import clock
 from ...models import Article
 from ...store import Store, StoreError
 from ...ui_text import plain_str
+from ...views import View
+from .syncing import queue_mark_all
 
 if TYPE_CHECKING:
     from .host import MainHost
@@ -118,7 +120,9 @@ class FlagController:
                 plain_str(f"Nothing unread in {where}.", multiline=True), timeout=2, markup=False
             )
             return
-        self._confirm_mark_read(unread, f"Mark {_plural(len(unread), 'article')} in {where} read?")
+        question = f"Mark {_plural(len(unread), 'article')} in {where} read?"
+        # A bound library also sends the server's own mark-all for the view (issue 17).
+        self._confirm_mark_read(unread, question, None if host.searching else host.view)
 
     def mark_older_read(self) -> None:
         def chosen(answer: str | None) -> None:
@@ -156,11 +160,18 @@ class FlagController:
             chosen,
         )
 
-    def _confirm_mark_read(self, articles: list[Article], question: str) -> None:
+    def _confirm_mark_read(
+        self, articles: list[Article], question: str, view: View | None = None
+    ) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
                 description = f"marked {_plural(len(articles), 'article')} read"
                 changed = self.change(articles, "read", True, description)
+                if view is not None and changed:
+                    try:
+                        queue_mark_all(self.store, view)
+                    except StoreError as exc:
+                        self.host.notify(plain_str(exc), severity="error", markup=False)
                 self.host.notify(
                     plain_str(
                         f"Marked {_plural(len(changed), 'article')} read. Press z to undo.",

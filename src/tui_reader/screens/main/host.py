@@ -60,6 +60,8 @@ class MainHost(Protocol):
 
     def set_timer(self, delay: float, callback: Callable[[], object]) -> Any: ...
 
+    def set_interval(self, interval: float, callback: Callable[[], object]) -> Any: ...
+
     # Coordination the screen does for every feature.
     def reload_feeds(self) -> None:
         """Feeds, categories or saved searches changed: rebuild the sidebar and counts."""

@@ -23,7 +23,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
-from textual.screen import Screen
 from textual.widgets import Header, Input, Tree
 from textual.worker import Worker
 
@@ -54,9 +53,10 @@ from .layout import PaneWidths
 from .notices import empty_message, failing_feed, subtitle
 from .reading import READING_ACTIONS, ReadingController
 from .subscriptions import FeedsController
+from .sync_screen import SyncRoutes
 
 
-class MainScreen(Screen[None]):
+class MainScreen(SyncRoutes):
     """Sidebar | article list | reading pane."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -417,7 +417,7 @@ class MainScreen(Screen[None]):
         if action in ("next_unread", "previous_unread"):
             return True if self.store.unread_count() else None
         if action in ("refresh_all", "refresh_selected"):
-            return None if self.refreshing or not self.store.feeds() else True
+            return True if self.feeds.can_refresh() else None
         if action in ("rename_feed", "move_feed", "unsubscribe"):
             # Only on a feed row of the sidebar: hidden from the footer elsewhere.
             return self.focused is self.sidebar and self.selected_feed() is not None

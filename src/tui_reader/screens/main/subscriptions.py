@@ -21,9 +21,11 @@ from ...config import Config
 from ...messages import FeedRefreshed, RefreshFinished
 from ...models import Feed
 from ...store import Store, StoreError
+from ...text import is_command_url
 from ...ui_text import plain_str
 from ...views import View, in_folder
 from .announce import announce_new_articles
+from .syncing import SyncController
 
 if TYPE_CHECKING:
     from ...feeds.auth_login import Logins
@@ -54,6 +56,8 @@ class FeedsController:
         self._last_list_reload_cost = 0.0  # seconds the last reload during a refresh took
         self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
         self._counts_stale = False  # feeds refreshed since the sidebar's counts were last shown
+        # A library bound to a server account syncs instead of fetching feeds (issue 17).
+        self.sync = SyncController(host, store, self.config)
 
     def logins(self) -> Logins | None:
         """The config's `[auth."..."]` logins, one for the session: a password command
@@ -70,10 +74,20 @@ class FeedsController:
 
     # ---------------------------------------------------------------- refresh
 
+    def can_refresh(self) -> bool:
+        """r / R are offered: nothing runs, and there are feeds (or a server to ask)."""
+        return not self.host.refreshing and (self.sync.bound or bool(self.store.feeds()))
+
     def refresh_all(self) -> None:
+        if self.sync.bound:
+            self.sync.sync_now()
+            return
         self.start_refresh(self.store.feeds(), "all feeds")
 
     def refresh_selected(self) -> None:
+        if self.sync.bound:  # the server syncs the whole account at once
+            self.sync.sync_now()
+            return
         node = self.host.sidebar.cursor_node
         view = node.data if node is not None and node.data is not None else self.host.view
         if view.kind == "feed":
@@ -212,12 +226,27 @@ class FeedsController:
         for the dialog to show under the address."""
         from ...feeds.subscribe import SubscribeError, subscribe_async
 
+        allowed = False
+        if is_command_url(request.url):  # exec:/filter:: only once the user said yes
+            from ..command_confirm import confirm_command_feed
+
+            refused = await confirm_command_feed(self.host.app, request.url)
+            if refused is not None:
+                return refused
+            allowed = True
         try:
             outcome = await subscribe_async(
-                self.store, request.url, category=request.category, logins=self.logins()
+                self.store,
+                request.url,
+                category=request.category,
+                logins=self.logins(),
+                merge=not self.sync.bound,
+                allow_commands=allowed,
             )
         except SubscribeError as exc:
             return str(exc)
+        if self.sync.bound and outcome.created:
+            self.sync.push_soon(full=True)  # the server subscribes, then sends its articles
         self.host.reload_feeds()
         self.host.reload_list_keeping_cursor()
         self.host.notify(
@@ -340,11 +369,17 @@ class FeedsController:
     def feed_health(self) -> None:
         from ..feed_health import FeedHealthScreen
 
+        account: list[str] = []
+        if self.sync.bound:
+            from ...sync.status import account_lines
+
+            account = account_lines(self.store.sync.account() or {}, self.store.sync.waiting())
         insecure = self.config.allow_insecure_auth
         self.host.app.push_screen(
             FeedHealthScreen(
                 self.store.feeds(),
                 self.store.article_counts_by_feed(),
                 insecure_auth_allowed=insecure,
+                account=account,
             )
         )
