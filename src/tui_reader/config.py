@@ -63,6 +63,11 @@ bookmark_interactive = false
 # commands"): seconds a command may run before it is stopped (1-3600).
 command_timeout_seconds = 60
 
+# The same story in several feeds (same link once tracking parameters and the like are
+# set aside, or the same guid) shows once in All, Unread, Starred, Today, folders and
+# search, and reading or marking one marks every copy. false: every copy shows.
+merge_duplicates = true
+
 # Remap keys by binding id (see `?` and README "Keys"); a comma separates several keys.
 # A key another binding has is taken from it (`config --check` says so).
 [keys]
@@ -146,6 +151,8 @@ class Config:
     allow_insecure_auth: bool = False
     # Feeds made by commands (exec:/filter:): seconds before a command is stopped.
     command_timeout_seconds: int = 60
+    # Duplicates (issue 18 part 6): copies of one story in several feeds show once.
+    merge_duplicates: bool = True
 
 
 _LIMITS: dict[str, tuple[int, int]] = {

@@ -34,7 +34,7 @@ import json
 import os
 import random
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -427,8 +427,16 @@ def generate(
     (out / "feeds").mkdir(parents=True, exist_ok=True)
     words = Vocabulary(seed)
     records = []
+    hosts: set[str] = set()
     for index in range(1, feeds + 1):
         feed = make_feed(words, seed, index, json_feeds)
+        if feed.host in hosts:
+            # Two sites never share a host: their tag: guids and links would name the
+            # same stories (the reader groups copies of a story across feeds). Only the
+            # rare later twin changes; every other feed keeps its bytes.
+            host = feed.host.replace(".example.", f"-{index}.example.", 1)
+            feed = replace(feed, host=host, site=f"https://{host}/")
+        hosts.add(feed.host)
         newest = items - 1  # epoch 0: items are numbered 0 .. items-1
         last = newest + feed.published(seed, epoch)
         chosen = [make_item(words, seed, feed, n, newest) for n in range(last, last - items, -1)]

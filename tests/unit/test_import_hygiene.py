@@ -40,6 +40,7 @@ CORE = (
     "tui_reader.notify",
     "tui_reader.bookmark",
     "tui_reader.external",
+    "tui_reader.dedupe",
 )
 
 

@@ -19,11 +19,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models import Article, EncodedBodies, Feed
 from .hidden import HiddenArticles
 from .records import header_doc, media_of, sort_key
+
+if TYPE_CHECKING:
+    from .duplicates import Duplicates
 
 # Bodies of this many feeds are kept in memory (least recently used go first).
 BODY_CACHE_FEEDS = 8
@@ -59,6 +62,8 @@ class Index:
         self.unloaded: set[str] = set()
         # What the ignore rules hide (`[[ignore]]`): left out of queries and counts.
         self.hidden = HiddenArticles(self)
+        # Copies of one story across feeds (`Store.track_duplicates`); None: not tracked.
+        self.dups: Duplicates | None = None
 
     # ------------------------------------------------------------------ loading
 
@@ -80,6 +85,9 @@ class Index:
             self.unloaded.discard(feed_id)
             self.articles.update(articles)
             self.keys.update(keys)
+            if self.dups is not None:
+                for aid, article in articles.items():
+                    self.dups.add(article, keys[aid])
             self.by_feed[feed_id] = ids
             self.gone[feed_id] = gone
             self.read.update(read_here)
@@ -91,6 +99,7 @@ class Index:
         """Drop everything of an unsubscribed feed but its `feeds` entry; returns the
         bodies that were pinned for it (call with the lock held)."""
         for aid in self.by_feed.pop(feed_id, set()):
+            self.forget_copy(aid)
             self.articles.pop(aid, None)
             self.keys.pop(aid, None)
             self.read.discard(aid)
@@ -101,6 +110,11 @@ class Index:
         self.bodies.pop(feed_id, None)
         self.sorted = None
         return self.unsaved.pop(feed_id, None)
+
+    def forget_copy(self, article_id: str) -> None:
+        """Before an article leaves the index: out of the duplicate groups too."""
+        if self.dups is not None and article_id in self.articles:
+            self.dups.remove(self.articles[article_id], self.keys.get(article_id, ""))
 
     # ------------------------------------------------------------------ documents
 
@@ -251,6 +265,7 @@ class Index:
         # Oldest first into the tombstones, so trimming drops the oldest.
         for aid in reversed(doomed):
             ids.discard(aid)
+            self.forget_copy(aid)
             self.articles.pop(aid, None)
             self.keys.pop(aid, None)
             if aid in read:

@@ -38,6 +38,7 @@ from ..text import feed_url_key
 from .accounts import SyncState
 from .atomic import remove_stale_temp_files
 from .downloads import DownloadRecords
+from .duplicates import Duplicates
 from .fulltext_cache import FullTextCache, ReadingPositions
 from .index import Index
 from .library_fulltext import FullTextMethods
@@ -450,6 +451,23 @@ class Store(FullTextMethods):
                 self.writer.mark_flags_dirty(feeds)
         return changed
 
+    @property
+    def duplicates(self) -> Duplicates | None:
+        """The copies of one story in several feeds, if tracked (else None)."""
+        return self.index.dups
+
+    def track_duplicates(self) -> Duplicates:
+        """Group the copies of one story from now on (the reader, `merge_duplicates`)."""
+        self.loader.load_all()
+        with self.index.lock:
+            index = self.index
+            if index.dups is None:
+                index.dups = Duplicates(
+                    index.lock, index.articles, index.read, index.starred, index.hidden.ids
+                )
+                index.dups.fill(index.keys)
+            return index.dups
+
     def iter_feed_articles(self, feed_id: str) -> Iterator[Article]:
         self.loader.load_feeds((feed_id,))
         with self.index.lock:
@@ -512,7 +530,7 @@ class Store(FullTextMethods):
         """
         try:
             self._check_writable()
-            return self.merger.merge(
+            result = self.merger.merge(
                 feed_id,
                 incoming,
                 fetched_at,
@@ -525,6 +543,10 @@ class Store(FullTextMethods):
             if encoded_bodies is not None and self.index.unsaved.get(feed_id) is not encoded_bodies:
                 discard(Path(encoded_bodies.staged))
             raise
+        dups = self.index.dups
+        if dups is not None and (read_elsewhere := dups.read_elsewhere()):
+            self.set_read(read_elsewhere)  # a story read in another feed arrives read
+        return result
 
     def first_bodies_dir(self, feed_id: str) -> Path | None:
         """Where a parser may stage the bodies file of this feed's first fetch

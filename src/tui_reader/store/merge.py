@@ -146,6 +146,8 @@ class Merger:
                     updated += 1
                 index.articles[aid] = article
                 index.keys[aid] = item.key
+                if index.dups is not None:
+                    index.dups.replace(old, article, item.key)
                 ids.add(aid)
                 if encoded is None:
                     bodies[aid] = item.body_html

@@ -93,6 +93,8 @@ class ArticleView:
     enclosures: tuple[Enclosure, ...] = ()
     # Enclosure URL -> the downloaded file's path (issue 18), for the files on disk.
     downloaded: tuple[tuple[str, str], ...] = ()
+    # The other feeds that carry the same story (their titles; cleaned again on show).
+    also_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +266,8 @@ class ReadingPane(VerticalScroll, can_focus=True):
             byline.append(f"by {names}")
         byline.append(long_date(article.published))
         byline.append(f"{reading_minutes(article.words)} min read")
+        if article.also_in:
+            byline.append("also in: " + ", ".join(clean_line(n, 100) for n in article.also_in))
         self.query_one("#reader-byline", Static).update(plain(" · ".join(byline)))
         link = check_url(article.link)
         button, full = self._buttons()

@@ -20,7 +20,7 @@ from ...messages import SavedSearchesCounted, SearchResults
 from ...models import Article
 from ...store import Store
 from ...ui_text import plain, plain_str
-from ...views import ALL, SORTS, View, articles_for, sort_articles
+from ...views import ALL, SORTS, View, articles_for, merged, sort_articles
 
 if TYPE_CHECKING:
     from ...query import Query
@@ -149,16 +149,23 @@ class FindController:
 
     def _search_base(self) -> list[Article]:
         view = ALL if self._search_library else self.host.view
+        # Every copy of a story is searched (their texts can differ); the results show
+        # each story once, as the view does (`_search`).
         articles = articles_for(
-            self.store, view, unread_only=self.host.unread_only, index=self.search_index
+            self.store,
+            view,
+            unread_only=self.host.unread_only,
+            index=self.search_index,
+            merge_copies=False,
         )
         return sort_articles(articles, self.sort_for(view), self._sources())
 
     def run_search(self, text: str) -> None:
         if not self.searching:
             return
+        one_feed = not self._search_library and self.host.view.kind == "feed"
         self.host.run_worker(
-            partial(self._search, text, self._search_base()),
+            partial(self._search, text, self._search_base(), not one_feed),
             thread=True,
             exclusive=True,
             group="search",
@@ -180,7 +187,7 @@ class FindController:
         worker = get_current_worker()
         index.warm_up([f.id for f in self.store.feeds()], lambda: worker.is_cancelled)
 
-    def _search(self, text: str, base: list[Article]) -> None:
+    def _search(self, text: str, base: list[Article], merge_copies: bool = True) -> None:
         from ...query import QueryError, parse_query
 
         worker = get_current_worker()
@@ -190,9 +197,11 @@ class FindController:
             self.host.post_message(SearchResults(text, None, [], str(exc)))
             return
         if query.is_empty:
+            base = merged(self.store, base) if merge_copies else base
             self.host.post_message(SearchResults(text, query, base, ""))
             return
         found = self.search_index.search(query, base)
+        found = merged(self.store, found) if merge_copies else found
         if not worker.is_cancelled:
             self.host.post_message(SearchResults(text, query, found, ""))
 

@@ -55,18 +55,27 @@ class FlagController:
     def change(
         self, articles: Sequence[Article], flag: Flag, value: bool, description: str = ""
     ) -> list[Article]:
-        """Set `flag` to `value` on `articles`; returns the ones that changed."""
+        """Set `flag` to `value` on `articles`; returns the ones that changed.
+
+        Read / unread goes to every copy of the story in other feeds too (a star stays
+        on the copy starred); `z` takes back exactly what changed, copies included."""
         setter = self.store.set_read if flag == "read" else self.store.set_starred
+        ids = [a.id for a in articles]
+        dups = self.store.duplicates
+        if flag == "read" and dups is not None:
+            ids = dups.with_copies(ids)
         try:
-            changed_ids = set(setter([a.id for a in articles], value))
+            changed_ids = set(setter(ids, value))
         except StoreError as exc:
             self.host.notify(plain_str(exc, multiline=True), severity="error", markup=False)
             return []
         changed = [a for a in articles if a.id in changed_ids]
-        if not changed:
+        if not changed_ids:
             return []
+        copies = (self.store.article(i) for i in changed_ids.difference(a.id for a in articles))
+        undone = (*changed, *(c for c in copies if c is not None))
         self.host.recount()
-        self._undo.append(FlagChange(description, flag, value, tuple(changed)))
+        self._undo.append(FlagChange(description, flag, value, undone))
         del self._undo[:-UNDO_DEPTH]
         return changed
 
@@ -92,7 +101,15 @@ class FlagController:
     # ---------------------------------------------------------------- bulk
 
     def _unread_in_list(self) -> list[Article]:
-        return [a for a in self.host.article_list.articles if not self.store.is_read(a.id)]
+        """The rows with something unread: the row, or a copy of its story in another
+        feed (marked unread there, e.g. by a sync server), which `change` marks too."""
+        dups, is_read = self.store.duplicates, self.store.is_read
+        return [
+            a
+            for a in self.host.article_list.articles
+            if not is_read(a.id)
+            or (dups is not None and not all(is_read(i) for i in dups.copies(a.id)))
+        ]
 
     def mark_view_read(self) -> None:
         unread = self._unread_in_list()

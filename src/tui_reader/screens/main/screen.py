@@ -39,7 +39,7 @@ from ...messages import (
 from ...models import Article, Feed
 from ...store import Store, StoreError
 from ...ui_text import plain_str
-from ...views import ALL, View, articles_for, sidebar_counts, sort_articles, unread_in
+from ...views import ALL, View, also_in, articles_for, sidebar_counts, sort_articles, unread_in
 from ...widgets.article_list import ArticleList
 from ...widgets.category_sidebar import CategorySidebar
 from ...widgets.footer import ReaderFooter
@@ -50,6 +50,7 @@ from .finding import FindController
 from .flagging import FlagController
 from .ignore_rules import IgnoreRulesWatch
 from .layout import PaneWidths
+from .navigation import walk_unread
 from .notices import empty_message, failing_feed, subtitle
 from .podcasts import PodcastActions, downloaded_paths
 from .reading import READING_ACTIONS, ReadingController
@@ -380,6 +381,7 @@ class MainScreen(PodcastActions, SyncRoutes):
                 authors=article.authors,
                 enclosures=found.enclosures if found else (),
                 downloaded=tuple(downloaded_paths(self.store, article.id).items()) if found else (),
+                also_in=also_in(self.store, article),
             )
         )
         self.reading.restore_reading_position(article)
@@ -457,39 +459,11 @@ class MainScreen(PodcastActions, SyncRoutes):
         """Open `raw_url` through the URL policy; refused URLs are shown as plain text."""
         self.reading.open_url(raw_url)
 
-    def _walk_unread(self, step: int) -> None:
-        current = self.article_list.highlighted
-        in_view = list(self.article_list.articles)
-        start = in_view.index(current) if current in in_view else -1
-        shown = self.reader.current
-        if current is not None and (shown is None or shown.article_id != current.id):
-            # The row under the cursor has not been read yet: it is the first candidate.
-            start -= step
-        indices = range(start + 1, len(in_view)) if step > 0 else range(start - 1, -1, -1)
-        for index in indices:
-            if not self.store.is_read(in_view[index].id):
-                self.article_list.cursor = index
-                self.show_article(in_view[index])
-                return
-        # Not in this view: look through the whole library, newest first.
-        everything = self.store.articles()
-        position = everything.index(current) if current in everything else -1
-        indices = range(position + 1, len(everything)) if step > 0 else range(position - 1, -1, -1)
-        for index in indices:
-            candidate = everything[index]
-            if not self.store.is_read(candidate.id):
-                self.view = ALL
-                self.sidebar.move_to(ALL)
-                self.article_list.select_article(candidate.id)
-                self.show_article(candidate)
-                return
-        self.notify("No more unread articles that way.", timeout=3)
-
     def action_next_unread(self) -> None:
-        self._walk_unread(1)
+        walk_unread(self, self.store, 1)
 
     def action_previous_unread(self) -> None:
-        self._walk_unread(-1)
+        walk_unread(self, self.store, -1)
 
     def action_page_reader_down(self) -> None:
         self.reader.scroll_page_down(animate=False)
