@@ -31,6 +31,7 @@ from .wording import plural
 if TYPE_CHECKING:
     from .feeds.refresh import RefreshSummary
     from .store import Store
+    from .sync.engine import SyncReport
 
 # Titles handed to notify_command after the two counts.
 MAX_TITLES = 5
@@ -90,6 +91,19 @@ def from_refresh(store: Store, summary: RefreshSummary, since: datetime) -> NewA
     """The new articles of a refresh that started at `since`."""
     with_new = [o.feed_id for o in summary.outcomes if o.new]
     return collect_new_articles(store, summary.new_articles, with_new, since)
+
+
+def from_sync(
+    store: Store, report: SyncReport, since: datetime, local: RefreshSummary | None = None
+) -> NewArticles:
+    """The new articles of a sync that started at `since`, and of the refresh of the
+    library's command feeds that followed it (`local`, `sync/local_feeds.py`)."""
+    feed_ids = list(report.new_feeds)
+    count = report.new
+    if local is not None:
+        feed_ids += [o.feed_id for o in local.outcomes if o.new and o.feed_id not in feed_ids]
+        count += local.new_articles
+    return collect_new_articles(store, count, feed_ids, since)
 
 
 def should_notify(news: NewArticles, always: bool) -> bool:
