@@ -287,10 +287,13 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     with open_store(args, read_only=True) as store:
+        _apply_ignore_rules(args, store)  # the unread counts the reader shows
         unread = store.unread_counts_by_feed()
         totals = store.article_counts_by_feed()
+        hidden = store.hidden.counts_by_feed()
         console = _console()
         for feed in store.feeds():
+            hid, hidden_unread = hidden.get(feed.id, (0, 0))
             if args.json:
                 print(
                     orjson.dumps(
@@ -301,8 +304,11 @@ def cmd_feeds(args: argparse.Namespace) -> int:
                             "url": hide_userinfo(feed.url),
                             "title": feed.display_title,
                             "category": feed.category,
+                            # With the hidden ones, as always; the reader's are added.
                             "articles": totals.get(feed.id, 0),
-                            "unread": unread.get(feed.id, 0),
+                            "unread": unread.get(feed.id, 0) + hidden_unread,
+                            "hidden": hid,
+                            "unread_shown": unread.get(feed.id, 0),
                             "last_success": iso_utc(feed.last_success),
                             "last_error": feed.last_error,
                             "failures": feed.failures,
@@ -318,7 +324,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             line = Text(
                 f"{feed.category} / {feed.display_title}  "
                 f"[{plural(totals.get(feed.id, 0), 'article')}, "
-                f"{unread.get(feed.id, 0)} unread]  last success: {last}  {feed_status(feed)}"
+                f"{unread.get(feed.id, 0)} unread{f', {hid} hidden' if hid else ''}]  "
+                f"last success: {last}  {feed_status(feed)}"
                 f"\n    {hide_userinfo(feed.url)}"
             )
             console.print(line, soft_wrap=True)
