@@ -278,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_account import add_parser as add_account_parser
 
     add_account_parser(sub, _library_options)
+    from .cli_download import add_parser as add_download_parser
+
+    add_download_parser(sub, _library_options)
     return parser
 
 
@@ -305,6 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import cli_account
 
         return cli_account.run(args)
+    if args.command == "download":
+        from . import cli_download
+
+        return cli_download.run(args)
     return cli.run(args)
 
 

@@ -183,6 +183,11 @@ def article_json(
             {"url": e.url, "type": e.mime_type, "length": e.length, "duration": e.duration}
             for e in enclosures
         ],
+        # Downloaded enclosures (issue 18): state "done", "partial" or "failed".
+        "downloads": [
+            {"url": d.url, "path": d.path, "state": d.state, "size": d.size}
+            for d in store.downloads.of_article(article.id)
+        ],
     }
 
 

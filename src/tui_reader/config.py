@@ -89,6 +89,27 @@ command_timeout_seconds = 60
 # mode = "hide"
 """
 
+# Podcasts and enclosures (E, D, `tui-reader download`): README "Podcasts".
+EXAMPLE = EXAMPLE.replace(
+    "\n# Remap keys",
+    """
+# Command that plays an enclosure ("%s" is replaced by the file or address, else it is
+# appended). Empty: E offers only the download.
+player = ""
+
+# Where downloads go, one folder per feed. Empty: your downloads folder + "/podcasts".
+download_dir = ""
+
+# Largest file downloaded, in MB; a larger one is stopped and its part removed.
+download_max_mb = 2000
+
+# Downloads running at the same time.
+max_downloads = 2
+
+# Remap keys""",
+    1,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Config:
@@ -111,6 +132,12 @@ class Config:
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Where it was read from, to name it in messages.
     source: str = field(default="config", compare=False)
+    # Podcasts and enclosures (issue 18): the player command, the download folder ("":
+    # the user's downloads folder + /podcasts), the size cap and the parallel downloads.
+    player: str = ""
+    download_dir: str = ""
+    download_max_mb: int = 2000
+    max_downloads: int = 2
     # Killfile: the [[ignore]] rules (killfile.py), their queries parsed.
     ignore: tuple[IgnoreRule, ...] = ()
     # Feeds behind a login (feeds/auth.py): the [auth."host"] tables, and whether a login
@@ -124,6 +151,8 @@ class Config:
 _LIMITS: dict[str, tuple[int, int]] = {
     "refresh_interval_minutes": (0, 7 * 24 * 60),
     "keep_read_per_feed": (0, 1_000_000),
+    "download_max_mb": (1, 1_000_000),
+    "max_downloads": (1, 8),
     "command_timeout_seconds": (1, 3600),
 }
 
@@ -267,6 +296,7 @@ def check_config(
         if binding_id not in bindings:
             problems.append(f"{source}: [keys] {binding_id!r} is not a binding id; ignored.")
     problems.extend(_stolen_keys(source, remapped, bindings))
+    problems.extend(_player_problems(config))
     if config.auth:
         from .feeds.auth import check_rules
 
@@ -280,6 +310,22 @@ def check_config(
         ]
         problems.extend(command_problems(source, config.notify, config.notify_command, commands))
     return tuple(problems)
+
+
+def _player_problems(config: Config) -> list[str]:
+    """Podcasts: a `player` that cannot be started is told before E is pressed."""
+    if not config.player.strip():
+        return []
+    import shlex
+    import shutil
+
+    try:
+        words = shlex.split(config.player)
+    except ValueError as exc:
+        return [f"{config.source}: player {config.player!r} cannot be read ({exc})."]
+    if words and shutil.which(words[0]) is None:
+        return [f"{config.source}: player {words[0]!r} is not a program on PATH; E cannot play."]
+    return []
 
 
 def _split_keys(spec: str) -> list[str]:

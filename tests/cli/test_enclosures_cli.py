@@ -84,7 +84,7 @@ def test_list_json_has_authors_and_enclosures_and_keeps_every_key(
     ep = rows[article_id(feed_id, "ep12")]
     assert list(ep) == [
         *("id", "feed", "feed_id", "feed_url", "category", "title", "link", "author"),
-        *("authors", "published", "read", "starred", "enclosures"),
+        *("authors", "published", "read", "starred", "enclosures", "downloads"),
     ]
     assert ep["author"] == "Ada Lovelace and Grace [red]Hopper[/red]"
     assert ep["authors"] == list(AUTHORS)

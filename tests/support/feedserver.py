@@ -9,7 +9,11 @@
 * Bad feeds, chosen by `--bad-seed` among the corpus' `feeds/` files, one kind each:
   `--bad-404 N`, `--bad-500 N`, `--bad-malformed N` (an XML feed cut short, with a broken
   tag at the end) and `--bad-slow N` (answers after `--slow-seconds`).
-* `/_stats`: request counters as JSON (`requests`, `bytes_sent`, `by_status`);
+* Byte ranges (podcast downloads): `Range: bytes=N-` (or `N-M`) gets `206 Partial
+  Content`, unless `If-Range` names another version; the same file under `/_norange/`
+  ignores Range and answers 200 with the whole file, as some hosts do. Every Range header
+  received is listed in `/_stats` (`ranges`: "path bytes=N-").
+* `/_stats`: request counters as JSON (`requests`, `bytes_sent`, `by_status`, `ranges`);
   `/_bad`: which files are bad, by kind. The counters are printed on stderr at exit.
 * Feeds behind a login, with `--auth-user` and `--auth-password`: `/_auth/basic/<file>`
   wants HTTP basic auth, `/_auth/digest/<file>` digest (MD5, qop=auth), and with
@@ -64,6 +68,11 @@ class Counters:
         self.bytes_sent = 0
         self.by_status: dict[str, int] = {}
         self.disconnects = 0
+        self.ranges: list[str] = []
+
+    def saw_range(self, path: str, value: str) -> None:
+        with self._lock:
+            self.ranges.append(f"{path} {value}")
 
     def count(self, status: int, sent: int) -> int:
         with self._lock:
@@ -83,6 +92,7 @@ class Counters:
                 "bytes_sent": self.bytes_sent,
                 "by_status": dict(sorted(self.by_status.items())),
                 "client_disconnects": self.disconnects,
+                "ranges": list(self.ranges),
             }
 
 
@@ -208,9 +218,11 @@ class FeedHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        # Counted before the body goes out: a client that has the whole answer must find
+        # it counted (tests read the counters in-process right after a download).
+        answered = self.server.counters.count(status, 0 if head else len(body))
         if body and not head:
             self.wfile.write(body)
-        answered = self.server.counters.count(status, 0 if head else len(body))
         limit = self.server.options.max_requests
         if limit and answered >= limit:
             self.server.done.set()
@@ -256,6 +268,9 @@ class FeedHandler(BaseHTTPRequestHandler):
             until = time.monotonic() + options.slow_seconds
             while time.monotonic() < until and not server.done.is_set():
                 time.sleep(0.05)  # in steps, so that stopping the server is not held up
+        honour_range = not path.startswith("/_norange/")
+        if not honour_range:
+            path = path.removeprefix("/_norange")
         if path.endswith("/"):
             path += "index.html"
         file = (server.root / path.lstrip("/")).resolve()
@@ -281,6 +296,16 @@ class FeedHandler(BaseHTTPRequestHandler):
             body = server.gzipped(file, info.st_mtime_ns, body)
             headers["Content-Encoding"] = "gzip"
             headers["Vary"] = "Accept-Encoding"
+        wanted = self.headers.get("Range")
+        if wanted:
+            server.counters.saw_range(path, wanted)
+        if_range = self.headers.get("If-Range")
+        part = byte_range(wanted, len(body)) if wanted and honour_range else None
+        if part is not None and (if_range is None or if_range == etag):
+            start, end = part
+            headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+            self.send(206, body[start : end + 1], headers, head)
+            return
         self.send(200, body, headers, head)
 
     def login_refused(self, kind: str) -> dict[str, str] | None:
@@ -330,6 +355,16 @@ class FeedHandler(BaseHTTPRequestHandler):
         ha2 = md5(f"{self.command}:{fields.get('uri', '')}")
         parts = [fields.get(k, "") for k in ("nonce", "nc", "cnonce", "qop")]
         return fields.get("response") == md5(":".join([ha1, *parts, ha2]))
+
+
+def byte_range(value: str, size: int) -> tuple[int, int] | None:
+    """(first, last) byte of a single `bytes=N-` or `bytes=N-M` range inside `size`."""
+    unit, _, spec = value.strip().partition("=")
+    first, dash, last = spec.partition("-")
+    if unit != "bytes" or not dash or not first.isdigit() or (last and not last.isdigit()):
+        return None
+    start, end = int(first), min(int(last) if last else size - 1, size - 1)
+    return (start, end) if start <= end else None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -10,6 +10,7 @@ with its own state (and lock where it needs one):
 * `Subscriptions` (subscriptions.py): subscribe, change, unsubscribe, record fetches;
 * `FullTextCache` and `ReadingPositions` (fulltext_cache.py);
 * `SyncState` (accounts.py): the server account, the outbox of local changes, id mapping;
+* `DownloadRecords` (downloads.py): the downloaded enclosures (`store.downloads`);
 * `AtomicStorage` (tinydb_storage.py): library.json as TinyDB sees it;
 * `DirectoryLock` (lock.py): the flock that makes this process the only writer.
 
@@ -36,6 +37,7 @@ from ..models import Article, ArticleMedia, EncodedBodies, Feed, NewArticle
 from ..text import feed_url_key
 from .accounts import SyncState
 from .atomic import remove_stale_temp_files
+from .downloads import DownloadRecords
 from .fulltext_cache import FullTextCache, ReadingPositions
 from .index import Index
 from .library_fulltext import FullTextMethods
@@ -83,6 +85,7 @@ class Store(FullTextMethods):
             check_writable=self._check_writable,
         )
         self.sync = SyncState(directory, self.index, self.writer)
+        self.downloads = DownloadRecords(self.index)  # downloaded enclosures (issue 18)
         # The ignore rules' hidden articles: `store.hidden.set_rules(...)`, `.contains(id)`.
         self.hidden = self.index.hidden
         self._dir_lock: DirectoryLock | None = None
@@ -166,6 +169,7 @@ class Store(FullTextMethods):
         self.writer.main = storage
         self.subscriptions.main = storage
         self.sync.attach(storage, data, self.warnings, read_only=self.read_only)
+        self.downloads.attach(storage, self.read_only)
         meta = self._db.table("meta").all()
         schema = meta[0].get("schema") if meta else None
         if isinstance(schema, int) and schema > SCHEMA_VERSION:

@@ -91,6 +91,8 @@ class ArticleView:
     # Every author's name (`author` is their display form); the article's files.
     authors: tuple[str, ...] = ()
     enclosures: tuple[Enclosure, ...] = ()
+    # Enclosure URL -> the downloaded file's path (issue 18), for the files on disk.
+    downloaded: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,13 +122,17 @@ def file_links(enclosures: tuple[Enclosure, ...], first: int) -> tuple[FileLink,
     )
 
 
-def files_text(files: tuple[FileLink, ...]) -> str:
+def files_text(files: tuple[FileLink, ...], downloaded: dict[str, str] | None = None) -> str:
     """The pane's list of files: "[5] Audio (audio/mpeg) · 12.3 MB · 1:02:03" and the
-    address below it (shown as plain text through `ui_text.plain`, never markup)."""
+    address below it, and "downloaded: PATH" for a file on disk (shown as plain text
+    through `ui_text.plain`, never markup)."""
     lines = ["Files" if len(files) > 1 else "File"]
     for link in files:
         lines.append(f"[{link.number}] {link.text}")
         lines.append(f"    {clean_line(link.url, 300)}")
+        path = (downloaded or {}).get(link.url)
+        if path:
+            lines.append(f"    downloaded: {clean_line(path, 300)}")
     return "\n".join(lines)
 
 
@@ -351,7 +357,8 @@ class ReadingPane(VerticalScroll, can_focus=True):
         self.links, self.images = rendered.links + files, rendered.images
         section = self.query_one("#reader-enclosures", Static)
         section.display = bool(files)
-        section.update(plain(files_text(files) if files else "", multiline=True))
+        downloaded = dict(self.current.downloaded) if self.current else {}
+        section.update(plain(files_text(files, downloaded) if files else "", multiline=True))
         body = rendered.markdown.strip() or (NO_FULL_TEXT if self.showing_full else NO_FEED_TEXT)
         update = self._set_body(body)
 
@@ -362,6 +369,18 @@ class ReadingPane(VerticalScroll, can_focus=True):
                 self.call_after_refresh(self._settled, token)
 
         self.run_worker(settle(), group="reader-settle", exit_on_error=False)
+
+    def show_downloaded(self, downloaded: dict[str, str]) -> None:
+        """A file of the article being read was downloaded: its line says so now."""
+        if self.current is None:
+            return
+        from dataclasses import replace
+
+        self.current = replace(self.current, downloaded=tuple(downloaded.items()))
+        files = tuple(link for link in self.links if isinstance(link, FileLink))
+        if files:
+            section = self.query_one("#reader-enclosures", Static)
+            section.update(plain(files_text(files, downloaded), multiline=True))
 
     def _settled(self, token: int) -> None:
         if token != self._token:

@@ -51,12 +51,13 @@ from .flagging import FlagController
 from .ignore_rules import IgnoreRulesWatch
 from .layout import PaneWidths
 from .notices import empty_message, failing_feed, subtitle
+from .podcasts import PodcastActions, downloaded_paths
 from .reading import READING_ACTIONS, ReadingController
 from .subscriptions import FeedsController
 from .sync_screen import SyncRoutes
 
 
-class MainScreen(SyncRoutes):
+class MainScreen(PodcastActions, SyncRoutes):
     """Sidebar | article list | reading pane."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -378,6 +379,7 @@ class MainScreen(SyncRoutes):
                 words=article.words,
                 authors=article.authors,
                 enclosures=found.enclosures if found else (),
+                downloaded=tuple(downloaded_paths(self.store, article.id).items()) if found else (),
             )
         )
         self.reading.restore_reading_position(article)
