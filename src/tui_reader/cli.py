@@ -292,10 +292,13 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     with open_store(args, read_only=True) as store:
+        _apply_ignore_rules(args, store)  # the unread counts the reader shows
         unread = store.unread_counts_by_feed()
         totals = store.article_counts_by_feed()
+        hidden = store.hidden.counts_by_feed()
         console = _console()
         for feed in store.feeds():
+            hid, hidden_unread = hidden.get(feed.id, (0, 0))
             if args.json:
                 print(
                     orjson.dumps(
@@ -306,8 +309,11 @@ def cmd_feeds(args: argparse.Namespace) -> int:
                             "url": hide_userinfo(feed.url),
                             "title": feed.display_title,
                             "category": feed.category,
+                            # With the hidden ones, as always; the reader's are added.
                             "articles": totals.get(feed.id, 0),
-                            "unread": unread.get(feed.id, 0),
+                            "unread": unread.get(feed.id, 0) + hidden_unread,
+                            "hidden": hid,
+                            "unread_shown": unread.get(feed.id, 0),
                             "last_success": iso_utc(feed.last_success),
                             "last_error": feed.last_error,
                             "failures": feed.failures,
@@ -323,7 +329,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             line = Text(
                 f"{feed.category} / {feed.display_title}  "
                 f"[{plural(totals.get(feed.id, 0), 'article')}, "
-                f"{unread.get(feed.id, 0)} unread]  last success: {last}  {feed_status(feed)}"
+                f"{unread.get(feed.id, 0)} unread{f', {hid} hidden' if hid else ''}]  "
+                f"last success: {last}  {feed_status(feed)}"
                 f"\n    {hide_userinfo(feed.url)}"
             )
             console.print(line, soft_wrap=True)
@@ -400,10 +407,11 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from . import cli_notify
-    from .feeds.refresh_cli import RefreshInterrupted, run_refresh, sigint_restored
+    from .feeds.refresh_cli import RefreshInterrupted, sigint_restored
 
     # Lazy: a feed that answers 304 needs none of its article files read. The writer
     # thread starts once run_refresh has forked any parser processes (parse_pool).
+    status = 0
     try:
         with (
             sigint_restored(),
@@ -412,31 +420,41 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             if store.sync.bound:  # a library bound to a server account syncs instead
                 from .cli_sync import sync_library
 
-                return sync_library(store, _console(), _err)
-            feeds = store.feeds()
-            if args.category:
-                # As `cat:` in a query: a folder includes its subfolders (Tech/Python).
-                wanted = args.category.strip("/").lower()
-                feeds = [
-                    f
-                    for f in feeds
-                    if f.category.lower() == wanted or f.category.lower().startswith(wanted + "/")
-                ]
-            if args.feed:
-                feed = store.find_feed_by_url(args.feed)
-                feeds = [feed] if feed else []
-            if not feeds:
-                raise CommandError("no feeds match; see `tui-reader feeds`")
-            since = datetime.now(UTC)
-            summary = run_refresh(store, feeds, logins=_logins(args))
-            report_damage(store)
-            notifier = cli_notify.notify_command_for(args, store, summary, since, _err)
+                status, news = sync_library(store, _console(), _err, logins=_logins(args))
+                notifier = cli_notify.notify_argv(args, news, _err)
+            else:
+                notifier = _refresh_feeds(args, store)
         cli_notify.run_notify(notifier, _err)
     except RefreshInterrupted as exc:
         # Said once the library is closed: the feeds counted are on disk.
         _err(exc.message())
         return 130
-    return 0
+    return status
+
+
+def _refresh_feeds(args: argparse.Namespace, store: Store) -> list[str] | None:
+    """`refresh` on a library of its own: fetch the feeds chosen; notify_command's argv."""
+    from . import cli_notify
+    from .feeds.refresh_cli import run_refresh
+
+    feeds = store.feeds()
+    if args.category:
+        # As `cat:` in a query: a folder includes its subfolders (Tech/Python).
+        wanted = args.category.strip("/").lower()
+        feeds = [
+            f
+            for f in feeds
+            if f.category.lower() == wanted or f.category.lower().startswith(wanted + "/")
+        ]
+    if args.feed:
+        feed = store.find_feed_by_url(args.feed)
+        feeds = [feed] if feed else []
+    if not feeds:
+        raise CommandError("no feeds match; see `tui-reader feeds`")
+    since = datetime.now(UTC)
+    summary = run_refresh(store, feeds, logins=_logins(args))
+    report_damage(store)
+    return cli_notify.notify_command_for(args, store, summary, since, _err)
 
 
 def cmd_restore_backup(args: argparse.Namespace) -> int:

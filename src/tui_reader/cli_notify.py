@@ -1,6 +1,7 @@
 """`tui-reader refresh` and notifications: with `notify = "command"` in the config, the
-refresh ends by running `notify_command` as the reader would (`notify.py`), so that a
-refresh from cron tells its user about new articles. The bell and the terminal's
+refresh (on a library bound to an account, the sync: `cli_sync.py`) ends by running
+`notify_command` as the reader would (`notify.py`), so that a refresh from cron tells its
+user about new articles. The bell and the terminal's
 notification are the reader's alone: a command's output may be a pipe or a log file.
 
 Imports nothing of `cli` (which imports it): the caller passes its error printer."""
@@ -16,6 +17,7 @@ from .store import Store
 
 if TYPE_CHECKING:
     from .feeds.refresh import RefreshSummary
+    from .notify import NewArticles
 
 
 def notify_command_for(
@@ -28,7 +30,19 @@ def notify_command_for(
     """notify_command's argv for the refresh that started at `since`, if the config asks
     for it (run with `run_notify`, once the library is closed: a slow notifier must not
     keep the reader out of it); a bad command line is one line on stderr."""
-    if getattr(args, "no_notify", False):
+    from .notify import from_refresh
+
+    return notify_argv(args, lambda: from_refresh(store, summary, since), err)
+
+
+def notify_argv(
+    args: argparse.Namespace,
+    news: Callable[[], NewArticles] | None,
+    err: Callable[[str], None],
+) -> list[str] | None:
+    """notify_command's argv for what `news()` says (a refresh's or a sync's new
+    articles; called only when the config asks for the command; None: nothing to tell)."""
+    if news is None or getattr(args, "no_notify", False):
         return None
     from .config import load_config
     from .paths import config_file
@@ -38,13 +52,13 @@ def notify_command_for(
     if config.notify != "command" or not config.notify_command.strip():
         return None
     from .external import CommandError
-    from .notify import command_argv, from_refresh, should_notify
+    from .notify import command_argv, should_notify
 
-    news = from_refresh(store, summary, since)
-    if not should_notify(news, config.notify_always):
+    found = news()
+    if not should_notify(found, config.notify_always):
         return None
     try:
-        return command_argv(config.notify_command, news)
+        return command_argv(config.notify_command, found)
     except CommandError as exc:
         err(str(exc))
         return None

@@ -76,8 +76,10 @@ class SavedSearchesCounted(Message):
 class SyncUpdate(Message):
     """News of the sync with the bound account (issue 17): `report` when a sync ("sync")
     or a push ("push") ended, else `progress` words while one runs, or neither when a
-    local change was queued ("queued")."""
+    local change was queued ("queued"). `local`: the refresh of the command feeds that
+    followed a sync (`sync/local_feeds.py`), if the library has any."""
 
     kind: str
     report: SyncReport | None = None
     progress: str = ""
+    local: RefreshSummary | None = None

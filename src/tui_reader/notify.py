@@ -31,6 +31,7 @@ from .wording import plural
 if TYPE_CHECKING:
     from .feeds.refresh import RefreshSummary
     from .store import Store
+    from .sync.engine import SyncReport
 
 # Titles handed to notify_command after the two counts.
 MAX_TITLES = 5
@@ -63,22 +64,46 @@ def collect_new_articles(
 ) -> NewArticles:
     """`count` new articles in the feeds `feed_ids` (`feeds`: how many feeds, when not
     one per id), with the titles of the first `limit` articles first stored at or after
-    `since`, newest first within a feed. Only as many feeds as the titles need are read."""
+    `since`, newest first within a feed. Only as many feeds as the titles need are read,
+    unless the ignore rules hide some articles (`store.hidden`): those are neither
+    counted nor named, as the reader neither counts nor shows them, and a feed whose
+    new articles are all hidden is not counted either."""
     ids = list(feed_ids)
+    hidden = store.hidden.snapshot()
     titles: list[str] = []
+    hidden_new = quiet_feeds = 0
     for feed_id in ids:
-        if len(titles) >= limit:
+        if len(titles) >= limit and not hidden:
             break
         fresh = [a for a in store.iter_feed_articles(feed_id) if a.fetched >= since]
+        if hidden:
+            shown = [a for a in fresh if a.id not in hidden]
+            hidden_new += len(fresh) - len(shown)
+            quiet_feeds += bool(fresh) and not shown
+            fresh = shown
         fresh.sort(key=lambda a: a.published, reverse=True)
-        titles.extend(a.title for a in fresh[: limit - len(titles)])
-    return NewArticles(count, len(ids) if feeds is None else feeds, tuple(titles))
+        titles.extend(a.title for a in fresh[: max(0, limit - len(titles))])
+    total_feeds = len(ids) if feeds is None else feeds
+    return NewArticles(max(0, count - hidden_new), max(0, total_feeds - quiet_feeds), tuple(titles))
 
 
 def from_refresh(store: Store, summary: RefreshSummary, since: datetime) -> NewArticles:
     """The new articles of a refresh that started at `since`."""
     with_new = [o.feed_id for o in summary.outcomes if o.new]
     return collect_new_articles(store, summary.new_articles, with_new, since)
+
+
+def from_sync(
+    store: Store, report: SyncReport, since: datetime, local: RefreshSummary | None = None
+) -> NewArticles:
+    """The new articles of a sync that started at `since`, and of the refresh of the
+    library's command feeds that followed it (`local`, `sync/local_feeds.py`)."""
+    feed_ids = list(report.new_feeds)
+    count = report.new
+    if local is not None:
+        feed_ids += [o.feed_id for o in local.outcomes if o.new and o.feed_id not in feed_ids]
+        count += local.new_articles
+    return collect_new_articles(store, count, feed_ids, since)
 
 
 def should_notify(news: NewArticles, always: bool) -> bool:

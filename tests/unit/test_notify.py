@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+import tomllib
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.notify_helpers import HOSTILE_TITLES, recorder
-from tui_reader.config import Config, KnownBinding, check_config, config_from_dict
+from tui_reader.config import (
+    Config,
+    KnownBinding,
+    apply_to_store,
+    check_config,
+    config_from_dict,
+)
 from tui_reader.external import CommandError, run_command, safe_argument
 from tui_reader.models import NewArticle
 from tui_reader.notify import (
@@ -185,6 +192,25 @@ def test_collect_new_articles_takes_titles_stored_since(tmp_path: Path) -> None:
         news = collect_new_articles(store, 3, [a.id, b.id], since)
         assert news == NewArticles(3, 2, ("title a2", "title a1", "title b1"))
         assert collect_new_articles(store, 3, [a.id, b.id], since, limit=1).titles == ("title a2",)
+    finally:
+        store.close()
+
+
+def test_collect_new_articles_leaves_out_what_the_ignore_rules_hide(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "lib")
+    try:
+        a, _ = store.add_feed("https://a.example.org/feed", "A", "News")
+        b, _ = store.add_feed("https://b.example.org/feed", "B", "Spam")
+        since = datetime.now(UTC)
+        store.merge_articles(a.id, [_item("a1", 2), _item("a2", 3), _item("ad", 4)], since)
+        store.merge_articles(b.id, [_item("b1", 5), _item("b2", 6)], since)
+        rules = '[[ignore]]\nquery = "cat:spam"\n[[ignore]]\nquery = \'"title ad"\'\n'
+        apply_to_store(config_from_dict(tomllib.loads(rules)), store)
+        news = collect_new_articles(store, 5, [b.id, a.id], since)
+        # b's two are hidden: b is no feed with news; a's "ad" is neither counted nor named.
+        assert news == NewArticles(2, 1, ("title a2", "title a1"))
+        store.hidden.set_rules(None)
+        assert collect_new_articles(store, 5, [b.id, a.id], since).count == 5
     finally:
         store.close()
 

@@ -129,6 +129,13 @@ class HiddenArticles:
         read = self.index.read
         return {f: n for f, ids in self.by_feed().items() if (n := len(ids - read))}
 
+    def counts_by_feed(self) -> dict[str, tuple[int, int]]:
+        """(hidden articles, hidden unread ones) per feed, only feeds with some (takes
+        the lock): what `tui-reader feeds` reports beside the counts the reader shows."""
+        with self.index.lock:
+            read = self.index.read
+            return {f: (len(ids), len(ids - read)) for f, ids in self.by_feed().items()}
+
     def contains(self, article_id: str) -> bool:
         """Whether the rules hide this article (takes the lock)."""
         with self.index.lock:

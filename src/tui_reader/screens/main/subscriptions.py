@@ -10,6 +10,7 @@ end as `RefreshFinished`; the screen hands both to this controller.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from datetime import UTC, datetime
 from functools import partial
@@ -56,8 +57,9 @@ class FeedsController:
         self._last_list_reload_cost = 0.0  # seconds the last reload during a refresh took
         self._last_progress_shown = 0.0  # a refresh's progress is shown at most 4 times a second
         self._counts_stale = False  # feeds refreshed since the sidebar's counts were last shown
-        # A library bound to a server account syncs instead of fetching feeds (issue 17).
-        self.sync = SyncController(host, store, self.config)
+        # A library bound to a server account syncs instead of fetching feeds (issue 17);
+        # its command feeds, which no sync brings, are refreshed after each sync.
+        self.sync = SyncController(host, store, self.config, refresh_local=self.fetch_feeds)
 
     def logins(self) -> Logins | None:
         """The config's `[auth."..."]` logins, one for the session: a password command
@@ -132,7 +134,18 @@ class FeedsController:
         )
 
     def _refresh(self, feeds: list[Feed]) -> None:
-        # A thread with its own event loop: parsing and saving never run on the UI's loop.
+        host = self.host
+        try:
+            summary = self.fetch_feeds(feeds, get_current_worker().cancelled_event)
+        except Exception as exc:  # one error handler for the whole run: shown, never fatal
+            host.post_message(RefreshFinished(None, f"Refresh failed: {exc}"))
+            return
+        if not summary.cancelled:  # cancelled: the app is closing, nothing to tell
+            host.post_message(RefreshFinished(summary))
+
+    def fetch_feeds(self, feeds: list[Feed], cancel: threading.Event) -> RefreshSummary:
+        """Refresh `feeds`, in a worker's thread (a refresh's, or the sync's for the command
+        feeds), each feed done posted as `FeedRefreshed`; stops soon after `cancel` is set."""
         host = self.host
 
         def progress(outcome: object, done: int, total: int) -> None:
@@ -141,22 +154,17 @@ class FeedsController:
         # Imported here: the fetcher and the parsers are not needed to show the reader.
         from ...feeds.refresh import refresh_feeds
 
-        try:
-            summary = asyncio.run(
-                refresh_feeds(
-                    self.store,
-                    feeds,
-                    on_progress=progress,
-                    quiet_parsers=True,
-                    cancel=get_current_worker().cancelled_event,
-                    logins=self.logins(),
-                )
+        # Its own event loop: parsing and saving never run on the UI's loop.
+        return asyncio.run(
+            refresh_feeds(
+                self.store,
+                feeds,
+                on_progress=progress,
+                quiet_parsers=True,
+                cancel=cancel,
+                logins=self.logins(),
             )
-        except Exception as exc:  # one error handler for the whole run: shown, never fatal
-            host.post_message(RefreshFinished(None, f"Refresh failed: {exc}"))
-            return
-        if not summary.cancelled:  # cancelled: the app is closing, nothing to tell
-            host.post_message(RefreshFinished(summary))
+        )
 
     def progressed(self, event: FeedRefreshed) -> None:
         """One feed of the refresh is done: progress, counts and the list, each at most

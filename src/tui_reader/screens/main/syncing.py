@@ -1,7 +1,9 @@
 """Sync with the bound server account from inside the reader (issue 17): `SyncController`.
 
 On a library bound to an account (`store.sync.bound`), `r`/`R`, `refresh_on_start` and the
-periodic refresh run a sync instead of fetching feeds (`FeedsController` asks `sync_now`).
+periodic refresh run a sync instead of fetching feeds (`FeedsController` asks `sync_now`);
+the library's command feeds, which no sync brings (`sync/local_feeds.py`), are refreshed
+after it in the same worker, and its toast and notification include them.
 A local change (a flag, a mark-all, a subscription edit) is queued in the store's outbox
 at once; the store tells this controller, which pushes it `PUSH_DELAY` seconds later
 (changes made meanwhile go in the same push), or `RETRY_DELAY` after a failed attempt.
@@ -35,10 +37,16 @@ from ...ui_text import plain, plain_str
 from ...views import ALL, View, in_folder
 
 if TYPE_CHECKING:
-    from ...models import Article
+    from collections.abc import Callable
+
+    from ...feeds.refresh import RefreshSummary
+    from ...models import Article, Feed
     from ...sync.base import SyncClient
     from ...sync.engine import SyncReport
     from .host import MainHost
+
+    # Refreshes the given feeds in the calling (worker) thread until the event is set.
+    LocalRefresh = Callable[[list[Feed], threading.Event], RefreshSummary]
 
 PUSH_DELAY = 2.0  # seconds after the last local change before it is pushed
 RETRY_DELAY = 30.0  # ... when the last attempt failed (offline: do not hammer)
@@ -50,10 +58,20 @@ SYNCED_CLASS = "-synced"  # the sidebar of a bound library: a bottom border for 
 class SyncController:
     """Syncs and pushes in the background; shows the account's state."""
 
-    def __init__(self, host: MainHost, store: Store, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        host: MainHost,
+        store: Store,
+        config: Config | None = None,
+        *,
+        refresh_local: LocalRefresh | None = None,
+    ) -> None:
         self.host = host
         self.store = store
         self.config = config or Config()
+        # Refreshes the command feeds after a sync, in the sync's worker thread
+        # (`FeedsController.fetch_feeds`): no sync brings them (sync/local_feeds.py).
+        self.refresh_local = refresh_local
         self._started = datetime.now(UTC)  # when the running sync started: its new articles
         # The binding cannot change while the reader runs: it holds the library's lock.
         self.bound = store.sync.bound
@@ -106,7 +124,7 @@ class SyncController:
             if event.progress and self.running == "sync":
                 self.host.sub_title = plain_str(f"Syncing: {event.progress}…")
         else:
-            self._finished(event.kind, event.report)
+            self._finished(event.kind, event.report, event.local)
 
     # ---------------------------------------------------------------- starting
 
@@ -176,8 +194,26 @@ class SyncController:
             report = self._sync(kind, cancelled)
         except Exception as exc:  # the disk, or a bug: shown in one line, never fatal
             report = SyncReport(error=f"the sync stopped: {exc}", waiting=self.store.sync.waiting())
-        if not report.cancelled:  # cancelled: the app is closing, nothing to tell
-            self.host.post_message(SyncUpdate(kind, report))
+        if report.cancelled:  # the app is closing, nothing to tell
+            return
+        local = None
+        if kind == "sync":  # even after a failed sync: the commands need no server
+            try:
+                local = self._refresh_local(cancelled)
+            except Exception as exc:  # as a refresh's failure: one line, never fatal
+                report.errors.append(f"the command feeds' refresh failed: {exc}")
+            if local is not None and local.cancelled:
+                return
+        self.host.post_message(SyncUpdate(kind, report, local=local))
+
+    def _refresh_local(self, cancelled: threading.Event) -> RefreshSummary | None:
+        """The command feeds' refresh after a sync (None: the library has none)."""
+        from ...sync.local_feeds import command_feeds
+
+        feeds = command_feeds(self.store)
+        if not feeds or self.refresh_local is None:
+            return None
+        return self.refresh_local(feeds, cancelled)
 
     def _sync(self, kind: str, cancelled: threading.Event) -> SyncReport:
         from ...sync.account import connect, find_secret
@@ -216,7 +252,7 @@ class SyncController:
 
     # ---------------------------------------------------------------- the end
 
-    def _finished(self, kind: str, report: SyncReport) -> None:
+    def _finished(self, kind: str, report: SyncReport, local: RefreshSummary | None = None) -> None:
         self.running = None
         self._failed_at = time.monotonic() if report.error else None
         if report.error and not report.offline:
@@ -228,12 +264,14 @@ class SyncController:
                 self.host.view = ALL  # unsubscribed on the server meanwhile
             self.host.reload_feeds()
             self.host.reload_list_keeping_cursor()
-            self._notify(report)
-            if not report.error:  # the same hook as a refresh's (notify, notify_command)
-                from ...notify import collect_new_articles
+            self._notify(report, local)
+            if not report.error or local is not None:  # as a refresh's (notify, notify_command)
+                from ...notify import from_sync
+                from ...sync.engine import SyncReport
                 from .announce import announce_new_articles
 
-                news = collect_new_articles(self.store, report.new, report.new_feeds, self._started)
+                done = report if not report.error else SyncReport()
+                news = from_sync(self.store, done, self._started, local)
                 announce_new_articles(self.host, self.config, news)
         elif report.pushed:
             self.host.recount(title=False)
@@ -244,10 +282,16 @@ class SyncController:
             self.push_soon()  # changes made while this one was on its way
         self.show_state()
 
-    def _notify(self, report: SyncReport) -> None:
+    def _notify(self, report: SyncReport, local: RefreshSummary | None = None) -> None:
+        from ...sync.local_feeds import describe
+
+        after = f" {describe(local)}" if local is not None else ""
         if report.error:
             self.host.notify(
-                plain_str(report.summary(), 500), title="Sync", severity="warning", markup=False
+                plain_str(report.summary() + after, 1000, multiline=True),
+                title="Sync",
+                severity="warning",
+                markup=False,
             )
             return
         message = report.summary()
@@ -255,10 +299,11 @@ class SyncController:
             message += " Skipped: " + "; ".join(report.errors[:3])
             if len(report.errors) > 3:
                 message += f" and {len(report.errors) - 3} more (H shows them)."
+        failed = report.errors or (local is not None and local.failed)
         self.host.notify(
-            plain_str(message, 1000, multiline=True),
+            plain_str(message + after, 1000, multiline=True),
             title="Sync finished",
-            severity="warning" if report.errors else "information",
+            severity="warning" if failed else "information",
             markup=False,
             timeout=8,
         )
