@@ -33,8 +33,6 @@ class TuiReader(App[None]):
         super().__init__()
         self.store = store
         self.config = config or Config()
-        if self.config.merge_duplicates:  # off: no grouping, and no cost for it
-            store.track_duplicates()
 
     def on_mount(self) -> None:
         known = known_bindings()

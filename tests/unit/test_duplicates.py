@@ -248,6 +248,32 @@ def test_groups_are_built_for_a_library_opened_before_tracking(tmp_path: Path) -
         assert len(articles_for(store, ALL)) == 1
 
 
+def test_copies_merged_while_the_groups_fill_are_grouped_once(tmp_path: Path) -> None:
+    """The reader fills the groups in a thread after its first paint while a refresh
+    may merge: the hooks index what arrives meanwhile, and the fill adds nothing twice;
+    views use no groups until the fill is done."""
+    from tui_reader.store.duplicates import Duplicates
+
+    path = tmp_path / "lib"
+    with Store.open(path) as store:
+        for n, name in enumerate(("alpha", "beta")):
+            add(store, subscribe(store, name), item(f"{name}1", STORY), seconds=n)
+    with Store.open(path) as store:
+        index = store.index
+        with index.lock:  # what track_duplicates does before it fills
+            index.dups = Duplicates(
+                index.lock, index.articles, index.read, index.starred, index.hidden.ids
+            )
+        gamma = subscribe(store, "gamma")
+        add(store, gamma, item("gamma1", STORY + "?utm_source=x"), seconds=5)  # a hook adds it
+        assert store.duplicates is None  # not filled: every copy shows
+        assert len(articles_for(store, ALL)) == 3
+        store.track_duplicates()
+        assert len(articles_for(store, ALL)) == 1
+        held = [ids for ids in index.dups.holders.values() if isinstance(ids, list)]
+        assert held and all(len(ids) == len(set(ids)) == 3 for ids in held)
+
+
 def test_counts_count_a_story_once_except_per_feed(lib: Store) -> None:
     a, b = subscribe(lib, "alpha", "News"), subscribe(lib, "beta", "Tech/Web")
     add(lib, a, item("a1", STORY), item("a2", "https://alpha.example.org/2", "Own"))

@@ -453,20 +453,25 @@ class Store(FullTextMethods):
 
     @property
     def duplicates(self) -> Duplicates | None:
-        """The copies of one story in several feeds, if tracked (else None)."""
-        return self.index.dups
+        """The copies of one story in several feeds, once tracked and filled (else None)."""
+        dups = self.index.dups
+        return dups if dups is not None and dups.ready else None
 
     def track_duplicates(self) -> Duplicates:
-        """Group the copies of one story from now on (the reader, `merge_duplicates`)."""
+        """Group the copies of one story from now on (the reader, `merge_duplicates`).
+        Takes ~0.4 s at 100k articles: the reader calls it in a thread after its first
+        paint; the groups count (`duplicates`) once this returns."""
         self.loader.load_all()
-        with self.index.lock:
-            index = self.index
-            if index.dups is None:
-                index.dups = Duplicates(
+        index = self.index
+        with index.lock:
+            dups = index.dups
+            if dups is None:
+                dups = index.dups = Duplicates(
                     index.lock, index.articles, index.read, index.starred, index.hidden.ids
                 )
-                index.dups.fill(index.keys)
-            return index.dups
+        if not dups.ready:
+            dups.fill(index.keys)
+        return dups
 
     def iter_feed_articles(self, feed_id: str) -> Iterator[Article]:
         self.loader.load_feeds((feed_id,))

@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.widgets import Header, Input, Tree
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from ... import keys
 from ...config import Config
@@ -142,10 +142,26 @@ class MainScreen(PodcastActions, SyncRoutes):
         self.show_new_warnings()
         self.store.add_error_listener(lambda error: self.post_message(SaveFailed(error)))
         IgnoreRulesWatch(self, self.store, self.config).start()  # [[ignore]] edits apply now
+        if self.config.merge_duplicates:  # off: no grouping, and no cost for it
+            self.call_after_refresh(self._group_duplicates)
         if self.config.refresh_on_start:
             self.call_after_refresh(self.action_refresh_all)
         if self.config.refresh_interval_minutes:
             self.set_interval(self.config.refresh_interval_minutes * 60, self.action_refresh_all)
+
+    def _group_duplicates(self) -> None:
+        # After the first paint: grouping 100k articles takes ~0.4 s. Until it is done
+        # every copy shows; then the counts and the list are redone once.
+        def group() -> None:
+            self.store.track_duplicates()
+            if not get_current_worker().is_cancelled:  # not when the reader is closing
+                self.app.call_from_thread(self._duplicates_grouped)
+
+        self.run_worker(group, thread=True, exit_on_error=False, name="group-duplicates")
+
+    def _duplicates_grouped(self) -> None:
+        self.recount()
+        self.reload_list_keeping_cursor()
 
     # ---------------------------------------------------------------- state -> widgets
 
