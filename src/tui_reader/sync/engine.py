@@ -41,9 +41,13 @@ from .base import (
     SyncError,
 )
 
-# Entries may be committed on the server while we read: start the next pull this much
-# before the server's clock said this one started.
-CURSOR_MARGIN = 60
+# Entries may be committed on the server while we read (a feed refresh's transaction
+# stamps them with its start time): start the next pull this much before the server's
+# clock said this one started. Seconds are enough: those transactions are short, and an
+# unread or starred entry missed anyway is caught by the count check (REST) or the id
+# lists (Google Reader). A whole minute made every sync within a minute of the server's
+# fetch download all of it again (benchmarks: 10k entries, 4.3 s for "nothing new").
+CURSOR_MARGIN = 15
 FETCH_BATCH = 250  # unknown ids fetched per `entries` call
 # The per-item errors of the last sync kept in the account (`skipped`) for `H`.
 MAX_SKIPPED = 50
