@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
 
+from tui_reader.store import Store
 from tui_reader.sync.miniflux import MinifluxClient
 
 from ..support.miniflux_server import MinifluxServer, Unavailable, install
@@ -59,6 +61,20 @@ def admin(miniflux_server: MinifluxServer) -> Iterator[MinifluxClient]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture
+def bound(
+    tmp_path: Path, miniflux_server: MinifluxServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Store]:
+    """A new library bound to the server's REST API (the token from the environment)."""
+    monkeypatch.setenv("TUI_READER_SECRET", miniflux_server.api_key)
+    store = Store.open(tmp_path / "lib")
+    store.sync.bind("miniflux", miniflux_server.url, "", "")
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 # --------------------------------------------------------------------------- feeds

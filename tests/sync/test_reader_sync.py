@@ -10,7 +10,6 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,20 +42,6 @@ def quick_pushes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The reader waits 2 s (30 s after a failure) before pushing: shortened here."""
     monkeypatch.setattr(syncing, "PUSH_DELAY", 0.1)
     monkeypatch.setattr(syncing, "RETRY_DELAY", 0.3)
-
-
-@pytest.fixture
-def bound(
-    tmp_path: Path, miniflux_server: MinifluxServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Store]:
-    """A new library bound to the server's REST API (the token from the environment)."""
-    monkeypatch.setenv("TUI_READER_SECRET", miniflux_server.api_key)
-    store = Store.open(tmp_path / "lib")
-    store.sync.bind("miniflux", miniflux_server.url, "", "")
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def server_feed(admin: MinifluxClient, feeds: FeedServer, count: int) -> tuple[str, str]:

@@ -7,11 +7,8 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from tests.pilot_helpers import MessageLog, settle
 from tests.support.notify_helpers import recorder
@@ -21,24 +18,10 @@ from tui_reader.screens.main import MainScreen
 from tui_reader.store import Store
 from tui_reader.sync.miniflux import MinifluxClient
 
-from ..support.miniflux_server import MinifluxServer
 from .conftest import FeedServer, Item, unique
 from .test_cli_sync_local import SCRIPT
 
 BASE = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def bound(
-    tmp_path: Path, miniflux_server: MinifluxServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Store]:
-    monkeypatch.setenv("TUI_READER_SECRET", miniflux_server.api_key)
-    store = Store.open(tmp_path / "lib")
-    store.sync.bind("miniflux", miniflux_server.url, "", "")
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 async def test_r_on_a_bound_library_refreshes_its_command_feeds(
