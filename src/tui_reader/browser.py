@@ -24,6 +24,7 @@ import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
 
+from .external import start_detached, with_target
 from .text import check_url
 
 CONSOLE_BROWSERS = frozenset(
@@ -78,12 +79,8 @@ def plan_launch(raw_url: str, browser: str | None = None, served: bool = False) 
         program = shutil.which(words[0])
         if program is None:
             continue
-        if any("%s" in w for w in words[1:]):
-            argv = [program] + [w.replace("%s", url) for w in words[1:]]
-        else:
-            argv = [program, *words[1:], url]
         console = Path(program).name in CONSOLE_BROWSERS
-        return BrowserLaunch(url=url, argv=tuple(argv), console=console)
+        return BrowserLaunch(url=url, argv=with_target(program, words[1:], url), console=console)
     # No usable $BROWSER: let webbrowser choose; on a machine without a display it picks a
     # console browser, which needs the terminal too.
     try:
@@ -107,12 +104,6 @@ def launch(plan: BrowserLaunch) -> None:
         if plan.console:
             subprocess.run(list(plan.argv), check=False)
         else:
-            subprocess.Popen(
-                list(plan.argv),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            start_detached(plan.argv)
     except OSError as exc:
         raise BrowserError(f"Could not start {plan.argv[0]}: {exc.strerror}") from None

@@ -45,6 +45,26 @@ def command_words(spec: str, setting: str) -> list[str]:
     return words
 
 
+def with_target(program: str, args: Sequence[str], target: str) -> tuple[str, ...]:
+    """`program` and `args` with `target` (an address or a file): "%s" in an argument is
+    replaced by it, else it is appended (the browser, the podcast player)."""
+    if any("%s" in arg for arg in args):
+        return (program, *(arg.replace("%s", target) for arg in args))
+    return (program, *args, target)
+
+
+def start_detached(argv: Sequence[str]) -> None:
+    """Start `argv` in its own session, no input, output discarded, not waited for (a
+    graphical browser, a player). OSError when it cannot start."""
+    subprocess.Popen(
+        list(argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def safe_argument(value: object, limit: int = ARGUMENT_LIMIT) -> str:
     """Text from a feed made fit to be one argument of a user's command (see module doc).
 

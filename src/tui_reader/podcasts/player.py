@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import shlex
 import shutil
-import subprocess
 from pathlib import Path
 
+from ..external import start_detached, with_target
 from ..text import check_url
 
 HOW_TO_SET = (
@@ -47,20 +47,12 @@ def plan_play(player: str, url: str, path: str | None = None) -> tuple[str, ...]
         if not verdict.ok:
             raise PlayerError(f"Not played: {verdict.reason}. The address was: {verdict.shown}")
         target = verdict.url
-    if any("%s" in word for word in words[1:]):
-        return (program, *(word.replace("%s", target) for word in words[1:]))
-    return (program, *words[1:], target)
+    return with_target(program, words[1:], target)
 
 
 def start_player(argv: tuple[str, ...]) -> None:
     """Start the player detached from the terminal (no input, output discarded)."""
     try:
-        subprocess.Popen(
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        start_detached(argv)
     except OSError as exc:
         raise PlayerError(f"Could not start {argv[0]}: {exc.strerror}") from None
