@@ -1097,24 +1097,14 @@ def _p(values: list[float], q: float) -> float:
 
 
 def machine() -> str:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = measure.cpu_model()
     mem = "?"
     with contextlib.suppress(OSError):
         kib = int(Path("/proc/meminfo").read_text().split()[1])
         mem = f"{kib / 2**20:.1f} GiB"
-    nb = "not installed"
-    if shutil.which("newsboat"):
-        nb = subprocess.run(["newsboat", "-v"], capture_output=True, text=True).stdout
-        nb = nb.splitlines()[0] if nb else "?"
+    nb = measure.newsboat_version()
     py = subprocess.run([str(VENV_PY), "-V"], capture_output=True, text=True).stdout.strip()
-    rev = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
+    rev = measure.git_revision(REPO)
     return (
         f"* date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, tui-reader at {rev}\n"
         f"* nproc: {os.cpu_count()}; CPU: {cpu}; RAM: {mem}\n"

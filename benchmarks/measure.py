@@ -13,13 +13,16 @@ across `exec` into `ru_maxrss`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 
@@ -91,3 +94,27 @@ def probe(
         tmux(sock, "kill-server", check=False)
         if os.path.exists(sock):
             os.unlink(sock)
+
+
+def cpu_model() -> str:
+    """The CPU's model name, for the machine line of a benchmark's results."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "?"
+
+
+def newsboat_version() -> str:
+    """newsboat's version line, or "not installed"."""
+    if not shutil.which("newsboat"):
+        return "not installed"
+    out = subprocess.run(["newsboat", "-v"], capture_output=True, text=True).stdout
+    return (out.splitlines() or ["?"])[0]
+
+
+def git_revision(repo: Path) -> str:
+    """The short commit `repo` is at."""
+    return subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()

@@ -583,21 +583,9 @@ def _blackhole(port: int) -> Iterator[None]:
 
 
 def machine() -> str:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    nb = "not installed"
-    if shutil.which("newsboat"):
-        nb = (
-            subprocess.run(["newsboat", "-v"], capture_output=True, text=True).stdout.splitlines()
-            or ["?"]
-        )[0]
-    rev = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
+    cpu = measure.cpu_model()
+    nb = measure.newsboat_version()
+    rev = measure.git_revision(REPO)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     return (
         f"* {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, tui-reader at {rev}; "
