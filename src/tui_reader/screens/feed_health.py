@@ -7,7 +7,6 @@ the config lines that give it one (`feeds/auth_login.config_lines`, never a pass
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 
 from rich.text import Text
 from textual import on
@@ -20,15 +19,7 @@ from textual.widgets import DataTable, Static
 from ..feeds.auth_login import config_lines, needs_login
 from ..models import Feed
 from ..ui_text import plain, plain_text
-
-
-def _when(value: datetime | None) -> str:
-    if value is None:
-        return "never"
-    try:
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
-    except (OverflowError, OSError, ValueError):
-        return "unknown"
+from ..wording import local_time
 
 
 class FeedHealthScreen(ModalScreen[None]):
@@ -100,7 +91,7 @@ class FeedHealthScreen(ModalScreen[None]):
                 plain_text(feed.category, 24),
                 status,
                 plain_text(feed.failures),
-                plain_text(_when(feed.last_success)),
+                plain_text(local_time(feed.last_success)),
                 plain_text(self._articles.get(feed.id, 0)),
                 plain_text(feed.last_error or "", 120),
                 key=feed.id,

@@ -5,10 +5,10 @@ tested without a terminal."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from ...models import Feed
 from ...text import clean_line
+from ...wording import local_time
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark: escaping them
 # all makes untrusted text inert (no links, emphasis, headings or HTML).
@@ -35,23 +35,16 @@ def markdown_text(value: str) -> str:
     return _PUNCT.sub(r"\\\1", clean_line(value))
 
 
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return "never"
-    try:
-        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-    except (OverflowError, OSError, ValueError):
-        return "at an unknown time"
-
-
 def failing_feed(feed: Feed) -> str:
     """Markdown for the reading pane: why the feed shows nothing new, and what to do."""
     title = markdown_text(feed.display_title)
     error = markdown_text(feed.last_error or "unknown error")
     tries = "1 try" if feed.failures == 1 else f"{feed.failures} tries"
+    worked = local_time(feed.last_success, "at an unknown time")
+    tried = local_time(feed.last_checked, "at an unknown time")
     return (
         f"**{title} is failing:** {error} ({tries} in a row).\n\n"
-        f"Last worked: {_when(feed.last_success)}. Last tried: {_when(feed.last_checked)}.\n\n"
+        f"Last worked: {worked}. Last tried: {tried}.\n\n"
         "Press **R** to try it again, **H** to see every feed's health."
     )
 
